@@ -1,0 +1,570 @@
+package skiff.actors.apps;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import skiff.actors.Cause;
+import skiff.persistence.CborSerializable;
+
+/**
+ * One app: its name, settings, config vars, formation and the releases it has issued. It owns
+ * the release counter, so release numbers never repeat or skip; each issued release is handed to
+ * its own {@link ReleaseEntity} through the {@link ReleaseLedger} before the caller hears back.
+ */
+public final class AppEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<AppEntity.Command, AppEntity.Event, AppEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "App");
+  public static final int MAX_QUANTITY = 100;
+  private static final Duration LEDGER_RETRY = Duration.ofSeconds(1);
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A command from outside the entity: it always gets a reply. */
+  public sealed interface Request extends Command {
+    ActorRef<Reply> replyTo();
+  }
+
+  public record Create(String name, String owner, String region, String stack, Cause cause, ActorRef<Reply> replyTo)
+      implements Request {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Request {}
+
+  public record Rename(String newName, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  public record SetMaintenance(boolean on, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  public record SetBuildStack(String stack, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** A config-vars PATCH: {@code set} adds or replaces, {@code unset} removes; one release for all of it. */
+  public record ChangeConfig(Map<String, String> set, List<String> unset, Cause cause, ActorRef<Reply> replyTo)
+      implements Request {}
+
+  public record RegisterSlug(Slug slug, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Release a registered slug with the current config vars. */
+  public record Deploy(String slugId, String description, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Issue a new release with the slug and config vars of an earlier one (looked up by the caller). */
+  public record Rollback(ReleaseRecord target, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Scale(List<FormationUpdate> updates, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Destroy(Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** The ledger's answer about an issued release; {@code replyTo} is the caller still waiting, if any. */
+  record LedgerAnswered(int version, String failure, ActorRef<Reply> replyTo) implements Command {}
+
+  record RetryLedger(int version, ActorRef<Reply> replyTo) implements Command {}
+
+  // ---- replies -----------------------------------------------------------------------------
+
+  public sealed interface Reply extends CborSerializable permits Accepted, Rejection {}
+
+  /** The app as it is after the command; {@code release} is the release the command issued, if any. */
+  public record Accepted(LiveApp app, ReleaseRecord release) implements Reply {}
+
+  // ---- events ------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {
+    Cause cause();
+  }
+
+  public record AppCreated(String appId, String name, String owner, String region, String stack, Cause cause)
+      implements Event {}
+
+  public record AppRenamed(String from, String to, Cause cause) implements Event {}
+
+  public record MaintenanceChanged(boolean on, Cause cause) implements Event {}
+
+  public record BuildStackChanged(String stack, Cause cause) implements Event {}
+
+  public record ConfigVarsChanged(Map<String, String> set, List<String> unset, Cause cause) implements Event {}
+
+  public record SlugRegistered(Slug slug, Cause cause) implements Event {}
+
+  public record RolledBack(int toVersion, Cause cause) implements Event {}
+
+  public record ReleaseIssued(ReleaseRecord release, Cause cause) implements Event {}
+
+  /** The release's own entity has it; until then the app re-sends it after every restart. */
+  public record ReleaseRecorded(int version, Cause cause) implements Event {}
+
+  public record FormationChanged(List<FormationEntry> entries, Cause cause) implements Event {}
+
+  public record AppDestroyed(Cause cause) implements Event {}
+
+  // ---- state -------------------------------------------------------------------------------
+
+  public sealed interface State extends CborSerializable {}
+
+  public record NoApp() implements State {}
+
+  public record DestroyedApp(String appId, String name, Instant destroyedAt) implements State {}
+
+  /** A live app. Immutable: every event handler returns a new value. */
+  public record LiveApp(
+      String id,
+      String name,
+      String owner,
+      String region,
+      String stack,
+      String buildStack,
+      boolean maintenance,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant releasedAt,
+      Map<String, String> config,
+      Map<String, FormationEntry> formation,
+      int currentVersion,
+      String currentSlugId,
+      Map<String, String> processTypes,
+      Map<Integer, String> releaseIds,
+      Map<String, Slug> slugs,
+      Map<Integer, ReleaseRecord> unrecorded)
+      implements State {
+
+    public LiveApp {
+      config = Map.copyOf(config);
+      formation = Map.copyOf(formation);
+      processTypes = Map.copyOf(processTypes);
+      releaseIds = new TreeMap<>(releaseIds);
+      slugs = Map.copyOf(slugs);
+      unrecorded = new TreeMap<>(unrecorded);
+    }
+
+    public Slug currentSlug() {
+      return currentSlugId == null ? null : slugs.get(currentSlugId);
+    }
+
+    /** The formation as clients see it: one entry per process type of the current release. */
+    public List<FormationEntry> visibleFormation() {
+      List<FormationEntry> out = new ArrayList<>();
+      for (String type : new TreeSet<>(processTypes.keySet())) {
+        FormationEntry entry = formation.get(type);
+        out.add(entry != null ? entry : new FormationEntry(type, 0, DynoSizes.DEFAULT, createdAt));
+      }
+      return out;
+    }
+
+    /** The version for a release id, or -1. */
+    public int versionOf(String releaseId) {
+      return releaseIds.entrySet().stream()
+          .filter(e -> e.getValue().equals(releaseId))
+          .mapToInt(Map.Entry::getKey)
+          .findFirst()
+          .orElse(-1);
+    }
+
+    LiveApp touched(Instant at) {
+      return with(b -> b.updatedAt = at);
+    }
+
+    LiveApp with(java.util.function.Consumer<Builder> change) {
+      Builder b = new Builder(this);
+      change.accept(b);
+      return b.build();
+    }
+  }
+
+  /** Mutable copy of a LiveApp used only inside event handlers to derive the next value. */
+  static final class Builder {
+    String id, name, owner, region, stack, buildStack, currentSlugId;
+    boolean maintenance;
+    Instant createdAt, updatedAt, releasedAt;
+    Map<String, String> config, processTypes;
+    Map<String, FormationEntry> formation;
+    int currentVersion;
+    Map<Integer, String> releaseIds;
+    Map<String, Slug> slugs;
+    Map<Integer, ReleaseRecord> unrecorded;
+
+    Builder(LiveApp a) {
+      id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
+      maintenance = a.maintenance; createdAt = a.createdAt; updatedAt = a.updatedAt; releasedAt = a.releasedAt;
+      config = new HashMap<>(a.config); formation = new HashMap<>(a.formation);
+      currentVersion = a.currentVersion; currentSlugId = a.currentSlugId;
+      processTypes = new HashMap<>(a.processTypes); releaseIds = new TreeMap<>(a.releaseIds);
+      slugs = new HashMap<>(a.slugs); unrecorded = new TreeMap<>(a.unrecorded);
+    }
+
+    LiveApp build() {
+      return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
+          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, unrecorded);
+    }
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+
+  public static void init(ActorSystem<?> system, ReleaseLedger ledger) {
+    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ledger, Instant::now)));
+  }
+
+  public static Behavior<Command> create(String appId, ReleaseLedger ledger, Supplier<Instant> clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new AppEntity(appId, ledger, clock, ctx, timers)));
+  }
+
+  public static String tag(String appId) {
+    return "app:" + appId;
+  }
+
+  private final String appId;
+  private final ReleaseLedger ledger;
+  private final Supplier<Instant> clock;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+
+  private AppEntity(String appId, ReleaseLedger ledger, Supplier<Instant> clock, ActorContext<Command> ctx,
+      TimerScheduler<Command> timers) {
+    super(PersistenceId.of(TYPE_KEY.name(), appId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.appId = appId;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.ctx = ctx;
+    this.timers = timers;
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoApp();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(tag(appId), "app");
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          // releases issued before a crash but never confirmed by their entity are handed over again
+          if (state instanceof LiveApp app) {
+            app.unrecorded().values().forEach(release -> handOver(release, null));
+          }
+        })
+        .build();
+  }
+
+  // ---- command handlers --------------------------------------------------------------------
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    builder.forStateType(NoApp.class)
+        .onCommand(Create.class, this::create)
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.appNotFound()))
+        .onAnyCommand((s, c) -> Effect().noReply());
+    builder.forStateType(DestroyedApp.class)
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.appNotFound()))
+        .onAnyCommand((s, c) -> Effect().noReply());
+    builder.forStateType(LiveApp.class)
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
+            new Rejection("conflict", "App " + s.name() + " already exists.")))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s, null)))
+        .onCommand(Rename.class, this::rename)
+        .onCommand(SetMaintenance.class, this::setMaintenance)
+        .onCommand(SetBuildStack.class, this::setBuildStack)
+        .onCommand(ChangeConfig.class, this::changeConfig)
+        .onCommand(RegisterSlug.class, this::registerSlug)
+        .onCommand(Deploy.class, this::deploy)
+        .onCommand(Rollback.class, this::rollback)
+        .onCommand(Scale.class, this::scale)
+        .onCommand(Destroy.class, this::destroy)
+        .onCommand(LedgerAnswered.class, this::ledgerAnswered)
+        .onCommand(RetryLedger.class, this::retryLedger);
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> create(NoApp state, Create c) {
+    var problem = AppNames.problemWith(c.name());
+    if (problem.isPresent()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(problem.get()));
+    }
+    ReleaseRecord initial = new ReleaseRecord(appId, UUID.randomUUID().toString(), 1, "Initial release", null,
+        Map.of(), Map.of(), ReleaseRecord.SUCCEEDED, c.cause());
+    return issue(List.of(new AppCreated(appId, c.name(), c.owner(), c.region(), c.stack(), c.cause())),
+        initial, c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> rename(LiveApp s, Rename c) {
+    var problem = AppNames.problemWith(c.newName());
+    if (problem.isPresent()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(problem.get()));
+    }
+    if (c.newName().equals(s.name())) {
+      return Effect().reply(c.replyTo(), new Accepted(s, null));
+    }
+    return persistAndReply(List.of(new AppRenamed(s.name(), c.newName(), c.cause())), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> setMaintenance(LiveApp s, SetMaintenance c) {
+    if (s.maintenance() == c.on()) {
+      return Effect().reply(c.replyTo(), new Accepted(s, null));
+    }
+    return persistAndReply(List.of(new MaintenanceChanged(c.on(), c.cause())), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> setBuildStack(LiveApp s, SetBuildStack c) {
+    return persistAndReply(List.of(new BuildStackChanged(c.stack(), c.cause())), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> changeConfig(LiveApp s, ChangeConfig c) {
+    for (String name : c.set().keySet()) {
+      var problem = ConfigVarRules.problemWithName(name);
+      if (problem.isPresent()) {
+        return Effect().reply(c.replyTo(), Rejection.invalid(problem.get()));
+      }
+    }
+    Map<String, String> next = new HashMap<>(s.config());
+    next.putAll(c.set());
+    List<String> removed = c.unset().stream().filter(s.config()::containsKey).distinct().sorted().toList();
+    removed.forEach(next::remove);
+    var tooBig = ConfigVarRules.problemWithSize(next);
+    if (tooBig.isPresent()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(tooBig.get()));
+    }
+    if (c.set().isEmpty() && removed.isEmpty()) {
+      return Effect().reply(c.replyTo(), new Accepted(s, null));
+    }
+    ReleaseRecord release = nextRelease(s, describeConfigChange(c.set().keySet(), removed), s.currentSlugId(),
+        next, s.processTypes(), c.cause());
+    return issue(List.of(new ConfigVarsChanged(new TreeMap<>(c.set()), removed, c.cause())), release, c.replyTo());
+  }
+
+  static String describeConfigChange(Set<String> set, List<String> removed) {
+    String setPart = set.isEmpty() ? "" : "Set " + String.join(", ", new TreeSet<>(set));
+    String removePart = removed.isEmpty() ? "" : "emove " + String.join(", ", removed);
+    if (setPart.isEmpty()) {
+      return "R" + removePart + " config vars";
+    }
+    return removePart.isEmpty() ? setPart + " config vars" : setPart + " and r" + removePart + " config vars";
+  }
+
+  private ReplyEffect<Event, State> registerSlug(LiveApp s, RegisterSlug c) {
+    for (String type : c.slug().processTypes().keySet()) {
+      if (!type.matches("[A-Za-z0-9_-]+")) {
+        return Effect().reply(c.replyTo(), Rejection.invalid(
+            "Process type '" + type + "' is invalid: use letters, digits, dashes and underscores."));
+      }
+    }
+    return persistAndReply(List.of(new SlugRegistered(c.slug(), c.cause())), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> deploy(LiveApp s, Deploy c) {
+    Slug slug = s.slugs().get(c.slugId());
+    if (slug == null) {
+      return Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that slug (" + c.slugId() + ")."));
+    }
+    String description = c.description() != null && !c.description().isBlank() ? c.description()
+        : "Deploy " + (slug.commit() != null && slug.commit().length() >= 7 ? slug.commit().substring(0, 7)
+            : slug.id().substring(0, 8));
+    ReleaseRecord release = nextRelease(s, description, slug.id(), s.config(), slug.processTypes(), c.cause());
+    return issue(defaultFormationFor(s, slug.processTypes(), c.cause()), release, c.replyTo());
+  }
+
+  /** Heroku starts one web dyno the first time a release offers a web process type. */
+  private static List<Event> defaultFormationFor(LiveApp s, Map<String, String> processTypes, Cause cause) {
+    if (processTypes.containsKey("web") && !s.formation().containsKey("web")) {
+      return List.of(new FormationChanged(List.of(new FormationEntry("web", 1, DynoSizes.DEFAULT, cause.at())), cause));
+    }
+    return List.of();
+  }
+
+  private ReplyEffect<Event, State> rollback(LiveApp s, Rollback c) {
+    ReleaseRecord target = c.target();
+    if (!target.appId().equals(appId) || !s.releaseIds().containsKey(target.version())) {
+      return Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that release."));
+    }
+    ReleaseRecord release = nextRelease(s, "Rollback to v" + target.version(), target.slugId(), target.config(),
+        target.processTypes(), c.cause());
+    List<Event> before = new ArrayList<>();
+    before.add(new RolledBack(target.version(), c.cause()));
+    before.addAll(defaultFormationFor(s, target.processTypes(), c.cause()));
+    return issue(before, release, c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> scale(LiveApp s, Scale c) {
+    Map<String, FormationEntry> changed = new LinkedHashMap<>();
+    for (FormationUpdate update : c.updates()) {
+      if (update.type() == null || update.type().isBlank()) {
+        return Effect().reply(c.replyTo(), Rejection.invalid("Each formation update needs a process type."));
+      }
+      if (!s.processTypes().containsKey(update.type())) {
+        return Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that process type (" + update.type()
+            + ")." + (s.processTypes().isEmpty() ? " The app has no process types yet: deploy it first."
+                : " Process types: " + String.join(", ", new TreeSet<>(s.processTypes().keySet())) + ".")));
+      }
+      FormationEntry current = changed.getOrDefault(update.type(),
+          s.formation().getOrDefault(update.type(), new FormationEntry(update.type(), 0, DynoSizes.DEFAULT, null)));
+      int quantity = current.quantity();
+      if (update.quantity() != null && !update.quantity().isBlank()) {
+        try {
+          quantity = applyQuantity(current.quantity(), update.quantity().trim());
+        } catch (NumberFormatException e) {
+          return Effect().reply(c.replyTo(), Rejection.invalid("Invalid quantity '" + update.quantity() + "' for "
+              + update.type() + ": use a whole number such as 2, or +1 / -1 to change the current count."));
+        }
+        if (quantity < 0 || quantity > MAX_QUANTITY) {
+          return Effect().reply(c.replyTo(), Rejection.invalid("Quantity for " + update.type() + " would be "
+              + quantity + "; it must be between 0 and " + MAX_QUANTITY + "."));
+        }
+      }
+      String size = current.size();
+      if (update.size() != null && !update.size().isBlank()) {
+        var canonical = DynoSizes.canonical(update.size().trim());
+        if (canonical.isEmpty()) {
+          return Effect().reply(c.replyTo(), Rejection.invalid("Unknown dyno size '" + update.size()
+              + "'. Sizes: " + String.join(", ", DynoSizes.names()) + "."));
+        }
+        size = canonical.get();
+      }
+      changed.put(update.type(), new FormationEntry(update.type(), quantity, size, c.cause().at()));
+    }
+    if (changed.isEmpty()) {
+      return Effect().reply(c.replyTo(), new Accepted(s, null));
+    }
+    return persistAndReply(List.of(new FormationChanged(List.copyOf(changed.values()), c.cause())), c.replyTo());
+  }
+
+  static int applyQuantity(int current, String quantity) {
+    if (quantity.startsWith("+")) {
+      return current + Integer.parseInt(quantity.substring(1));
+    }
+    if (quantity.startsWith("-")) {
+      return current - Integer.parseInt(quantity.substring(1));
+    }
+    return Integer.parseInt(quantity);
+  }
+
+  private ReplyEffect<Event, State> destroy(LiveApp s, Destroy c) {
+    return Effect().persist(new AppDestroyed(c.cause()))
+        .thenReply(c.replyTo(), next -> new Accepted(s, null));
+  }
+
+  private ReplyEffect<Event, State> ledgerAnswered(LiveApp s, LedgerAnswered c) {
+    ReleaseRecord release = s.unrecorded().get(c.version());
+    if (release == null) {
+      return Effect().noReply();
+    }
+    if (c.failure() != null) {
+      ctx.getLog().warn("release v{} of app {} not yet recorded ({}); retrying", c.version(), appId, c.failure());
+      timers.startSingleTimer(new RetryLedger(c.version(), c.replyTo()), LEDGER_RETRY);
+      return Effect().noReply();
+    }
+    EffectBuilder<Event, State> effect = Effect().persist(new ReleaseRecorded(c.version(), Cause.platform(clock.get())));
+    if (c.replyTo() == null) {
+      return effect.thenNoReply();
+    }
+    return effect.thenReply(c.replyTo(), next -> new Accepted((LiveApp) next, release));
+  }
+
+  private ReplyEffect<Event, State> retryLedger(LiveApp s, RetryLedger c) {
+    ReleaseRecord release = s.unrecorded().get(c.version());
+    if (release != null) {
+      handOver(release, c.replyTo());
+    }
+    return Effect().noReply();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private ReleaseRecord nextRelease(LiveApp s, String description, String slugId, Map<String, String> config,
+      Map<String, String> processTypes, Cause cause) {
+    return new ReleaseRecord(appId, UUID.randomUUID().toString(), s.currentVersion() + 1, description, slugId,
+        config, processTypes, ReleaseRecord.SUCCEEDED, cause);
+  }
+
+  /** Persists the events and the release together; the caller hears back once the release's entity has it. */
+  private ReplyEffect<Event, State> issue(List<Event> before, ReleaseRecord release, ActorRef<Reply> replyTo) {
+    List<Event> events = new ArrayList<>(before);
+    events.add(new ReleaseIssued(release, release.cause()));
+    return Effect().persist(events).thenRun(next -> handOver(release, replyTo)).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> persistAndReply(List<Event> events, ActorRef<Reply> replyTo) {
+    return Effect().persist(events).thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
+  }
+
+  private void handOver(ReleaseRecord release, ActorRef<Reply> replyTo) {
+    ctx.pipeToSelf(ledger.record(release), (done, error) ->
+        new LedgerAnswered(release.version(), error == null ? null : String.valueOf(error.getMessage()), replyTo));
+  }
+
+  // ---- event handlers ----------------------------------------------------------------------
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var builder = newEventHandlerBuilder();
+    builder.forStateType(NoApp.class)
+        .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
+            e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
+            Map.of(), Map.of(), Map.of()));
+    builder.forStateType(LiveApp.class)
+        .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
+        .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
+        .onEvent(BuildStackChanged.class, (s, e) -> s.with(b -> { b.buildStack = e.stack(); b.updatedAt = e.cause().at(); }))
+        .onEvent(ConfigVarsChanged.class, (s, e) -> s.with(b -> {
+          b.config.putAll(e.set());
+          e.unset().forEach(b.config::remove);
+          b.updatedAt = e.cause().at();
+        }))
+        .onEvent(SlugRegistered.class, (s, e) -> s.with(b -> b.slugs.put(e.slug().id(), e.slug())))
+        .onEvent(RolledBack.class, (s, e) -> s.touched(e.cause().at()))
+        .onEvent(ReleaseIssued.class, (s, e) -> s.with(b -> {
+          ReleaseRecord r = e.release();
+          b.currentVersion = r.version();
+          b.currentSlugId = r.slugId();
+          b.config = new HashMap<>(r.config());
+          b.processTypes = new HashMap<>(r.processTypes());
+          b.releaseIds.put(r.version(), r.id());
+          b.unrecorded.put(r.version(), r);
+          b.releasedAt = e.cause().at();
+          b.updatedAt = e.cause().at();
+        }))
+        .onEvent(ReleaseRecorded.class, (s, e) -> s.with(b -> b.unrecorded.remove(e.version())))
+        .onEvent(FormationChanged.class, (s, e) -> s.with(b -> {
+          e.entries().forEach(entry -> b.formation.put(entry.type(), entry));
+          b.updatedAt = e.cause().at();
+        }))
+        .onEvent(AppDestroyed.class, (s, e) -> new DestroyedApp(s.id(), s.name(), e.cause().at()));
+    return builder.build();
+  }
+}

@@ -1,0 +1,233 @@
+package skiff.actors.apps;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import skiff.actors.Cause;
+
+/**
+ * The control plane's front door for apps: resolves names through the {@link AppDirectory},
+ * talks to {@link AppEntity} and {@link ReleaseEntity} through sharding, and turns rejections into
+ * failed stages carrying a {@link RejectedException}. The API layer needs nothing else.
+ */
+public final class AppService {
+  private static final int NAME_ATTEMPTS = 8;
+
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public AppService(ActorSystem<?> system, Duration timeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+  }
+
+  /** Starts the app-side entities on this node; every node of a cluster calls it. */
+  public static void initEntities(ActorSystem<?> system, Duration timeout) {
+    ReleaseEntity.init(system);
+    AppDirectory.init(system);
+    ClusterSharding sharding = ClusterSharding.get(system);
+    AppEntity.init(system, release -> sharding
+        .entityRefFor(ReleaseEntity.TYPE_KEY, ReleaseEntity.entityId(release.appId(), release.version()))
+        .<ReleaseEntity.Reply>ask(replyTo -> new ReleaseEntity.Record(release, replyTo), timeout)
+        .thenApply(reply -> {
+          if (reply instanceof Rejection r) {
+            throw r.asException();
+          }
+          return org.apache.pekko.Done.getInstance();
+        }));
+  }
+
+  // ---- apps --------------------------------------------------------------------------------
+
+  public CompletionStage<AppEntity.LiveApp> create(Optional<String> requestedName, String owner, String region,
+      String stack, Cause cause) {
+    if (requestedName.isPresent()) {
+      return createNamed(requestedName.get(), owner, region, stack, cause);
+    }
+    return createGenerated(owner, region, stack, cause, NAME_ATTEMPTS);
+  }
+
+  private CompletionStage<AppEntity.LiveApp> createGenerated(String owner, String region, String stack, Cause cause,
+      int attemptsLeft) {
+    String name = AppNames.generate(ThreadLocalRandom.current());
+    return createNamed(name, owner, region, stack, cause).exceptionallyCompose(error -> {
+      if (attemptsLeft > 1 && rejectionOf(error).filter(r -> r.message().contains("already taken")).isPresent()) {
+        return createGenerated(owner, region, stack, cause, attemptsLeft - 1);
+      }
+      return CompletableFuture.failedStage(error);
+    });
+  }
+
+  private CompletionStage<AppEntity.LiveApp> createNamed(String name, String owner, String region, String stack,
+      Cause cause) {
+    var problem = AppNames.problemWith(name);
+    if (problem.isPresent()) {
+      return CompletableFuture.failedStage(Rejection.invalid(problem.get()).asException());
+    }
+    String appId = java.util.UUID.randomUUID().toString();
+    return directory(replyTo -> new AppDirectory.Claim(name, appId, cause, replyTo))
+        .exceptionallyCompose(error -> adoptOrphanedClaim(name, error))
+        .thenCompose(claimed -> app(claimed.appId(),
+            replyTo -> new AppEntity.Create(name, owner, region, stack, cause, replyTo)))
+        .thenApply(AppEntity.Accepted::app);
+  }
+
+  /**
+   * A node that died between claiming a name and creating the app leaves a claim with no app
+   * behind it. Such a claim is taken over by the next create of that name instead of blocking it.
+   */
+  private CompletionStage<AppDirectory.Resolved> adoptOrphanedClaim(String name, Throwable error) {
+    if (rejectionOf(error).isEmpty()) {
+      return CompletableFuture.failedStage(error);
+    }
+    return directory(replyTo -> new AppDirectory.Resolve(name, replyTo))
+        .thenCompose(holder -> app(holder.appId(), AppEntity.Get::new)
+            .handle((found, missing) -> {
+              if (found == null && rejectionOf(missing).filter(r -> r.id().equals("not_found")).isPresent()) {
+                return holder;
+              }
+              throw error instanceof RuntimeException re ? re : new RuntimeException(error);
+            }));
+  }
+
+  public CompletionStage<AppEntity.LiveApp> find(String identity) {
+    return resolve(identity).thenCompose(appId -> app(appId, AppEntity.Get::new)).thenApply(AppEntity.Accepted::app);
+  }
+
+  public CompletionStage<List<AppEntity.LiveApp>> list() {
+    return directoryRaw(AppDirectory.ListAll::new).thenCompose(listing -> {
+      List<CompletableFuture<Optional<AppEntity.LiveApp>>> lookups = new ArrayList<>();
+      for (String appId : ((AppDirectory.Listing) listing).appIdsByName().values()) {
+        lookups.add(app(appId, AppEntity.Get::new)
+            .thenApply(a -> Optional.of(a.app()))
+            .exceptionally(e -> Optional.empty())
+            .toCompletableFuture());
+      }
+      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+          .thenApply(v -> lookups.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
+    });
+  }
+
+  public CompletionStage<AppEntity.LiveApp> rename(String identity, String newName, Cause cause) {
+    var problem = AppNames.problemWith(newName);
+    if (problem.isPresent()) {
+      return CompletableFuture.failedStage(Rejection.invalid(problem.get()).asException());
+    }
+    return find(identity).thenCompose(app -> directory(
+            replyTo -> new AppDirectory.MoveName(app.id(), app.name(), newName, cause, replyTo))
+        .thenCompose(moved -> app(app.id(), replyTo -> new AppEntity.Rename(newName, cause, replyTo)))
+        .thenApply(AppEntity.Accepted::app));
+  }
+
+  public CompletionStage<AppEntity.LiveApp> destroy(String identity, Cause cause) {
+    return find(identity).thenCompose(app -> app(app.id(), replyTo -> new AppEntity.Destroy(cause, replyTo))
+        .thenCompose(gone -> directory(replyTo -> new AppDirectory.ReleaseName(app.name(), app.id(), cause, replyTo)))
+        .thenApply(released -> app));
+  }
+
+  /** Sends a command to the app behind a name or id and returns what the app answered. */
+  public CompletionStage<AppEntity.Accepted> command(String identity,
+      Function<ActorRef<AppEntity.Reply>, AppEntity.Command> command) {
+    return resolve(identity).thenCompose(appId -> app(appId, command));
+  }
+
+  // ---- releases ----------------------------------------------------------------------------
+
+  public CompletionStage<ReleaseRecord> release(String appId, int version) {
+    return sharding.entityRefFor(ReleaseEntity.TYPE_KEY, ReleaseEntity.entityId(appId, version))
+        .<ReleaseEntity.Reply>ask(ReleaseEntity.Get::new, timeout)
+        .thenApply(reply -> {
+          if (reply instanceof ReleaseEntity.Found found) {
+            return found.release();
+          }
+          throw ((Rejection) reply).asException();
+        });
+  }
+
+  public CompletionStage<List<ReleaseRecord>> releases(String appId, List<Integer> versions) {
+    List<CompletableFuture<ReleaseRecord>> lookups =
+        versions.stream().map(v -> release(appId, v).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+        .thenApply(v -> lookups.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** A release by version number ("3" or "v3") or by id. */
+  public CompletionStage<ReleaseRecord> release(AppEntity.LiveApp app, String versionOrId) {
+    int version = parseVersion(versionOrId).orElseGet(() -> app.versionOf(versionOrId));
+    if (!app.releaseIds().containsKey(version)) {
+      return CompletableFuture.failedStage(Rejection.notFound("Couldn't find that release ("
+          + versionOrId + "). " + app.name() + " has releases v1 to v" + app.currentVersion() + ".").asException());
+    }
+    return release(app.id(), version);
+  }
+
+  public CompletionStage<AppEntity.Accepted> rollback(String identity, String versionOrId, Cause cause) {
+    return find(identity).thenCompose(app -> release(app, versionOrId)
+        .thenCompose(target -> app(app.id(), replyTo -> new AppEntity.Rollback(target, cause, replyTo))));
+  }
+
+  private static Optional<Integer> parseVersion(String text) {
+    String digits = text.startsWith("v") ? text.substring(1) : text;
+    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
+      return Optional.empty();
+    }
+    return Optional.of(Integer.parseInt(digits));
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private CompletionStage<String> resolve(String identity) {
+    if (AppNames.looksLikeId(identity)) {
+      return CompletableFuture.completedStage(identity);
+    }
+    return directory(replyTo -> new AppDirectory.Resolve(identity, replyTo)).thenApply(AppDirectory.Resolved::appId);
+  }
+
+  private CompletionStage<AppEntity.Accepted> app(String appId,
+      Function<ActorRef<AppEntity.Reply>, AppEntity.Command> command) {
+    EntityRef<AppEntity.Command> ref = sharding.entityRefFor(AppEntity.TYPE_KEY, appId);
+    return ref.<AppEntity.Reply>ask(command::apply, timeout).thenApply(reply -> {
+      if (reply instanceof AppEntity.Accepted accepted) {
+        return accepted;
+      }
+      throw ((Rejection) reply).asException();
+    });
+  }
+
+  private CompletionStage<AppDirectory.Resolved> directory(
+      Function<ActorRef<AppDirectory.Reply>, AppDirectory.Command> command) {
+    return directoryRaw(command).thenApply(reply -> (AppDirectory.Resolved) reply);
+  }
+
+  private CompletionStage<AppDirectory.Reply> directoryRaw(
+      Function<ActorRef<AppDirectory.Reply>, AppDirectory.Command> command) {
+    return sharding.entityRefFor(AppDirectory.TYPE_KEY, AppDirectory.ENTITY_ID)
+        .<AppDirectory.Reply>ask(command::apply, timeout)
+        .thenApply(reply -> {
+          if (reply instanceof Rejection r) {
+            throw r.asException();
+          }
+          return reply;
+        });
+  }
+
+  public static Optional<Rejection> rejectionOf(Throwable error) {
+    Throwable t = error;
+    while (t != null) {
+      if (t instanceof RejectedException r) {
+        return Optional.of(r.rejection());
+      }
+      t = t.getCause();
+    }
+    return Optional.empty();
+  }
+}

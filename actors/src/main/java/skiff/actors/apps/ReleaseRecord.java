@@ -1,0 +1,31 @@
+package skiff.actors.apps;
+
+import java.util.Map;
+import skiff.actors.Cause;
+import skiff.persistence.CborSerializable;
+
+/**
+ * Everything that makes up one release: the slug it runs, the config vars it runs with and the
+ * process types it offers. Immutable once issued; a rollback issues a new one with old contents.
+ *
+ * @param slugId {@code null} for releases made before the first deploy
+ */
+public record ReleaseRecord(
+    String appId,
+    String id,
+    int version,
+    String description,
+    String slugId,
+    Map<String, String> config,
+    Map<String, String> processTypes,
+    String status,
+    Cause cause)
+    implements CborSerializable {
+
+  public static final String SUCCEEDED = "succeeded";
+
+  public ReleaseRecord {
+    config = Map.copyOf(config);
+    processTypes = Map.copyOf(processTypes);
+  }
+}

@@ -1,0 +1,55 @@
+package skiff.http.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import skiff.actors.Cause;
+
+/** One authenticated API request as an endpoint sees it: path parameters, body, caller and request id. */
+public record ApiCall(HttpRequest request, Map<String, String> params, String body, Account account, String requestId) {
+
+  public String param(String name) {
+    return params.get(name);
+  }
+
+  public String app() {
+    return params.get("app");
+  }
+
+  public Optional<String> header(String name) {
+    return request.getHeader(name).map(h -> h.value());
+  }
+
+  public Optional<String> query(String name) {
+    return request.getUri().query().get(name);
+  }
+
+  /** Who is acting, for the events this call causes. */
+  public Cause cause() {
+    return new Cause(account.email(), Instant.now(), requestId);
+  }
+
+  /** The JSON body, or an empty object when there is none. */
+  public JsonNode json() {
+    if (body == null || body.isBlank()) {
+      return Representations.JSON.createObjectNode();
+    }
+    try {
+      JsonNode node = Representations.JSON.readTree(body);
+      return node == null ? NullNode.getInstance() : node;
+    } catch (Exception e) {
+      throw ApiError.badRequest("The request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  public JsonNode jsonObject() {
+    JsonNode node = json();
+    if (!node.isObject()) {
+      throw ApiError.badRequest("The request body must be a JSON object.");
+    }
+    return node;
+  }
+}

@@ -1,0 +1,106 @@
+package skiff.http.api;
+
+import static java.util.concurrent.CompletableFuture.completedStage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import skiff.actors.apps.AppEntity;
+import skiff.actors.apps.AppEntity.LiveApp;
+import skiff.actors.apps.AppNames;
+import skiff.actors.apps.AppService;
+
+/** Apps and what hangs directly off them: domains, collaborators, add-ons. */
+final class AppEndpoints {
+  private final AppService apps;
+  private final Representations json;
+
+  AppEndpoints(AppService apps, Representations json) {
+    this.apps = apps;
+    this.json = json;
+  }
+
+  void register(ApiRoutes routes) {
+    routes.get("/apps", this::list);
+    routes.get("/users/{user}/apps", this::list);
+    routes.post("/apps", this::create);
+    routes.get("/apps/{app}", call -> apps.find(call.app()).thenApply(app -> ApiResponse.ok(json.app(app))));
+    routes.patch("/apps/{app}", this::update);
+    routes.delete("/apps/{app}", call -> apps.destroy(call.app(), call.cause())
+        .thenApply(app -> ApiResponse.ok(json.app(app))));
+    routes.get("/apps/{app}/domains", call -> apps.find(call.app()).thenApply(app -> {
+      RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "id", "hostname");
+      var page = Paging.apply(List.of(json.defaultDomain(app)), d -> d.get(range.field()).asText(), range);
+      return new ApiResponse(page.status(), array(page.items()), page.headers());
+    }));
+    routes.get("/apps/{app}/collaborators", call -> apps.find(call.app())
+        .thenApply(app -> ApiResponse.ok(array(List.of(json.owner(app))))));
+    routes.get("/apps/{app}/addons", call -> apps.find(call.app())
+        .thenApply(app -> ApiResponse.ok(Representations.JSON.createArrayNode())));
+    routes.get("/apps/{app}/pipeline-couplings", call -> apps.find(call.app()).thenApply(app -> {
+      throw ApiError.notFound("This app is not part of a pipeline.");
+    }));
+  }
+
+  private CompletionStage<ApiResponse> list(ApiCall call) {
+    RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "name", "id");
+    return apps.list().thenApply(all -> {
+      var page = Paging.apply(all, app -> range.field().equals("id") ? app.id() : app.name(), range);
+      return new ApiResponse(page.status(), array(page.items().stream().map(json::app).toList()), page.headers());
+    });
+  }
+
+  private CompletionStage<ApiResponse> create(ApiCall call) {
+    JsonNode body = call.jsonObject();
+    Optional<String> name = Optional.ofNullable(PlatformApi.text(body, "name"));
+    requireKnown("region", PlatformApi.text(body, "region"), Representations.REGION);
+    requireKnown("stack", PlatformApi.text(body, "stack"), Representations.STACK);
+    return apps.create(name, call.account().email(), Representations.REGION, Representations.STACK, call.cause())
+        .thenApply(app -> ApiResponse.created(json.app(app)));
+  }
+
+  private static void requireKnown(String what, String given, String only) {
+    if (given != null && !given.equals(only)) {
+      throw ApiError.invalid("Couldn't find that " + what + " (" + given + "). Skiff offers one " + what + ": "
+          + only + ".");
+    }
+  }
+
+  /** PATCH name, maintenance and build_stack: everything is checked before anything changes. */
+  private CompletionStage<ApiResponse> update(ApiCall call) {
+    JsonNode body = call.jsonObject();
+    String newName = PlatformApi.text(body, "name");
+    JsonNode maintenance = body.get("maintenance");
+    String buildStack = PlatformApi.text(body, "build_stack");
+    if (newName != null) {
+      AppNames.problemWith(newName).ifPresent(p -> {
+        throw ApiError.invalid(p);
+      });
+    }
+    if (maintenance != null && !maintenance.isBoolean()) {
+      throw ApiError.invalid("maintenance must be true or false.");
+    }
+    requireKnown("stack", buildStack, Representations.STACK);
+    CompletionStage<LiveApp> result = apps.find(call.app());
+    if (newName != null) {
+      result = result.thenCompose(app -> apps.rename(app.id(), newName, call.cause()));
+    }
+    if (maintenance != null) {
+      result = result.thenCompose(app -> apps.command(app.id(),
+          r -> new AppEntity.SetMaintenance(maintenance.asBoolean(), call.cause(), r)).thenApply(a -> a.app()));
+    }
+    if (buildStack != null) {
+      result = result.thenCompose(app -> apps.command(app.id(),
+          r -> new AppEntity.SetBuildStack(buildStack, call.cause(), r)).thenApply(a -> a.app()));
+    }
+    return result.thenApply(app -> ApiResponse.ok(json.app(app)));
+  }
+
+  static ArrayNode array(List<? extends JsonNode> items) {
+    ArrayNode array = Representations.JSON.createArrayNode();
+    items.forEach(array::add);
+    return array;
+  }
+}

@@ -1,0 +1,51 @@
+package skiff.persistence;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where the event journal lives: an embedded H2 file under SKIFF_HOME by default, or a shared
+ * PostgreSQL database for clusters. Produces the pekko-persistence-jdbc configuration for it, with
+ * one connection pool shared by the journal, snapshot store, read journal and durable state.
+ */
+public record JournalDatabase(String url, String user, String password) {
+
+  public static JournalDatabase embedded(Path home) {
+    Path file = home.toAbsolutePath().resolve("journal").resolve("skiff");
+    return new JournalDatabase("jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false", "sa", "");
+  }
+
+  /** Accepts jdbc:postgresql://… and jdbc:h2:… URLs; user and password may be given as query parameters. */
+  public static JournalDatabase fromUrl(String url) {
+    if (url.startsWith("jdbc:postgresql:") || url.startsWith("jdbc:h2:")) {
+      return new JournalDatabase(url, url.startsWith("jdbc:h2:") ? "sa" : "", "");
+    }
+    throw new IllegalArgumentException(
+        "SKIFF_DATABASE_URL='" + url + "' is not supported: use jdbc:postgresql://HOST:PORT/DB?user=U or jdbc:h2:file:/PATH");
+  }
+
+  public boolean isPostgres() {
+    return url.startsWith("jdbc:postgresql:");
+  }
+
+  public Config pekkoConfig() {
+    String profile = isPostgres() ? "slick.jdbc.PostgresProfile$" : "slick.jdbc.H2Profile$";
+    String driver = isPostgres() ? "org.postgresql.Driver" : "org.h2.Driver";
+    Map<String, Object> db = Map.of(
+        "url", url,
+        "user", user,
+        "password", password,
+        "driver", driver,
+        "numThreads", 5,
+        "maxConnections", 5,
+        "minConnections", 1,
+        // the plugin's default of 180 s makes a wrong URL hang silently for three minutes
+        "connectionTimeout", 10000);
+    return ConfigFactory.parseMap(Map.of(
+            "pekko-persistence-jdbc.shared-databases.default.profile", profile))
+        .withFallback(ConfigFactory.parseMap(db).atPath("pekko-persistence-jdbc.shared-databases.default.db"))
+        .withFallback(ConfigFactory.parseResources("skiff-journal.conf"));
+  }
+}

@@ -1,0 +1,33 @@
+package skiff.platform;
+
+import skiff.platform.cli.SkiffCli;
+import skiff.platform.node.Settings;
+import skiff.platform.node.SettingsException;
+import skiff.platform.node.SkiffNode;
+
+/**
+ * {@code skiff server} starts a node; every other command is the CLI, a plain HTTP client of the
+ * API that never starts an actor system.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("server")) {
+      System.exit(server());
+    }
+    System.exit(new SkiffCli(System.getenv(), System.out, System.err).run(args));
+  }
+
+  private static int server() {
+    try {
+      Settings settings = Settings.load(System.getenv());
+      SkiffNode node = SkiffNode.start(settings, System.out);
+      node.awaitTermination();
+      return 0;
+    } catch (SettingsException e) {
+      System.err.println("skiff: " + e.getMessage());
+      return 2;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package skiff.platform.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+
+/** A small Platform API client: JSON in and out, Heroku's Accept header, the token as Bearer. */
+public final class ApiClient {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String base;
+  private final String token;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  public ApiClient(String base, String token) {
+    this.base = base.replaceAll("/+$", "");
+    this.token = token;
+  }
+
+  public String base() {
+    return base;
+  }
+
+  /** An API answer that was not 2xx, with Heroku's error id and message. */
+  public static final class Failure extends RuntimeException {
+    final int status;
+    final String id;
+
+    Failure(int status, String id, String message) {
+      super(message);
+      this.status = status;
+      this.id = id;
+    }
+  }
+
+  public JsonNode get(String path) {
+    return send("GET", path, null, null);
+  }
+
+  public JsonNode get(String path, String range) {
+    return send("GET", path, null, range);
+  }
+
+  public JsonNode post(String path, Object body) {
+    return send("POST", path, body, null);
+  }
+
+  public JsonNode patch(String path, Object body) {
+    return send("PATCH", path, body, null);
+  }
+
+  public JsonNode delete(String path) {
+    return send("DELETE", path, null, null);
+  }
+
+  JsonNode send(String method, String path, Object body, String range) {
+    try {
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+          .timeout(Duration.ofSeconds(60))
+          .header("Accept", "application/vnd.heroku+json; version=3")
+          .header("User-Agent", "skiff-cli")
+          .header("Request-Id", UUID.randomUUID().toString());
+      if (token != null) {
+        request.header("Authorization", "Bearer " + token);
+      }
+      if (range != null) {
+        request.header("Range", range);
+      }
+      if (body != null) {
+        request.header("Content-Type", "application/json");
+        request.method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+      } else {
+        request.method(method, HttpRequest.BodyPublishers.noBody());
+      }
+      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      JsonNode json = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
+      if (response.statusCode() >= 400) {
+        String id = json.path("id").asText("error");
+        String message = json.path("message").asText("HTTP " + response.statusCode());
+        throw new Failure(response.statusCode(), id, message);
+      }
+      return json;
+    } catch (ConnectException e) {
+      throw new Failure(0, "unreachable", "Cannot reach the Skiff API at " + base
+          + ". Is the server running (bin/skiff server)? Set SKIFF_HOST if it runs elsewhere.");
+    } catch (IOException e) {
+      throw new Failure(0, "io", "Talking to " + base + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure(0, "interrupted", "Interrupted.");
+    }
+  }
+}

@@ -1,0 +1,676 @@
+package skiff.platform.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The {@code skiff} command line: a thin client of the Platform API with Heroku's command names,
+ * flags and wording. It finds the API at SKIFF_HOST and its token in SKIFF_API_KEY,
+ * HEROKU_API_KEY or ~/.netrc; it never starts an actor system.
+ */
+public final class SkiffCli {
+  private static final DateTimeFormatter WHEN =
+      DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss Z").withZone(ZoneOffset.UTC);
+
+  private record Command(String name, String usage, String summary, Handler handler) {}
+
+  @FunctionalInterface
+  private interface Handler {
+    int run(Args args) throws Exception;
+  }
+
+  private final Map<String, String> env;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Map<String, Command> commands = new LinkedHashMap<>();
+  private final Map<String, String> aliases = Map.of(
+      "create", "apps:create", "destroy", "apps:destroy", "info", "apps:info", "rename", "apps:rename",
+      "releases:rollback", "rollback", "scale", "ps:scale", "apps:stacks", "stack", "whoami", "auth:whoami",
+      "--help", "help", "-h", "help");
+
+  public SkiffCli(Map<String, String> env, PrintStream out, PrintStream err) {
+    this.env = env;
+    this.out = out;
+    this.err = err;
+    register();
+  }
+
+  private void register() {
+    add("login", "login [--token TOKEN]", "store your API token in ~/.netrc for this API host", this::login);
+    add("auth:whoami", "auth:whoami", "show the account the token belongs to", a -> {
+      out.println(api(a).get("/account").path("email").asText());
+      return 0;
+    });
+    add("auth:token", "auth:token", "print the API token in use", a -> {
+      out.println(token().orElseThrow(() -> new Problem("Not logged in. Run: skiff login")));
+      return 0;
+    });
+    add("apps", "apps [--json]", "list your apps", this::apps);
+    add("apps:create", "apps:create [NAME] [--no-remote]", "create an app (a name is generated if none is given)",
+        this::appsCreate);
+    add("apps:info", "apps:info [-a APP] [--json]", "show an app's details", this::appsInfo);
+    add("apps:rename", "apps:rename NEWNAME [-a APP]", "rename an app", this::appsRename);
+    add("apps:destroy", "apps:destroy [-a APP] --confirm APP", "destroy an app for good", this::appsDestroy);
+    add("config", "config [-a APP] [--json] [--shell]", "show config vars", this::config);
+    add("config:get", "config:get KEY [-a APP]", "show one config var", this::configGet);
+    add("config:set", "config:set KEY=VALUE... [-a APP]", "set config vars (makes a release)", this::configSet);
+    add("config:unset", "config:unset KEY... [-a APP]", "remove config vars (makes a release)", this::configUnset);
+    add("releases", "releases [-a APP] [-n NUM] [--json]", "list releases, newest first", this::releases);
+    add("releases:info", "releases:info [vN] [-a APP] [--json]", "show one release (default: the current one)",
+        this::releasesInfo);
+    add("rollback", "rollback [vN] [-a APP]", "release an earlier release's slug and config again", this::rollback);
+    add("ps:scale", "ps:scale TYPE=N[:SIZE]... [-a APP]", "set how many dynos of each type run (TYPE+1 / TYPE-1 too)",
+        this::psScale);
+    add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
+      out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
+      return 0;
+    });
+    add("maintenance:on", "maintenance:on [-a APP]", "put the app into maintenance mode", a -> maintenance(a, true));
+    add("maintenance:off", "maintenance:off [-a APP]", "take the app out of maintenance mode", a -> maintenance(a, false));
+    add("stack", "stack [-a APP]", "show the stack the app builds on", this::stack);
+    add("domains", "domains [-a APP] [--json]", "list the app's domains", this::domains);
+    add("access", "access [-a APP] [--json]", "list who can use the app", this::access);
+    add("git:remote", "git:remote -a APP [-r REMOTE]", "add a git remote for the app to the current repository",
+        this::gitRemote);
+    add("help", "help [COMMAND]", "show commands, or one command's usage", this::help);
+  }
+
+  private void add(String name, String usage, String summary, Handler handler) {
+    commands.put(name, new Command(name, usage, summary, handler));
+  }
+
+  /** Something the user can fix; printed as one line, exit status 1. */
+  static final class Problem extends RuntimeException {
+    Problem(String message) {
+      super(message);
+    }
+  }
+
+  public int run(String[] argv) {
+    if (argv.length == 0) {
+      return help(Args.parse(new String[0]));
+    }
+    String name = aliases.getOrDefault(argv[0], argv[0]);
+    Command command = commands.get(name);
+    if (command == null) {
+      err.println(" ▸    " + argv[0] + " is not a skiff command." + closest(argv[0]).map(c -> " Perhaps you meant "
+          + c + "?").orElse("") + " See skiff help.");
+      return 127;
+    }
+    String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+    try {
+      Args args = Args.parse(rest);
+      if (args.has("help") || args.has("h")) {
+        out.println("Usage: skiff " + command.usage() + "\n\n  " + command.summary());
+        return 0;
+      }
+      return command.handler().run(args);
+    } catch (ApiClient.Failure f) {
+      err.println(" ▸    " + f.getMessage());
+      if (f.status > 0) {
+        err.println(" ▸    Error ID: " + f.id);
+      }
+      return f.status == 0 ? 1 : 2;
+    } catch (Problem | Args.Invalid p) {
+      err.println(" ▸    " + p.getMessage());
+      return 1;
+    } catch (Exception e) {
+      err.println(" ▸    " + e);
+      return 1;
+    }
+  }
+
+  // ---- where the API is and who we are --------------------------------------------------------
+
+  String apiBase() {
+    String host = env.get("SKIFF_HOST");
+    if (host != null && !host.isBlank()) {
+      return host.startsWith("http") ? host : "http://" + host;
+    }
+    return "http://127.0.0.1:" + env.getOrDefault("SKIFF_API_PORT", "5000");
+  }
+
+  String netrcMachine() {
+    URI uri = URI.create(apiBase());
+    return uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+  }
+
+  private Path home() {
+    return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
+  }
+
+  Optional<String> token() {
+    for (String variable : List.of("SKIFF_API_KEY", "HEROKU_API_KEY")) {
+      String value = env.get(variable);
+      if (value != null && !value.isBlank()) {
+        return Optional.of(value.trim());
+      }
+    }
+    return new Netrc(home().resolve(".netrc")).find(netrcMachine()).map(Netrc.Entry::password);
+  }
+
+  private ApiClient api(Args args) {
+    String token = token().orElseThrow(() -> new Problem(
+        "Not logged in to " + apiBase() + ". Run: skiff login (or set SKIFF_API_KEY)."));
+    return new ApiClient(apiBase(), token);
+  }
+
+  /** The app from -a/--app, SKIFF_APP/HEROKU_APP, or the skiff (else heroku) git remote here. */
+  String app(Args args) {
+    Optional<String> given = args.value("a", "app");
+    if (given.isPresent()) {
+      return given.get();
+    }
+    for (String variable : List.of("SKIFF_APP", "HEROKU_APP")) {
+      if (env.get(variable) != null && !env.get(variable).isBlank()) {
+        return env.get(variable);
+      }
+    }
+    List<String> remotes = args.value("r", "remote").map(List::of).orElse(List.of("skiff", "heroku"));
+    for (String remote : remotes) {
+      Optional<String> url = git("remote", "get-url", remote);
+      if (url.isPresent() && url.get().endsWith(".git")) {
+        String path = url.get().substring(0, url.get().length() - 4);
+        return path.substring(path.lastIndexOf('/') + 1);
+      }
+    }
+    throw new Problem("No app specified. Use -a APP, or run this inside a git repository with a 'skiff' remote"
+        + " (skiff git:remote -a APP adds one).");
+  }
+
+  private Optional<String> git(String... args) {
+    try {
+      List<String> command = new ArrayList<>(List.of("git"));
+      command.addAll(List.of(args));
+      Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.waitFor() == 0 ? Optional.of(output) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  private boolean json(Args args, JsonNode node) throws IOException {
+    if (args.has("json")) {
+      out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+      return true;
+    }
+    return false;
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  private int login(Args args) throws IOException {
+    Optional<String> token = args.value(null, "token");
+    if (token.isEmpty()) {
+      Path local = Path.of(env.getOrDefault("SKIFF_HOME", home().resolve(".skiff").toString())).resolve("admin.token");
+      String fallback = Files.isReadable(local) ? Files.readString(local).trim() : null;
+      err.print(fallback != null ? "API token (Enter uses the admin token in " + local + "): " : "API token: ");
+      err.flush();
+      String line = readSecretLine();
+      token = Optional.ofNullable(line).map(String::trim).filter(s -> !s.isEmpty());
+      if (token.isEmpty() && fallback != null) {
+        token = Optional.of(fallback);
+      }
+    }
+    String t = token.orElseThrow(() -> new Problem("No token given. Use skiff login --token TOKEN."));
+    JsonNode account = new ApiClient(apiBase(), t).get("/account");
+    String email = account.path("email").asText();
+    new Netrc(home().resolve(".netrc")).put(new Netrc.Entry(netrcMachine(), email, t));
+    out.println("Logged in as " + email + " (token saved in ~/.netrc for " + netrcMachine() + ")");
+    return 0;
+  }
+
+  private static String readSecretLine() throws IOException {
+    if (System.console() != null) {
+      char[] typed = System.console().readPassword();
+      return typed == null ? null : new String(typed);
+    }
+    return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+  }
+
+  private int apps(Args args) throws IOException {
+    ApiClient api = api(args);
+    JsonNode apps = api.get("/apps");
+    if (json(args, apps)) {
+      return 0;
+    }
+    String email = api.get("/account").path("email").asText();
+    out.println("=== " + email + " Apps");
+    if (apps.isEmpty()) {
+      out.println("You have no apps.");
+    }
+    apps.forEach(a -> out.println(a.path("name").asText()));
+    return 0;
+  }
+
+  private int appsCreate(Args args) throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    args.positional(0).ifPresent(n -> body.put("name", n));
+    args.value("a", "app").ifPresent(n -> body.put("name", n));
+    ApiClient api = api(args);
+    JsonNode app = step("Creating " + body.getOrDefault("name", "app"), () -> api.post("/apps", body),
+        created -> "done, ⬢ " + created.path("name").asText());
+    if (json(args, app)) {
+      return 0;
+    }
+    out.println(app.path("web_url").asText() + " | " + app.path("git_url").asText());
+    if (!args.has("no-remote") && git("rev-parse", "--is-inside-work-tree").isPresent()) {
+      addRemote(args.value("r", "remote").orElse("skiff"), app.path("git_url").asText());
+    }
+    return 0;
+  }
+
+  private void addRemote(String remote, String url) {
+    if (git("remote", "get-url", remote).isPresent()) {
+      git("remote", "set-url", remote, url);
+    } else {
+      git("remote", "add", remote, url);
+    }
+    out.println("Git remote " + remote + " added: " + url);
+  }
+
+  private int gitRemote(Args args) {
+    JsonNode app = api(args).get("/apps/" + app(args));
+    if (git("rev-parse", "--is-inside-work-tree").isEmpty()) {
+      throw new Problem("Not inside a git repository. Run git init first.");
+    }
+    addRemote(args.value("r", "remote").orElse("skiff"), app.path("git_url").asText());
+    return 0;
+  }
+
+  private int appsInfo(Args args) throws IOException {
+    ApiClient api = api(args);
+    JsonNode app = api.get("/apps/" + app(args));
+    if (json(args, app)) {
+      return 0;
+    }
+    out.println("=== " + app.path("name").asText());
+    Map<String, String> rows = new LinkedHashMap<>();
+    rows.put("Git URL", app.path("git_url").asText());
+    rows.put("Owner", app.path("owner").path("email").asText());
+    rows.put("Region", app.path("region").path("name").asText());
+    rows.put("Stack", app.path("stack").path("name").asText());
+    rows.put("Maintenance", app.path("maintenance").asBoolean() ? "on" : "off");
+    rows.put("Slug Size", app.path("slug_size").isNull() ? "none" : app.path("slug_size").asLong() / 1024 + " KB");
+    rows.put("Web URL", app.path("web_url").asText());
+    rows.put("Released", app.path("released_at").asText());
+    printRows(rows);
+    return 0;
+  }
+
+  private int appsRename(Args args) {
+    String newName = args.positional(0).orElseThrow(() -> new Problem("Usage: skiff apps:rename NEWNAME -a APP"));
+    String old = app(args);
+    JsonNode app = api(args).patch("/apps/" + old, Map.of("name", newName));
+    out.println("Renaming " + old + " to " + newName + "... done");
+    out.println(app.path("web_url").asText() + " | " + app.path("git_url").asText());
+    for (String remote : List.of("skiff", "heroku")) {
+      Optional<String> url = git("remote", "get-url", remote);
+      if (url.isPresent() && url.get().endsWith("/" + old + ".git")) {
+        git("remote", "set-url", remote, app.path("git_url").asText());
+        out.println("Git remote " + remote + " updated");
+      }
+    }
+    return 0;
+  }
+
+  private int appsDestroy(Args args) {
+    String name = args.value("a", "app").or(() -> args.positional(0)).orElseGet(() -> app(args));
+    String confirm = args.value(null, "confirm").orElse(null);
+    if (confirm == null && System.console() != null) {
+      err.println(" ▸    WARNING: This will delete ⬢ " + name + " and everything it has.");
+      err.print(" ▸    To proceed, type " + name + " or re-run this command with --confirm " + name + "\n> ");
+      confirm = System.console().readLine();
+    }
+    if (!name.equals(confirm)) {
+      throw new Problem("Confirmation " + (confirm == null ? "missing" : "'" + confirm + "' did not match " + name)
+          + ". Re-run with --confirm " + name + ".");
+    }
+    api(args).delete("/apps/" + name);
+    out.println("Destroying ⬢ " + name + "... done");
+    return 0;
+  }
+
+  private int config(Args args) throws IOException {
+    String app = app(args);
+    JsonNode vars = api(args).get("/apps/" + app + "/config-vars");
+    if (json(args, vars)) {
+      return 0;
+    }
+    TreeMap<String, String> sorted = new TreeMap<>();
+    vars.fields().forEachRemaining(f -> sorted.put(f.getKey(), f.getValue().asText()));
+    if (args.has("shell")) {
+      sorted.forEach((k, v) -> out.println(k + "=" + v));
+      return 0;
+    }
+    out.println("=== " + app + " Config Vars");
+    printRows(sorted);
+    return 0;
+  }
+
+  private int configGet(Args args) {
+    String key = args.positional(0).orElseThrow(() -> new Problem("Usage: skiff config:get KEY -a APP"));
+    JsonNode value = api(args).get("/apps/" + app(args) + "/config-vars").get(key);
+    out.println(value == null ? "" : value.asText());
+    return 0;
+  }
+
+  private int configSet(Args args) {
+    Map<String, String> vars = new LinkedHashMap<>();
+    for (String pair : args.positionals()) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new Problem("'" + pair + "' is not KEY=VALUE. Usage: skiff config:set KEY=VALUE... -a APP");
+      }
+      vars.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    if (vars.isEmpty()) {
+      throw new Problem("Usage: skiff config:set KEY=VALUE... -a APP");
+    }
+    String app = app(args);
+    ApiClient api = api(args);
+    JsonNode result = step("Setting " + String.join(", ", vars.keySet()) + " and restarting ⬢ " + app,
+        () -> api.patch("/apps/" + app + "/config-vars", vars), r -> "done, v" + currentVersion(api, app));
+    Map<String, String> shown = new LinkedHashMap<>();
+    vars.keySet().forEach(k -> shown.put(k, result.path(k).asText()));
+    printRows(shown);
+    return 0;
+  }
+
+  private int configUnset(Args args) {
+    List<String> keys = args.positionals();
+    if (keys.isEmpty()) {
+      throw new Problem("Usage: skiff config:unset KEY... -a APP");
+    }
+    String app = app(args);
+    ApiClient api = api(args);
+    Map<String, Object> body = new LinkedHashMap<>();
+    keys.forEach(k -> body.put(k, null));
+    step("Unsetting " + String.join(", ", keys) + " and restarting ⬢ " + app,
+        () -> api.patch("/apps/" + app + "/config-vars", body), r -> "done, v" + currentVersion(api, app));
+    return 0;
+  }
+
+  /** Prints "label... " then "done…" or, when the call fails, "!" so the error starts on its own line. */
+  private <T> T step(String label, java.util.function.Supplier<T> work, java.util.function.Function<T, String> done) {
+    err.print(label + "... ");
+    err.flush();
+    T result;
+    try {
+      result = work.get();
+    } catch (RuntimeException e) {
+      err.println("!");
+      throw e;
+    }
+    err.println(done.apply(result));
+    return result;
+  }
+
+  private static int currentVersion(ApiClient api, String app) {
+    JsonNode latest = api.get("/apps/" + app + "/releases", "version ..; max=1, order=desc");
+    return latest.isEmpty() ? 0 : latest.get(0).path("version").asInt();
+  }
+
+  private int releases(Args args) throws IOException {
+    String app = app(args);
+    int max = Integer.parseInt(args.value("n", "num").orElse("15"));
+    JsonNode releases = api(args).get("/apps/" + app + "/releases", "version ..; max=" + max + ", order=desc");
+    if (json(args, releases)) {
+      return 0;
+    }
+    if (releases.isEmpty()) {
+      out.println(app + " has no releases.");
+      return 0;
+    }
+    String current = "";
+    for (JsonNode r : releases) {
+      if (r.path("current").asBoolean()) {
+        current = " - Current: v" + r.path("version").asInt();
+      }
+    }
+    out.println("=== " + app + " Releases" + current);
+    int width = 0;
+    for (JsonNode r : releases) {
+      width = Math.max(width, describe(r).length());
+    }
+    for (JsonNode r : releases) {
+      out.printf("v%-4d %-" + width + "s  %s  %s%n", r.path("version").asInt(), describe(r),
+          r.path("user").path("email").asText(), WHEN.format(Instant.parse(r.path("created_at").asText())));
+    }
+    return 0;
+  }
+
+  private static String describe(JsonNode release) {
+    String status = release.path("status").asText();
+    String text = release.path("description").asText();
+    return switch (status) {
+      case "pending" -> text + " (release command executing)";
+      case "failed" -> text + " (release command failed)";
+      default -> text;
+    };
+  }
+
+  private int releasesInfo(Args args) throws IOException {
+    String app = app(args);
+    ApiClient api = api(args);
+    String version = args.positional(0).map(v -> v.startsWith("v") ? v.substring(1) : v)
+        .orElseGet(() -> String.valueOf(currentVersion(api, app)));
+    JsonNode release = api.get("/apps/" + app + "/releases/" + version);
+    if (json(args, release)) {
+      return 0;
+    }
+    JsonNode vars = api.get("/apps/" + app + "/releases/" + version + "/config-vars");
+    out.println("=== Release v" + release.path("version").asInt());
+    Map<String, String> rows = new LinkedHashMap<>();
+    rows.put("Add-ons", "");
+    rows.put("Change", describe(release));
+    rows.put("By", release.path("user").path("email").asText());
+    rows.put("Current", String.valueOf(release.path("current").asBoolean()));
+    rows.put("When", release.path("created_at").asText());
+    printRows(rows);
+    out.println();
+    out.println("=== v" + release.path("version").asInt() + " Config vars");
+    TreeMap<String, String> sorted = new TreeMap<>();
+    vars.fields().forEachRemaining(f -> sorted.put(f.getKey(), f.getValue().asText()));
+    printRows(sorted);
+    return 0;
+  }
+
+  private int rollback(Args args) {
+    String app = app(args);
+    ApiClient api = api(args);
+    JsonNode target;
+    if (args.positional(0).isPresent()) {
+      String v = args.positional(0).get();
+      target = api.get("/apps/" + app + "/releases/" + (v.startsWith("v") ? v.substring(1) : v));
+    } else {
+      JsonNode recent = api.get("/apps/" + app + "/releases", "version ..; max=10, order=desc");
+      List<JsonNode> eligible = new ArrayList<>();
+      recent.forEach(r -> {
+        if (r.path("eligible_for_rollback").asBoolean()) {
+          eligible.add(r);
+        }
+      });
+      if (eligible.size() < 2) {
+        throw new Problem("No eligible release found to roll back to.");
+      }
+      target = eligible.get(1);
+    }
+    String targetId = target.path("id").asText();
+    step("Rolling back ⬢ " + app + " to v" + target.path("version").asInt(),
+        () -> api.post("/apps/" + app + "/releases", Map.of("release", targetId)),
+        created -> "done, v" + created.path("version").asInt());
+    return 0;
+  }
+
+  private int psScale(Args args) throws IOException {
+    String app = app(args);
+    ApiClient api = api(args);
+    if (args.positionals().isEmpty()) {
+      JsonNode formation = api.get("/apps/" + app + "/formation");
+      if (json(args, formation)) {
+        return 0;
+      }
+      List<String> parts = new ArrayList<>();
+      formation.forEach(f -> parts.add(f.path("type").asText() + "=" + f.path("quantity").asInt() + ":"
+          + f.path("size").asText()));
+      out.println(parts.isEmpty() ? "No process types on " + app + ". Deploy it first." : String.join(" ", parts));
+      return 0;
+    }
+    List<Map<String, String>> updates = new ArrayList<>();
+    for (String spec : args.positionals()) {
+      var m = java.util.regex.Pattern.compile("^([A-Za-z0-9_-]+)([=+-])(.*)$").matcher(spec);
+      if (!m.matches()) {
+        throw new Problem("'" + spec + "' is not TYPE=N[:SIZE] (or TYPE+N / TYPE-N). Example: skiff ps:scale web=2");
+      }
+      Map<String, String> update = new LinkedHashMap<>();
+      update.put("type", m.group(1));
+      String amount = m.group(3);
+      String size = null;
+      if (amount.contains(":")) {
+        size = amount.substring(amount.indexOf(':') + 1);
+        amount = amount.substring(0, amount.indexOf(':'));
+      }
+      if (!amount.isEmpty()) {
+        update.put("quantity", (m.group(2).equals("=") ? "" : m.group(2)) + amount);
+      }
+      if (size != null && !size.isEmpty()) {
+        update.put("size", size);
+      }
+      updates.add(update);
+    }
+    step("Scaling dynos", () -> api.patch("/apps/" + app + "/formation", Map.of("updates", updates)), result -> {
+      List<String> parts = new ArrayList<>();
+      result.forEach(f -> parts.add(f.path("type").asText() + " at " + f.path("quantity").asInt() + ":"
+          + f.path("size").asText()));
+      return "done, now running " + String.join(", ", parts);
+    });
+    return 0;
+  }
+
+  private int maintenance(Args args, boolean on) {
+    String app = app(args);
+    ApiClient api = api(args);
+    step((on ? "Enabling" : "Disabling") + " maintenance mode for ⬢ " + app,
+        () -> api.patch("/apps/" + app, Map.of("maintenance", on)), r -> "done");
+    return 0;
+  }
+
+  private int stack(Args args) {
+    String app = app(args);
+    ApiClient api = api(args);
+    JsonNode info = api.get("/apps/" + app);
+    out.println("=== ⬢ " + app + " Available Stacks");
+    for (JsonNode s : api.get("/stacks")) {
+      boolean current = s.path("name").asText().equals(info.path("stack").path("name").asText());
+      out.println((current ? "* " : "  ") + s.path("name").asText());
+    }
+    return 0;
+  }
+
+  private int domains(Args args) throws IOException {
+    String app = app(args);
+    JsonNode domains = api(args).get("/apps/" + app + "/domains", "id ..; max=1000;");
+    if (json(args, domains)) {
+      return 0;
+    }
+    out.println("=== " + app + " Heroku Domain");
+    domains.forEach(d -> {
+      if (d.path("kind").asText().equals("heroku")) {
+        out.println(d.path("hostname").asText());
+      }
+    });
+    List<JsonNode> custom = new ArrayList<>();
+    domains.forEach(d -> {
+      if (!d.path("kind").asText().equals("heroku")) {
+        custom.add(d);
+      }
+    });
+    if (!custom.isEmpty()) {
+      out.println();
+      out.println("=== " + app + " Custom Domains");
+      custom.forEach(d -> out.println(d.path("hostname").asText()));
+    }
+    return 0;
+  }
+
+  private int access(Args args) throws IOException {
+    String app = app(args);
+    JsonNode collaborators = api(args).get("/apps/" + app + "/collaborators");
+    if (json(args, collaborators)) {
+      return 0;
+    }
+    Map<String, String> rows = new LinkedHashMap<>();
+    collaborators.forEach(c -> rows.put(c.path("user").path("email").asText(), c.path("role").asText()));
+    int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
+    rows.forEach((email, role) -> out.printf("%-" + width + "s  %s%n", email, role));
+    return 0;
+  }
+
+  private int help(Args args) {
+    Optional<String> about = args.positional(0);
+    if (about.isPresent()) {
+      Command c = commands.get(aliases.getOrDefault(about.get(), about.get()));
+      if (c == null) {
+        throw new Problem(about.get() + " is not a skiff command." + closest(about.get()).map(s -> " Perhaps you meant "
+            + s + "?").orElse(""));
+      }
+      out.println("Usage: skiff " + c.usage() + "\n\n  " + c.summary());
+      return 0;
+    }
+    out.println("Usage: skiff COMMAND [ARGS]\n\n  server" + " ".repeat(17) + "start a Skiff node");
+    commands.values().forEach(c -> out.printf("  %-22s %s%n", c.name(), c.summary()));
+    out.println("\nThe app is -a APP, else the 'skiff' git remote of this directory. The API is SKIFF_HOST"
+        + " (default http://127.0.0.1:5000);\nthe token is SKIFF_API_KEY, HEROKU_API_KEY or ~/.netrc."
+        + " Most listings take --json.");
+    return 0;
+  }
+
+  Optional<String> closest(String typed) {
+    return commands.keySet().stream()
+        .min(Comparator.comparingInt(c -> distance(c, typed)))
+        .filter(c -> distance(c, typed) <= Math.max(2, typed.length() / 3));
+  }
+
+  static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      int[] cur = new int[b.length() + 1];
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      prev = cur;
+    }
+    return prev[b.length()];
+  }
+
+  private void printRows(Map<String, String> rows) {
+    int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
+    rows.forEach((k, v) -> out.printf("%-" + width + "s %s%n", k + ":", v));
+  }
+}

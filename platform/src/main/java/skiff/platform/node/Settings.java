@@ -1,0 +1,165 @@
+package skiff.platform.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The node's settings: conf/skiff.conf's defaults, each overridden by its SKIFF_* environment
+ * variable. Everything is checked here, so a bad value stops the start with one line naming the
+ * variable, the value and what would be accepted.
+ */
+public record Settings(
+    Path home,
+    int apiPort,
+    int apiTlsPort,
+    int routerPort,
+    int routerTlsPort,
+    int rendezvousPort,
+    String bind,
+    String domain,
+    Optional<String> adminToken,
+    String adminEmail,
+    Optional<String> databaseUrl,
+    int clusterPort,
+    List<String> seedNodes,
+    int dynoPortFrom,
+    int dynoPortTo,
+    long dynoMemoryBytes,
+    Duration crashCooldown,
+    Duration sigtermGrace,
+    Duration bootTimeout,
+    Duration cycleInterval,
+    Duration idleAfter,
+    Duration routerTimeout,
+    Duration routerIdle,
+    Duration askTimeout) {
+
+  /** Loads skiff.conf from the classpath and applies the SKIFF_* variables found in {@code env}. */
+  public static Settings load(Map<String, String> env) {
+    Map<String, Object> overrides = new HashMap<>();
+    env.forEach((k, v) -> {
+      if (k.startsWith("SKIFF_")) {
+        overrides.put(k, v);
+      }
+    });
+    Config config;
+    try {
+      // the variables sit at the root next to skiff { … }, where the file's ${?SKIFF_…} lines find them
+      config = ConfigFactory.parseMap(overrides)
+          .withFallback(ConfigFactory.parseResources("skiff.conf"))
+          .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false))
+          .getConfig("skiff");
+    } catch (ConfigException e) {
+      throw new SettingsException("conf/skiff.conf cannot be read: " + e.getMessage());
+    }
+    Reader r = new Reader(config);
+    String home = r.text("home");
+    String userHome = env.getOrDefault("HOME", System.getProperty("user.home"));
+    if (home.equals("~") || home.startsWith("~/")) {
+      home = userHome + home.substring(1);
+    }
+    int[] dynoPorts = r.portRange("dyno-port-range");
+    String bind = r.text("bind");
+    if (bind.isBlank()) {
+      throw new SettingsException("SKIFF_BIND is empty: give the address to listen on, e.g. 127.0.0.1 or 0.0.0.0");
+    }
+    String email = r.text("admin-email");
+    if (!email.contains("@")) {
+      throw new SettingsException("SKIFF_ADMIN_EMAIL='" + email + "' is not an email address");
+    }
+    return new Settings(
+        Path.of(home).toAbsolutePath().normalize(),
+        r.port("api-port"),
+        r.port("api-tls-port"),
+        r.port("router-port"),
+        r.port("router-tls-port"),
+        r.port("rendezvous-port"),
+        bind,
+        r.text("domain"),
+        Optional.of(r.text("admin-token")).filter(s -> !s.isBlank()),
+        email,
+        Optional.of(r.text("database-url")).filter(s -> !s.isBlank()),
+        r.port("cluster-port"),
+        Arrays.stream(r.text("seed-nodes").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+        dynoPorts[0],
+        dynoPorts[1],
+        Durations.parseBytes(Reader.variable("dyno-memory"), r.text("dyno-memory")),
+        r.duration("crash-cooldown"),
+        r.duration("sigterm-grace"),
+        r.duration("boot-timeout"),
+        r.duration("cycle-interval"),
+        r.duration("idle-after"),
+        r.duration("router-timeout"),
+        r.duration("router-idle"),
+        r.duration("ask-timeout"));
+  }
+
+  /** Reads one key and names its environment variable in every complaint. */
+  private record Reader(Config config) {
+    static String variable(String key) {
+      return "SKIFF_" + key.toUpperCase().replace('-', '_');
+    }
+
+    String text(String key) {
+      try {
+        return config.getString(key).trim();
+      } catch (ConfigException e) {
+        throw new SettingsException(variable(key) + " cannot be read from conf/skiff.conf: " + e.getMessage());
+      }
+    }
+
+    int port(String key) {
+      String value = text(key);
+      try {
+        int port = Integer.parseInt(value);
+        if (port >= 0 && port <= 65535) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the message below
+      }
+      throw new SettingsException(variable(key) + "='" + value + "' is not a port: use a number from 1 to 65535"
+          + " (0 picks a free one)");
+    }
+
+    Duration duration(String key) {
+      return Durations.parse(variable(key), text(key));
+    }
+
+    int[] portRange(String key) {
+      String value = text(key);
+      String[] parts = value.split("-");
+      try {
+        if (parts.length == 2) {
+          int from = Integer.parseInt(parts[0].trim());
+          int to = Integer.parseInt(parts[1].trim());
+          if (from > 0 && from <= to && to <= 65535) {
+            return new int[] {from, to};
+          }
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the message below
+      }
+      throw new SettingsException(variable(key) + "='" + value + "' is not a port range: write FROM-TO,"
+          + " e.g. 20000-29999");
+    }
+  }
+
+  /** The API's address as clients on this machine reach it. */
+  public String apiBase(int boundPort) {
+    return "http://" + hostForClients() + ":" + boundPort;
+  }
+
+  public String hostForClients() {
+    return bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
+  }
+}

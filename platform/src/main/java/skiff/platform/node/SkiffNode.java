@@ -1,0 +1,253 @@
+package skiff.platform.node;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
+import skiff.actors.apps.AppService;
+import skiff.http.api.PlatformApi;
+import skiff.http.api.PublicUrls;
+import skiff.http.router.RouterFrontDoor;
+import skiff.persistence.JournalDatabase;
+import skiff.persistence.JournalSchema;
+import skiff.platform.tls.CertificateAuthority;
+
+/**
+ * One running Skiff node: the actor system in its cluster, the journal, the entities, and the
+ * API, git and router listeners. {@link #start} either returns a node that serves, or throws a
+ * {@link SettingsException} whose message is the one line that says why not.
+ */
+public final class SkiffNode implements AutoCloseable {
+  private final ActorSystem<Void> system;
+  private final Settings settings;
+  private final List<ServerBinding> bindings;
+  private final int apiPort;
+  private final int apiTlsPort;
+  private final int routerPort;
+  private final String adminToken;
+  private final CertificateAuthority ca;
+  private final AppService apps;
+
+  private SkiffNode(ActorSystem<Void> system, Settings settings, List<ServerBinding> bindings, String adminToken,
+      CertificateAuthority ca, AppService apps) {
+    this.system = system;
+    this.settings = settings;
+    this.bindings = bindings;
+    this.apiPort = bindings.get(0).localAddress().getPort();
+    this.apiTlsPort = bindings.get(1).localAddress().getPort();
+    this.routerPort = bindings.get(2).localAddress().getPort();
+    this.adminToken = adminToken;
+    this.ca = ca;
+    this.apps = apps;
+  }
+
+  public static SkiffNode start(Settings settings, PrintStream out) {
+    long started = System.nanoTime();
+    prepareHome(settings.home());
+    for (var port : List.of(
+        new Listener("SKIFF_API_PORT", settings.apiPort()),
+        new Listener("SKIFF_API_TLS_PORT", settings.apiTlsPort()),
+        new Listener("SKIFF_ROUTER_PORT", settings.routerPort()))) {
+      port.checkFree(settings.bind());
+    }
+    AdminToken.Resolved token;
+    CertificateAuthority ca = new CertificateAuthority(settings.home().resolve("tls"));
+    SSLContext tls;
+    try {
+      token = AdminToken.resolve(settings.home(), settings.adminToken());
+      ca.ensure(CertificateAuthority.subjectNames(settings.domain(), settings.bind()));
+      tls = ca.serverContext();
+    } catch (Exception e) {
+      throw new SettingsException("cannot prepare " + settings.home() + ": " + e.getMessage());
+    }
+
+    JournalDatabase journal = NodeConfig.journal(settings);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME,
+        NodeConfig.pekko(settings, journal));
+    try {
+      try {
+        JournalSchema.ensure(system, Duration.ofSeconds(30));
+      } catch (IllegalStateException e) {
+        String why = String.valueOf(e.getMessage());
+        if (why.contains("already in use") || why.contains("locked")) {
+          throw new SettingsException("SKIFF_HOME=" + settings.home() + " is in use by another running Skiff server"
+              + " (its journal is locked): stop that server or choose another SKIFF_HOME");
+        }
+        throw new SettingsException(why);
+      }
+      Cluster cluster = Cluster.get(system);
+      if (settings.seedNodes().isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      AppService.initEntities(system, settings.askTimeout());
+      AppService apps = new AppService(system, settings.askTimeout());
+
+      Http http = Http.get(system);
+      List<ServerBinding> bindings = new ArrayList<>();
+      // the API port is bound first, so its real port (0 = any) can go into the URLs the API hands out
+      PlatformApi[] api = new PlatformApi[1];
+      Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> apiHandler = r -> api[0].handle(r);
+      bindings.add(bind(http.newServerAt(settings.bind(), settings.apiPort()).bind(apiHandler::apply),
+          "SKIFF_API_PORT", settings));
+      int boundApi = bindings.get(0).localAddress().getPort();
+      RouterFrontDoor router = new RouterFrontDoor(apps, settings.domain(), Materializer.matFromSystem(system));
+      bindings.add(bind(http.newServerAt(settings.bind(), settings.apiTlsPort())
+          .enableHttps(ConnectionContext.httpsServer(tls)).bind(apiHandler::apply), "SKIFF_API_TLS_PORT", settings));
+      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerPort()).bind(router::handle),
+          "SKIFF_ROUTER_PORT", settings));
+      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerTlsPort())
+          .enableHttps(ConnectionContext.httpsServer(tls)).bind(router::handle), "SKIFF_ROUTER_TLS_PORT", settings));
+      int boundRouter = bindings.get(2).localAddress().getPort();
+      api[0] = new PlatformApi(system, apps, new AdminAuthenticator(token.token(), settings.adminEmail()),
+          new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter), accountCreatedAt(token.file()));
+
+      SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps);
+      node.printBanner(out, journal, token, Duration.ofNanos(System.nanoTime() - started));
+      return node;
+    } catch (RuntimeException e) {
+      system.terminate();
+      awaitQuietly(system);
+      throw e;
+    }
+  }
+
+  private record Listener(String variable, int port) {
+    void checkFree(String bind) {
+      if (port == 0) {
+        return;
+      }
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(bind, port));
+      } catch (IOException e) {
+        throw new SettingsException(variable + "=" + port + ": " + bind + ":" + port
+            + " is already in use; stop what listens there or choose another port with " + variable);
+      }
+    }
+  }
+
+  private static ServerBinding bind(java.util.concurrent.CompletionStage<ServerBinding> binding, String variable,
+      Settings settings) {
+    try {
+      return binding.toCompletableFuture().get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new SettingsException(variable + ": cannot listen on " + settings.bind() + ": " + cause.getMessage());
+    }
+  }
+
+  private static void prepareHome(Path home) {
+    try {
+      Files.createDirectories(home);
+      Files.createDirectories(home.resolve("journal"));
+      Path probe = Files.createTempFile(home, ".write-check", "");
+      Files.delete(probe);
+    } catch (AccessDeniedException e) {
+      throw new SettingsException("SKIFF_HOME=" + home + " is not writable (permission denied on " + e.getFile()
+          + "): choose a directory you own with SKIFF_HOME");
+    } catch (FileSystemException e) {
+      throw new SettingsException("SKIFF_HOME=" + home + " cannot be used: " + e.getReason() + " (" + e.getFile()
+          + "); choose another directory with SKIFF_HOME");
+    } catch (IOException e) {
+      throw new SettingsException("SKIFF_HOME=" + home + " cannot be used: " + e.getMessage());
+    }
+  }
+
+  private static Instant accountCreatedAt(Path tokenFile) {
+    try {
+      return Files.getLastModifiedTime(tokenFile).toInstant();
+    } catch (IOException e) {
+      return Instant.now();
+    }
+  }
+
+  private void printBanner(PrintStream out, JournalDatabase journal, AdminToken.Resolved token, Duration took) {
+    String host = settings.hostForClients();
+    out.println("skiff: data       " + settings.home());
+    out.println("skiff: journal    " + (journal.isPostgres() ? journal.url() : "embedded H2 in " + settings.home().resolve("journal")));
+    out.println("skiff: cluster    " + system.address() + (settings.seedNodes().isEmpty() ? " (single node)"
+        : " seeds " + String.join(",", settings.seedNodes())));
+    out.println("skiff: API        http://" + host + ":" + apiPort + "   git: http://" + host + ":" + apiPort + "/APP.git");
+    out.println("skiff: API (TLS)  https://" + host + ":" + apiTlsPort + "   CA: " + ca.caPem());
+    out.println("skiff: router     http://APP." + settings.domain() + ":" + routerPort + "   https://APP."
+        + settings.domain() + ":" + bindings.get(3).localAddress().getPort());
+    if (settings.adminToken().isPresent()) {
+      out.println("skiff: admin      " + settings.adminEmail() + ", token from SKIFF_ADMIN_TOKEN");
+    } else if (token.generated()) {
+      out.println("skiff: admin      " + settings.adminEmail() + ", new token " + token.token() + " (saved in "
+          + token.file() + ")");
+    } else {
+      out.println("skiff: admin      " + settings.adminEmail() + ", token in " + token.file());
+    }
+    out.printf("skiff: ready in %.1f s%n", took.toMillis() / 1000.0);
+    out.flush();
+  }
+
+  public int apiPort() {
+    return apiPort;
+  }
+
+  public int apiTlsPort() {
+    return apiTlsPort;
+  }
+
+  public int routerPort() {
+    return routerPort;
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  public Path caPem() {
+    return ca.caPem();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public AppService apps() {
+    return apps;
+  }
+
+  public void awaitTermination() {
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  @Override
+  public void close() {
+    bindings.forEach(b -> b.unbind());
+    system.terminate();
+    awaitQuietly(system);
+  }
+
+  private static void awaitQuietly(ActorSystem<?> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // shutting down anyway
+    }
+  }
+}
