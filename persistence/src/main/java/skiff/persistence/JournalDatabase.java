@@ -14,7 +14,8 @@ public record JournalDatabase(String url, String user, String password) {
 
   public static JournalDatabase embedded(Path home) {
     Path file = home.toAbsolutePath().resolve("journal").resolve("skiff");
-    return new JournalDatabase("jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false", "sa", "");
+    // WRITE_DELAY=0: a committed event reaches the file at once, so kill -9 of the server loses nothing
+    return new JournalDatabase("jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0", "sa", "");
   }
 
   /** Accepts jdbc:postgresql://… and jdbc:h2:… URLs; user and password may be given as query parameters. */

@@ -464,7 +464,11 @@ public final class AppEntity
     return persistAndReply(List.of(new FormationChanged(List.copyOf(changed.values()), c.cause())), c.replyTo());
   }
 
+  /** {@code "3"} or {@code "=3"} sets, {@code "+1"} and {@code "-1"} change the current count. */
   static int applyQuantity(int current, String quantity) {
+    if (quantity.startsWith("=")) {
+      return Integer.parseInt(quantity.substring(1));
+    }
     if (quantity.startsWith("+")) {
       return current + Integer.parseInt(quantity.substring(1));
     }

@@ -68,7 +68,11 @@ final class FormationEndpoints {
       size = dynoSize == null || dynoSize.isNull() ? null
           : dynoSize.isObject() ? PlatformApi.text(dynoSize, "name") : dynoSize.asText();
     }
-    return new FormationUpdate(type, PlatformApi.text(body, "quantity"), size);
+    JsonNode quantity = body.get("quantity");
+    // a JSON number is an absolute count (the schema); a string may be relative, as the CLI sends "+1"
+    String amount = quantity == null || quantity.isNull() ? null
+        : quantity.isNumber() ? "=" + quantity.asText() : quantity.asText();
+    return new FormationUpdate(type, amount, size);
   }
 
   private CompletionStage<LiveApp> scale(ApiCall call, List<FormationUpdate> updates) {

@@ -48,9 +48,11 @@ public final class SkiffNode implements AutoCloseable {
   private final String adminToken;
   private final CertificateAuthority ca;
   private final AppService apps;
+  private final HomeLock homeLock;
 
   private SkiffNode(ActorSystem<Void> system, Settings settings, List<ServerBinding> bindings, String adminToken,
-      CertificateAuthority ca, AppService apps) {
+      CertificateAuthority ca, AppService apps, HomeLock homeLock) {
+    this.homeLock = homeLock;
     this.system = system;
     this.settings = settings;
     this.bindings = bindings;
@@ -65,6 +67,16 @@ public final class SkiffNode implements AutoCloseable {
   public static SkiffNode start(Settings settings, PrintStream out) {
     long started = System.nanoTime();
     prepareHome(settings.home());
+    HomeLock homeLock = HomeLock.acquire(settings.home());
+    try {
+      return start(settings, out, started, homeLock);
+    } catch (RuntimeException e) {
+      homeLock.close();
+      throw e;
+    }
+  }
+
+  private static SkiffNode start(Settings settings, PrintStream out, long started, HomeLock homeLock) {
     for (var port : List.of(
         new Listener("SKIFF_API_PORT", settings.apiPort()),
         new Listener("SKIFF_API_TLS_PORT", settings.apiTlsPort()),
@@ -89,12 +101,7 @@ public final class SkiffNode implements AutoCloseable {
       try {
         JournalSchema.ensure(system, Duration.ofSeconds(30));
       } catch (IllegalStateException e) {
-        String why = String.valueOf(e.getMessage());
-        if (why.contains("already in use") || why.contains("locked")) {
-          throw new SettingsException("SKIFF_HOME=" + settings.home() + " is in use by another running Skiff server"
-              + " (its journal is locked): stop that server or choose another SKIFF_HOME");
-        }
-        throw new SettingsException(why);
+        throw new SettingsException(String.valueOf(e.getMessage()));
       }
       Cluster cluster = Cluster.get(system);
       if (settings.seedNodes().isEmpty()) {
@@ -122,7 +129,7 @@ public final class SkiffNode implements AutoCloseable {
       api[0] = new PlatformApi(system, apps, new AdminAuthenticator(token.token(), settings.adminEmail()),
           new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter), accountCreatedAt(token.file()));
 
-      SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps);
+      SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps, homeLock);
       node.printBanner(out, journal, token, Duration.ofNanos(System.nanoTime() - started));
       return node;
     } catch (RuntimeException e) {
@@ -241,6 +248,7 @@ public final class SkiffNode implements AutoCloseable {
     bindings.forEach(b -> b.unbind());
     system.terminate();
     awaitQuietly(system);
+    homeLock.close();
   }
 
   private static void awaitQuietly(ActorSystem<?> system) {

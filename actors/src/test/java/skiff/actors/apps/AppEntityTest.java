@@ -1,0 +1,268 @@
+package skiff.actors.apps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import skiff.actors.Cause;
+import skiff.actors.apps.AppEntity.Accepted;
+import skiff.actors.apps.AppEntity.Command;
+import skiff.actors.apps.AppEntity.Event;
+import skiff.actors.apps.AppEntity.LiveApp;
+import skiff.actors.apps.AppEntity.Reply;
+import skiff.actors.apps.AppEntity.State;
+
+class AppEntityTest {
+  private static final ActorTestKit kit = ActorTestKit.create(EventSourcedBehaviorTestKit.config());
+
+  /** The release ledger double: records what it was handed, answering as {@link #answer} says. */
+  private final List<ReleaseRecord> handedOver = new ArrayList<>();
+  private final AtomicReference<java.util.function.Supplier<CompletableFuture<Done>>> answer =
+      new AtomicReference<>(() -> CompletableFuture.completedFuture(Done.getInstance()));
+  private EventSourcedBehaviorTestKit<Command, Event, State> app;
+  private final String appId = UUID.randomUUID().toString();
+
+  @AfterAll
+  static void stop() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    ReleaseLedger ledger = release -> {
+      synchronized (handedOver) {
+        handedOver.add(release);
+      }
+      return answer.get().get();
+    };
+    app = EventSourcedBehaviorTestKit.create(kit.system(), AppEntity.create(appId, ledger, Instant::now));
+  }
+
+  private static Cause by(String who) {
+    return new Cause(who, Instant.now(), "req-" + UUID.randomUUID());
+  }
+
+  private Accepted accepted(CommandResultWithReply<Command, Event, State, Reply> result) {
+    return assertInstanceOf(Accepted.class, result.reply());
+  }
+
+  private LiveApp created() {
+    return accepted(app.<Reply>runCommand(r -> new AppEntity.Create("blog", "a@b.c", "local", "cedar", by("a@b.c"), r))).app();
+  }
+
+  @Test
+  void creationIssuesTheInitialReleaseAndRecordsWhoDidIt() {
+    var result = app.<Reply>runCommand(r -> new AppEntity.Create("blog", "a@b.c", "local", "cedar", by("a@b.c"), r));
+    Accepted accepted = accepted(result);
+    assertEquals("blog", accepted.app().name());
+    assertEquals(1, accepted.release().version());
+    assertEquals("Initial release", accepted.release().description());
+    assertEquals("a@b.c", accepted.release().cause().actor());
+    AppEntity.AppCreated event = assertInstanceOf(AppEntity.AppCreated.class, result.events().get(0));
+    assertEquals("a@b.c", event.cause().actor());
+    assertTrue(event.cause().requestId().startsWith("req-"));
+    assertEquals(1, handedOver.size());
+    assertTrue(((LiveApp) app.getState()).unrecorded().isEmpty(), "the ledger confirmed v1");
+  }
+
+  @Test
+  void configChangesEachIssueOneReleaseDescribedLikeHeroku() {
+    created();
+    Accepted set = accepted(app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("B", "2", "A", "1"), List.of(),
+        by("a@b.c"), r)));
+    assertEquals("Set A, B config vars", set.release().description());
+    assertEquals(2, set.release().version());
+    assertEquals(Map.of("A", "1", "B", "2"), set.release().config());
+    Accepted unset = accepted(app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of(), List.of("A"), by("a@b.c"), r)));
+    assertEquals("Remove A config vars", unset.release().description());
+    assertEquals(Map.of("B", "2"), unset.app().config());
+    assertEquals(3, unset.app().currentVersion());
+  }
+
+  @Test
+  void aPatchThatChangesNothingIssuesNoRelease() {
+    created();
+    var result = app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of(), List.of("MISSING"), by("x"), r));
+    assertTrue(result.hasNoEvents());
+    assertNull(accepted(result).release());
+  }
+
+  @Test
+  void badConfigVarNamesAreRejectedAndNothingIsPersisted() {
+    created();
+    var result = app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("OK", "1", "NOT-OK", "2"), List.of(),
+        by("x"), r));
+    Rejection rejection = assertInstanceOf(Rejection.class, result.reply());
+    assertEquals("invalid_params", rejection.id());
+    assertTrue(rejection.message().contains("NOT-OK"));
+    assertTrue(result.hasNoEvents());
+    assertEquals(Map.of(), ((LiveApp) app.getState()).config());
+  }
+
+  @Test
+  void oversizedConfigIsRejected() {
+    created();
+    var result = app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("BIG", "x".repeat(40_000)), List.of(),
+        by("x"), r));
+    assertEquals("invalid_params", assertInstanceOf(Rejection.class, result.reply()).id());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void rollbackIssuesANewReleaseWithTheOldConfig() {
+    created();
+    ReleaseRecord v2 = accepted(app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r)))
+        .release();
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "changed"), List.of(), by("x"), r));
+    Accepted rolledBack = accepted(app.<Reply>runCommand(r -> new AppEntity.Rollback(v2, by("y"), r)));
+    assertEquals(4, rolledBack.release().version());
+    assertEquals("Rollback to v2", rolledBack.release().description());
+    assertEquals(Map.of("A", "1"), rolledBack.app().config());
+  }
+
+  @Test
+  void rollbackToAReleaseOfAnotherAppIsRejected() {
+    created();
+    ReleaseRecord foreign = new ReleaseRecord("other", "id", 1, "x", null, Map.of(), Map.of(), "succeeded", by("x"));
+    var result = app.<Reply>runCommand(r -> new AppEntity.Rollback(foreign, by("x"), r));
+    assertEquals("not_found", assertInstanceOf(Rejection.class, result.reply()).id());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void scalingNeedsAProcessTypeOfTheCurrentRelease() {
+    created();
+    var result = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "2", null)),
+        by("x"), r));
+    Rejection rejection = assertInstanceOf(Rejection.class, result.reply());
+    assertEquals("not_found", rejection.id());
+    assertTrue(rejection.message().contains("(web)"));
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void deployingASlugStartsOneWebDynoAndScalingAcceptsCliQuantities() {
+    created();
+    deploy(Map.of("web", "./server", "worker", "./work"));
+    LiveApp deployed = (LiveApp) app.getState();
+    assertEquals(1, deployed.formation().get("web").quantity());
+    assertEquals(List.of("web", "worker"), deployed.visibleFormation().stream().map(FormationEntry::type).toList());
+
+    LiveApp scaled = accepted(app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(
+        new FormationUpdate("web", "+2", null), new FormationUpdate("worker", "1", "standard-2x")), by("x"), r))).app();
+    assertEquals(3, scaled.formation().get("web").quantity());
+    assertEquals(1, scaled.formation().get("worker").quantity());
+    assertEquals("Standard-2X", scaled.formation().get("worker").size());
+
+    for (String bad : List.of("-9", "two", "101")) {
+      var result = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", bad, null)),
+          by("x"), r));
+      assertEquals("invalid_params", assertInstanceOf(Rejection.class, result.reply()).id(), bad);
+      assertTrue(result.hasNoEvents());
+    }
+    var badSize = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "1", "huge")),
+        by("x"), r));
+    assertTrue(assertInstanceOf(Rejection.class, badSize.reply()).message().contains("huge"));
+  }
+
+  private Accepted deploy(Map<String, String> processTypes) {
+    Slug slug = new Slug(UUID.randomUUID().toString(), "SHA256:00", 10, processTypes, "1a2b3c4d5e", "msg", "Procfile",
+        "cedar", Instant.now());
+    app.<Reply>runCommand(r -> new AppEntity.RegisterSlug(slug, by("x"), r));
+    Accepted deployed = accepted(app.<Reply>runCommand(r -> new AppEntity.Deploy(slug.id(), null, by("x"), r)));
+    assertEquals("Deploy 1a2b3c4", deployed.release().description());
+    return deployed;
+  }
+
+  @Test
+  void deployingAnUnknownSlugIsRejected() {
+    created();
+    var result = app.<Reply>runCommand(r -> new AppEntity.Deploy("nope", null, by("x"), r));
+    assertEquals("not_found", assertInstanceOf(Rejection.class, result.reply()).id());
+  }
+
+  @Test
+  void maintenanceRenameAndDestroy() {
+    created();
+    assertTrue(accepted(app.<Reply>runCommand(r -> new AppEntity.SetMaintenance(true, by("x"), r))).app().maintenance());
+    assertEquals("journal", accepted(app.<Reply>runCommand(r -> new AppEntity.Rename("journal", by("x"), r))).app().name());
+    var badName = app.<Reply>runCommand(r -> new AppEntity.Rename("-bad", by("x"), r));
+    assertEquals("invalid_params", assertInstanceOf(Rejection.class, badName.reply()).id());
+    accepted(app.<Reply>runCommand(r -> new AppEntity.Destroy(by("x"), r)));
+    var afterwards = app.<Reply>runCommand(AppEntity.Get::new);
+    assertEquals("not_found", assertInstanceOf(Rejection.class, afterwards.reply()).id());
+  }
+
+  @Test
+  void aMissingAppAnswersNotFound() {
+    var result = app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
+    assertEquals(Rejection.appNotFound(), result.reply());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void recoveryRestoresEverything() {
+    created();
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
+    deploy(Map.of("web", "./server"));
+    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "4", null)), by("x"), r));
+    State before = app.getState();
+    app.restart();
+    assertEquals(before, app.getState());
+    Accepted next = accepted(app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("B", "2"), List.of(), by("x"), r)));
+    assertEquals(4, next.release().version(), "numbering continues after recovery");
+  }
+
+  @Test
+  void aReleaseTheLedgerFailedToTakeIsRetriedUntilItIsRecorded() {
+    created();
+    AtomicInteger calls = new AtomicInteger();
+    answer.set(() -> calls.incrementAndGet() == 1
+        ? CompletableFuture.failedFuture(new RuntimeException("journal busy"))
+        : CompletableFuture.completedFuture(Done.getInstance()));
+    Accepted result = accepted(app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r)));
+    assertEquals(2, result.release().version());
+    assertEquals(2, calls.get(), "one failure, one retry");
+    assertTrue(result.app().unrecorded().isEmpty());
+  }
+
+  @Test
+  void aReleaseIssuedBeforeACrashIsHandedOverAgainOnRecovery() {
+    created();
+    answer.set(CompletableFuture::new); // the ledger never answers: the node "dies" before confirming
+    var caller = kit.createTestProbe(Reply.class);
+    app.runCommand(new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), caller.ref()));
+    assertEquals(List.of(2), List.copyOf(((LiveApp) app.getState()).unrecorded().keySet()));
+    answer.set(() -> CompletableFuture.completedFuture(Done.getInstance()));
+    handedOver.clear();
+    app.restart();
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((LiveApp) app.getState()).unrecorded().isEmpty());
+      return null;
+    });
+    assertEquals(2, handedOver.get(0).version());
+  }
+
+  @Test
+  void describesCombinedChanges() {
+    assertEquals("Set A and remove B config vars",
+        AppEntity.describeConfigChange(java.util.Set.of("A"), List.of("B")));
+  }
+}
