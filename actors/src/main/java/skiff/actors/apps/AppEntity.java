@@ -26,7 +26,6 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
-import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -39,6 +38,8 @@ import skiff.persistence.CborSerializable;
  * One app: its name, settings, config vars, formation and the releases it has issued. It owns
  * the release counter, so release numbers never repeat or skip; each issued release is handed to
  * its own {@link ReleaseEntity} through the {@link ReleaseLedger} before the caller hears back.
+ * While a hand-over is in flight the app stashes other requests, so at most the latest release can
+ * be unconfirmed; recovery hands that one over again (recording is idempotent) before serving.
  */
 public final class AppEntity
     extends EventSourcedBehaviorWithEnforcedReplies<AppEntity.Command, AppEntity.Event, AppEntity.State> {
@@ -118,9 +119,6 @@ public final class AppEntity
 
   public record ReleaseIssued(ReleaseRecord release, Cause cause) implements Event {}
 
-  /** The release's own entity has it; until then the app re-sends it after every restart. */
-  public record ReleaseRecorded(int version, Cause cause) implements Event {}
-
   public record FormationChanged(List<FormationEntry> entries, Cause cause) implements Event {}
 
   public record AppDestroyed(Cause cause) implements Event {}
@@ -152,7 +150,7 @@ public final class AppEntity
       Map<String, String> processTypes,
       Map<Integer, String> releaseIds,
       Map<String, Slug> slugs,
-      Map<Integer, ReleaseRecord> unrecorded)
+      ReleaseRecord latestRelease)
       implements State {
 
     public LiveApp {
@@ -161,7 +159,6 @@ public final class AppEntity
       processTypes = Map.copyOf(processTypes);
       releaseIds = new TreeMap<>(releaseIds);
       slugs = Map.copyOf(slugs);
-      unrecorded = new TreeMap<>(unrecorded);
     }
 
     public Slug currentSlug() {
@@ -208,7 +205,7 @@ public final class AppEntity
     int currentVersion;
     Map<Integer, String> releaseIds;
     Map<String, Slug> slugs;
-    Map<Integer, ReleaseRecord> unrecorded;
+    ReleaseRecord latestRelease;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -216,12 +213,12 @@ public final class AppEntity
       config = new HashMap<>(a.config); formation = new HashMap<>(a.formation);
       currentVersion = a.currentVersion; currentSlugId = a.currentSlugId;
       processTypes = new HashMap<>(a.processTypes); releaseIds = new TreeMap<>(a.releaseIds);
-      slugs = new HashMap<>(a.slugs); unrecorded = new TreeMap<>(a.unrecorded);
+      slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
     }
 
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
-          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, unrecorded);
+          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease);
     }
   }
 
@@ -244,6 +241,8 @@ public final class AppEntity
   private final Supplier<Instant> clock;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
+  /** A release is on its way to its entity; requests wait in the stash until it has arrived. */
+  private boolean handingOver;
 
   private AppEntity(String appId, ReleaseLedger ledger, Supplier<Instant> clock, ActorContext<Command> ctx,
       TimerScheduler<Command> timers) {
@@ -275,9 +274,9 @@ public final class AppEntity
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
-          // releases issued before a crash but never confirmed by their entity are handed over again
+          // the latest release may have been issued just before a crash and never reached its entity
           if (state instanceof LiveApp app) {
-            app.unrecorded().values().forEach(release -> handOver(release, null));
+            handOver(app.latestRelease(), null);
           }
         })
         .build();
@@ -295,6 +294,8 @@ public final class AppEntity
     builder.forStateType(DestroyedApp.class)
         .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.appNotFound()))
         .onAnyCommand((s, c) -> Effect().noReply());
+    builder.forState(state -> handingOver)
+        .onCommand(Request.class, (s, c) -> Effect().stash());
     builder.forStateType(LiveApp.class)
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
             new Rejection("conflict", "App " + s.name() + " already exists.")))
@@ -484,27 +485,20 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> ledgerAnswered(LiveApp s, LedgerAnswered c) {
-    ReleaseRecord release = s.unrecorded().get(c.version());
-    if (release == null) {
-      return Effect().noReply();
-    }
     if (c.failure() != null) {
       ctx.getLog().warn("release v{} of app {} not yet recorded ({}); retrying", c.version(), appId, c.failure());
       timers.startSingleTimer(new RetryLedger(c.version(), c.replyTo()), LEDGER_RETRY);
       return Effect().noReply();
     }
-    EffectBuilder<Event, State> effect = Effect().persist(new ReleaseRecorded(c.version(), Cause.platform(clock.get())));
+    handingOver = false;
     if (c.replyTo() == null) {
-      return effect.thenNoReply();
+      return Effect().noReply().thenUnstashAll();
     }
-    return effect.thenReply(c.replyTo(), next -> new Accepted((LiveApp) next, release));
+    return Effect().reply(c.replyTo(), (Reply) new Accepted(s, s.latestRelease())).thenUnstashAll();
   }
 
   private ReplyEffect<Event, State> retryLedger(LiveApp s, RetryLedger c) {
-    ReleaseRecord release = s.unrecorded().get(c.version());
-    if (release != null) {
-      handOver(release, c.replyTo());
-    }
+    handOver(s.latestRelease(), c.replyTo());
     return Effect().noReply();
   }
 
@@ -528,6 +522,7 @@ public final class AppEntity
   }
 
   private void handOver(ReleaseRecord release, ActorRef<Reply> replyTo) {
+    handingOver = true;
     ctx.pipeToSelf(ledger.record(release), (done, error) ->
         new LedgerAnswered(release.version(), error == null ? null : String.valueOf(error.getMessage()), replyTo));
   }
@@ -540,7 +535,7 @@ public final class AppEntity
     builder.forStateType(NoApp.class)
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
-            Map.of(), Map.of(), Map.of()));
+            Map.of(), Map.of(), null));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
@@ -559,11 +554,10 @@ public final class AppEntity
           b.config = new HashMap<>(r.config());
           b.processTypes = new HashMap<>(r.processTypes());
           b.releaseIds.put(r.version(), r.id());
-          b.unrecorded.put(r.version(), r);
+          b.latestRelease = r;
           b.releasedAt = e.cause().at();
           b.updatedAt = e.cause().at();
         }))
-        .onEvent(ReleaseRecorded.class, (s, e) -> s.with(b -> b.unrecorded.remove(e.version())))
         .onEvent(FormationChanged.class, (s, e) -> s.with(b -> {
           e.entries().forEach(entry -> b.formation.put(entry.type(), entry));
           b.updatedAt = e.cause().at();
