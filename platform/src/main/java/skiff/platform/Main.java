@@ -14,6 +14,8 @@ public final class Main {
 
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("server")) {
+      // initialise logging on this thread before Pekko's threads race to do it (SLF4J then warns)
+      org.slf4j.LoggerFactory.getILoggerFactory();
       System.exit(server());
     }
     System.exit(new SkiffCli(System.getenv(), System.out, System.err).run(args));

@@ -26,12 +26,14 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import skiff.actors.Cause;
+import skiff.actors.builds.BuildRecord;
 import skiff.persistence.CborSerializable;
 
 /**
@@ -84,6 +86,18 @@ public final class AppEntity
 
   public record Destroy(Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
+  /** A build begins; refused while another build of the app runs, so builds never interleave. */
+  public record StartBuild(BuildRecord build, String ref, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** The build produced this slug: register it and release it with the current config vars. */
+  public record FinishBuild(String buildId, Slug slug, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  public record FailBuild(String buildId, String stage, String reason, Cause cause, ActorRef<Reply> replyTo)
+      implements Request {}
+
+  /** After a restart a build that was running is gone with the old process; say so in the journal. */
+  record AbandonBuild(String buildId) implements Command {}
+
   /** The ledger's answer about an issued release; {@code replyTo} is the caller still waiting, if any. */
   record LedgerAnswered(int version, String failure, ActorRef<Reply> replyTo) implements Command {}
 
@@ -123,6 +137,15 @@ public final class AppEntity
 
   public record AppDestroyed(Cause cause) implements Event {}
 
+  /** A git push arrived at the app's repository. */
+  public record PushReceived(String commit, String ref, Cause cause) implements Event {}
+
+  public record BuildStarted(BuildRecord build, Cause cause) implements Event {}
+
+  public record BuildSucceeded(String buildId, Slug slug, int releaseVersion, Cause cause) implements Event {}
+
+  public record BuildFailed(String buildId, String stage, String reason, Cause cause) implements Event {}
+
   // ---- state -------------------------------------------------------------------------------
 
   public sealed interface State extends CborSerializable {}
@@ -150,8 +173,12 @@ public final class AppEntity
       Map<String, String> processTypes,
       Map<Integer, String> releaseIds,
       Map<String, Slug> slugs,
-      ReleaseRecord latestRelease)
+      ReleaseRecord latestRelease,
+      List<BuildRecord> builds,
+      String runningBuildId)
       implements State {
+    /** Builds kept in the app's state for the builds API; the journal keeps every one. */
+    public static final int BUILDS_KEPT = 100;
 
     public LiveApp {
       config = Map.copyOf(config);
@@ -159,6 +186,11 @@ public final class AppEntity
       processTypes = Map.copyOf(processTypes);
       releaseIds = new TreeMap<>(releaseIds);
       slugs = Map.copyOf(slugs);
+      builds = List.copyOf(builds);
+    }
+
+    public java.util.Optional<BuildRecord> build(String buildId) {
+      return builds.stream().filter(b -> b.id().equals(buildId)).findFirst();
     }
 
     public Slug currentSlug() {
@@ -206,6 +238,8 @@ public final class AppEntity
     Map<Integer, String> releaseIds;
     Map<String, Slug> slugs;
     ReleaseRecord latestRelease;
+    List<BuildRecord> builds;
+    String runningBuildId;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -214,11 +248,12 @@ public final class AppEntity
       currentVersion = a.currentVersion; currentSlugId = a.currentSlugId;
       processTypes = new HashMap<>(a.processTypes); releaseIds = new TreeMap<>(a.releaseIds);
       slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
+      builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
     }
 
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
-          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease);
+          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId);
     }
   }
 
@@ -277,6 +312,9 @@ public final class AppEntity
           // the latest release may have been issued just before a crash and never reached its entity
           if (state instanceof LiveApp app) {
             handOver(app.latestRelease(), null);
+            if (app.runningBuildId() != null) {
+              ctx.getSelf().tell(new AbandonBuild(app.runningBuildId()));
+            }
           }
         })
         .build();
@@ -309,6 +347,12 @@ public final class AppEntity
         .onCommand(Rollback.class, this::rollback)
         .onCommand(Scale.class, this::scale)
         .onCommand(Destroy.class, this::destroy)
+        .onCommand(StartBuild.class, this::startBuild)
+        .onCommand(FinishBuild.class, this::finishBuild)
+        .onCommand(FailBuild.class, (s, c) -> failBuild(s, c.buildId(), c.stage(), c.reason(), c.cause(), c.replyTo()))
+        .onCommand(AbandonBuild.class, (s, c) -> failBuild(s, c.buildId(), "interrupted",
+            "The platform restarted while this build was running. Push again to build.",
+            Cause.platform(clock.get()), null))
         .onCommand(LedgerAnswered.class, this::ledgerAnswered)
         .onCommand(RetryLedger.class, this::retryLedger);
     return builder.build();
@@ -466,6 +510,45 @@ public final class AppEntity
   }
 
   /** {@code "3"} or {@code "=3"} sets, {@code "+1"} and {@code "-1"} change the current count. */
+  private ReplyEffect<Event, State> startBuild(LiveApp s, StartBuild c) {
+    if (s.runningBuildId() != null) {
+      BuildRecord running = s.build(s.runningBuildId()).orElseThrow();
+      return Effect().reply(c.replyTo(), new Rejection("conflict", "A build of " + s.name()
+          + " is already running (started by " + running.user() + " at " + running.createdAt()
+          + "). Wait for it to finish, then push again."));
+    }
+    List<Event> events = new ArrayList<>();
+    if (c.build().sourceKind().equals("git")) {
+      events.add(new PushReceived(c.build().version(), c.ref(), c.cause()));
+    }
+    events.add(new BuildStarted(c.build(), c.cause()));
+    return persistAndReply(events, c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> finishBuild(LiveApp s, FinishBuild c) {
+    if (!c.buildId().equals(s.runningBuildId())) {
+      return Effect().reply(c.replyTo(), new Rejection("conflict", "Build " + c.buildId() + " is not running."));
+    }
+    Slug slug = c.slug();
+    String description = "Deploy " + (slug.commit() != null && slug.commit().length() >= 7
+        ? slug.commit().substring(0, 7) : slug.id().substring(0, 8));
+    ReleaseRecord release = nextRelease(s, description, slug.id(), s.config(), slug.processTypes(), c.cause());
+    List<Event> events = new ArrayList<>();
+    events.add(new BuildSucceeded(c.buildId(), slug, release.version(), c.cause()));
+    events.addAll(defaultFormationFor(s, slug.processTypes(), c.cause()));
+    return issue(events, release, c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> failBuild(LiveApp s, String buildId, String stage, String reason, Cause cause,
+      ActorRef<Reply> replyTo) {
+    if (!buildId.equals(s.runningBuildId())) {
+      return replyTo == null ? Effect().noReply()
+          : Effect().reply(replyTo, new Rejection("conflict", "Build " + buildId + " is not running."));
+    }
+    EffectBuilder<Event, State> effect = Effect().persist(new BuildFailed(buildId, stage, reason, cause));
+    return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
+  }
+
   static int applyQuantity(int current, String quantity) {
     if (quantity.startsWith("=")) {
       return Integer.parseInt(quantity.substring(1));
@@ -535,7 +618,7 @@ public final class AppEntity
     builder.forStateType(NoApp.class)
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
-            Map.of(), Map.of(), null));
+            Map.of(), Map.of(), null, List.of(), null));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
@@ -562,7 +645,25 @@ public final class AppEntity
           e.entries().forEach(entry -> b.formation.put(entry.type(), entry));
           b.updatedAt = e.cause().at();
         }))
-        .onEvent(AppDestroyed.class, (s, e) -> new DestroyedApp(s.id(), s.name(), e.cause().at()));
+        .onEvent(AppDestroyed.class, (s, e) -> new DestroyedApp(s.id(), s.name(), e.cause().at()))
+        .onEvent(PushReceived.class, (s, e) -> s)
+        .onEvent(BuildStarted.class, (s, e) -> s.with(b -> {
+          b.builds.add(e.build());
+          if (b.builds.size() > LiveApp.BUILDS_KEPT) {
+            b.builds.remove(0);
+          }
+          b.runningBuildId = e.build().id();
+        }))
+        .onEvent(BuildSucceeded.class, (s, e) -> s.with(b -> {
+          b.slugs.put(e.slug().id(), e.slug());
+          b.builds.replaceAll(r -> r.id().equals(e.buildId())
+              ? r.succeeded(e.slug().id(), e.releaseVersion(), e.slug().buildpackDescription(), e.cause().at()) : r);
+          b.runningBuildId = null;
+        }))
+        .onEvent(BuildFailed.class, (s, e) -> s.with(b -> {
+          b.builds.replaceAll(r -> r.id().equals(e.buildId()) ? r.failed(e.stage(), e.reason(), e.cause().at()) : r);
+          b.runningBuildId = null;
+        }));
     return builder.build();
   }
 }

@@ -117,7 +117,7 @@ public final class PlatformApi {
   }
 
   /** The token from {@code Authorization: Bearer T} or from Basic auth (any user, token as password). */
-  static Optional<String> credentials(HttpRequest request) {
+  public static Optional<String> credentials(HttpRequest request) {
     Optional<String> header = request.getHeader("Authorization").map(HttpHeader::value);
     if (header.isEmpty()) {
       return Optional.empty();

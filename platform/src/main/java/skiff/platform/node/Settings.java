@@ -41,7 +41,10 @@ public record Settings(
     Duration idleAfter,
     Duration routerTimeout,
     Duration routerIdle,
-    Duration askTimeout) {
+    Duration askTimeout,
+    long slugWarnBytes,
+    long slugMaxBytes,
+    Duration buildTimeout) {
 
   /** Loads skiff.conf from the classpath and applies the SKIFF_* variables found in {@code env}. */
   public static Settings load(Map<String, String> env) {
@@ -92,7 +95,7 @@ public record Settings(
         Arrays.stream(r.text("seed-nodes").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
         dynoPorts[0],
         dynoPorts[1],
-        Durations.parseBytes(Reader.variable("dyno-memory"), r.text("dyno-memory")),
+        r.bytes("dyno-memory"),
         r.duration("crash-cooldown"),
         r.duration("sigterm-grace"),
         r.duration("boot-timeout"),
@@ -100,7 +103,10 @@ public record Settings(
         r.duration("idle-after"),
         r.duration("router-timeout"),
         r.duration("router-idle"),
-        r.duration("ask-timeout"));
+        r.duration("ask-timeout"),
+        r.bytes("slug-warn-size"),
+        r.bytes("slug-max-size"),
+        r.duration("build-timeout"));
   }
 
   /** Reads one key and names its environment variable in every complaint. */
@@ -129,6 +135,10 @@ public record Settings(
       }
       throw new SettingsException(variable(key) + "='" + value + "' is not a port: use a number from 1 to 65535"
           + " (0 picks a free one)");
+    }
+
+    long bytes(String key) {
+      return Durations.parseBytes(variable(key), text(key));
     }
 
     Duration duration(String key) {

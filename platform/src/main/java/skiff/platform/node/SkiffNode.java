@@ -26,7 +26,11 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.Materializer;
 import skiff.actors.apps.AppService;
+import skiff.actors.builds.BuildService;
+import skiff.http.api.BuildEndpoints;
 import skiff.http.api.PlatformApi;
+import skiff.http.builds.BuildStreams;
+import skiff.http.git.GitSmartHttp;
 import skiff.http.api.PublicUrls;
 import skiff.http.router.RouterFrontDoor;
 import skiff.persistence.JournalDatabase;
@@ -109,12 +113,20 @@ public final class SkiffNode implements AutoCloseable {
       }
       AppService.initEntities(system, settings.askTimeout());
       AppService apps = new AppService(system, settings.askTimeout());
+      Builders builders = Builders.create(settings, apps);
 
       Http http = Http.get(system);
       List<ServerBinding> bindings = new ArrayList<>();
       // the API port is bound first, so its real port (0 = any) can go into the URLs the API hands out
       PlatformApi[] api = new PlatformApi[1];
-      Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> apiHandler = r -> api[0].handle(r);
+      GitSmartHttp[] git = new GitSmartHttp[1];
+      BuildStreams streams = new BuildStreams(builders.logs(), builders.sources(), Materializer.matFromSystem(system),
+          builders.blocking());
+      // one listener for the API, git and the capability URLs of builds
+      Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> apiHandler =
+          r -> GitSmartHttp.handles(r) ? git[0].handle(r)
+              : BuildStreams.handles(r) ? streams.handle(r)
+              : api[0].handle(r);
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiPort()).bind(apiHandler::apply),
           "SKIFF_API_PORT", settings));
       int boundApi = bindings.get(0).localAddress().getPort();
@@ -126,8 +138,14 @@ public final class SkiffNode implements AutoCloseable {
       bindings.add(bind(http.newServerAt(settings.bind(), settings.routerTlsPort())
           .enableHttps(ConnectionContext.httpsServer(tls)).bind(router::handle), "SKIFF_ROUTER_TLS_PORT", settings));
       int boundRouter = bindings.get(2).localAddress().getPort();
-      api[0] = new PlatformApi(system, apps, new AdminAuthenticator(token.token(), settings.adminEmail()),
-          new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter), accountCreatedAt(token.file()));
+      PublicUrls urls = new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter);
+      AdminAuthenticator authenticator = new AdminAuthenticator(token.token(), settings.adminEmail());
+      BuildService builds = builders.service(apps, urls);
+      api[0] = new PlatformApi(system, apps, authenticator, urls, accountCreatedAt(token.file()));
+      new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
+          .register(api[0].routes());
+      git[0] = new GitSmartHttp(apps, builds, builders.repositories(), authenticator,
+          Materializer.matFromSystem(system), builders.blocking(), builders.scratch());
 
       SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps, homeLock);
       node.printBanner(out, journal, token, Duration.ofNanos(System.nanoTime() - started));

@@ -1,0 +1,31 @@
+package skiff.http.git;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+/** Each app's bare repository, {@code SKIFF_HOME/repos/APP_ID.git}: keyed by id so a rename keeps it. */
+public final class GitRepositories {
+  private final Path dir;
+
+  public GitRepositories(Path dir) throws IOException {
+    this.dir = Files.createDirectories(dir);
+  }
+
+  /** Opens the app's repository, creating an empty bare one on first use. */
+  public synchronized Repository open(String appId) throws IOException {
+    if (!appId.matches("[0-9a-f-]{36}")) {
+      throw new IllegalArgumentException("not an app id: " + appId);
+    }
+    Path path = dir.resolve(appId + ".git");
+    Repository repo = new FileRepositoryBuilder().setGitDir(path.toFile()).setBare().build();
+    if (!Files.exists(path.resolve("config"))) {
+      repo.create(true);
+      repo.getConfig().setString("receive", null, "denyDeletes", "true");
+      repo.getConfig().save();
+    }
+    return repo;
+  }
+}

@@ -1,0 +1,258 @@
+package skiff.platform.build;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.eclipse.jgit.api.Git;
+import skiff.actors.builds.BuildFailure;
+import skiff.actors.builds.Scratch;
+import skiff.actors.builds.SlugCompiler;
+import skiff.actors.builds.SlugStore;
+
+/**
+ * Heroku's slug compiler on this machine: applies {@code .slugignore}, picks a buildpack (pinned,
+ * or the first built-in whose {@code bin/detect} accepts the app), runs {@code bin/compile BUILD_DIR
+ * CACHE_DIR ENV_DIR} with a per-app cache, reads {@code bin/release} and the Procfile, and packs the
+ * result into a gzipped tar in the slug store.
+ */
+public final class BuildpackSlugCompiler implements SlugCompiler {
+  public record Limits(long warnBytes, long maxBytes, Duration timeout) {}
+
+  private final List<Path> builtins;
+  private final Path caches;
+  private final Path scratch;
+  private final SlugStore store;
+  private final Limits limits;
+  private final String stack;
+
+  public BuildpackSlugCompiler(List<Path> builtins, Path caches, Path scratch, SlugStore store, Limits limits,
+      String stack) throws IOException {
+    this.builtins = builtins;
+    this.caches = Files.createDirectories(caches);
+    this.scratch = Files.createDirectories(scratch);
+    this.store = store;
+    this.limits = limits;
+    this.stack = stack;
+  }
+
+  private record Buildpack(Path dir, String name) {}
+
+  @Override
+  public Result compile(Request request, Consumer<String> out) throws BuildFailure {
+    long deadline = System.nanoTime() + limits.timeout().toNanos();
+    Path buildDir = request.source();
+    Path envDir = null;
+    Path fetched = null;
+    try {
+      out.accept("-----> Building on the " + stack + " stack");
+      Path ignore = buildDir.resolve(".slugignore");
+      if (Files.isRegularFile(ignore)) {
+        int removed = new SlugIgnore(Files.readString(ignore)).apply(buildDir);
+        out.accept("-----> Removed " + removed + " paths matched by .slugignore");
+      }
+      Buildpack pack;
+      if (request.buildpack().isPresent()) {
+        fetched = fetch(request.buildpack().get(), out);
+        pack = detectPinned(fetched == null ? Path.of(request.buildpack().get()) : fetched, request, buildDir, deadline);
+      } else {
+        pack = detectBuiltin(buildDir, deadline);
+      }
+      out.accept("-----> " + pack.name() + " app detected");
+
+      Path cache = Files.createDirectories(caches.resolve(request.appId()));
+      envDir = Files.createTempDirectory(scratch, "env-");
+      for (var entry : request.config().entrySet()) {
+        Files.writeString(envDir.resolve(entry.getKey()), entry.getValue());
+      }
+      int status = run(List.of(pack.dir().resolve("bin/compile").toString(), buildDir.toString(), cache.toString(),
+          envDir.toString()), buildDir, deadline, out);
+      if (status != 0) {
+        throw new BuildFailure("compile", "Failed to compile " + pack.name() + " app (bin/compile exited with status "
+            + status + "). The lines above say why.");
+      }
+
+      out.accept("-----> Discovering process types");
+      Map<String, String> defaults = releaseDefaults(pack, buildDir, deadline);
+      Map<String, String> declared = declaredTypes(buildDir.resolve("Procfile"), out);
+      Map<String, String> types = new LinkedHashMap<>(defaults);
+      types.putAll(declared);
+      List<String> fromDefaults = defaults.keySet().stream().filter(t -> !declared.containsKey(t)).toList();
+      if (!fromDefaults.isEmpty()) {
+        out.accept("       Default types for buildpack -> " + String.join(", ", fromDefaults));
+      }
+      if (types.isEmpty()) {
+        out.accept("       No process types: add a Procfile (e.g. 'web: ./server') to run anything");
+      }
+
+      out.accept("-----> Compressing...");
+      Path archive = scratch.resolve("slug-" + System.nanoTime() + ".tgz");
+      int tar = run(List.of("tar", "-czf", archive.toString(), "-C", buildDir.toString(), "."), buildDir, deadline,
+          out);
+      if (tar != 0) {
+        throw new BuildFailure("slug", "Compressing the slug failed (tar exited with status " + tar + ").");
+      }
+      long size = Files.size(archive);
+      if (size > limits.maxBytes()) {
+        Files.deleteIfExists(archive);
+        throw new BuildFailure("slug", "Compiled slug size " + megabytes(size) + " is too large (max is "
+            + megabytes(limits.maxBytes()) + "). Remove files with a .slugignore or keep build artifacts out of it.");
+      }
+      if (size > limits.warnBytes()) {
+        out.accept("       Warning: Your slug size (" + megabytes(size) + ") exceeds the soft limit ("
+            + megabytes(limits.warnBytes()) + ") which may affect boot time.");
+      }
+      String checksum = store.put(archive);
+      out.accept("       Done: " + megabytes(size));
+      return new Result(checksum, size, types, pack.name());
+    } catch (IOException e) {
+      throw new BuildFailure("internal", "Build failed: " + e.getMessage());
+    } finally {
+      Scratch.deleteQuietly(envDir);
+      Scratch.deleteQuietly(fetched);
+    }
+  }
+
+  private static Map<String, String> declaredTypes(Path procfile, Consumer<String> out)
+      throws IOException, BuildFailure {
+    if (!Files.isRegularFile(procfile)) {
+      return Map.of();
+    }
+    try {
+      Map<String, String> declared = Procfile.parse(Files.readString(procfile));
+      out.accept("       Procfile declares types -> " + (declared.isEmpty() ? "(none)"
+          : String.join(", ", declared.keySet())));
+      return declared;
+    } catch (Procfile.Invalid invalid) {
+      throw new BuildFailure("procfile", invalid.getMessage());
+    }
+  }
+
+  static String megabytes(long bytes) {
+    if (bytes < 1024 * 1024) {
+      return String.format("%.0fK", Math.ceil(bytes / 1024.0));
+    }
+    return String.format("%.1fM", bytes / (1024.0 * 1024.0));
+  }
+
+  private Buildpack detectBuiltin(Path buildDir, long deadline) throws IOException, BuildFailure {
+    for (Path pack : builtins) {
+      Optional<String> name = detect(pack, buildDir, deadline);
+      if (name.isPresent()) {
+        return new Buildpack(pack, name.get());
+      }
+    }
+    throw new BuildFailure("detect", "No default language could be detected for this app. Add a Procfile"
+        + " (e.g. 'web: ./server'), or set BUILDPACK_URL to the buildpack to use.");
+  }
+
+  private Buildpack detectPinned(Path pack, Request request, Path buildDir, long deadline)
+      throws IOException, BuildFailure {
+    if (!Files.isExecutable(pack.resolve("bin/detect")) || !Files.isExecutable(pack.resolve("bin/compile"))) {
+      throw new BuildFailure("detect", "The buildpack " + request.buildpack().get()
+          + " has no executable bin/detect and bin/compile.");
+    }
+    return new Buildpack(pack, detect(pack, buildDir, deadline).orElseThrow(() -> new BuildFailure("detect",
+        "App not compatible with buildpack: " + request.buildpack().get() + " (its bin/detect refused the app).")));
+  }
+
+  private Optional<String> detect(Path pack, Path buildDir, long deadline) throws IOException, BuildFailure {
+    List<String> output = new ArrayList<>();
+    int status = run(List.of(pack.resolve("bin/detect").toString(), buildDir.toString()), buildDir, deadline,
+        output::add);
+    if (status != 0) {
+      return Optional.empty();
+    }
+    return Optional.of(output.isEmpty() || output.get(0).isBlank() ? pack.getFileName().toString()
+        : output.get(0).strip());
+  }
+
+  /** A git URL (optionally #ref) is cloned into scratch; a local directory is used where it is. */
+  private Path fetch(String url, Consumer<String> out) throws IOException, BuildFailure {
+    if (Files.isDirectory(Path.of(url))) {
+      out.accept("-----> Using buildpack: " + url);
+      return null;
+    }
+    if (!url.matches("^(https?|file|ssh|git)://.*") && !url.endsWith(".git")) {
+      throw new BuildFailure("detect", "BUILDPACK_URL '" + url + "' is neither a directory on this machine nor a git"
+          + " URL.");
+    }
+    out.accept("-----> Using buildpack: " + url);
+    String ref = url.contains("#") ? url.substring(url.indexOf('#') + 1) : null;
+    String repo = url.contains("#") ? url.substring(0, url.indexOf('#')) : url;
+    Path dir = Files.createTempDirectory(scratch, "buildpack-");
+    try (Git git = Git.cloneRepository().setURI(repo).setDirectory(dir.toFile()).setBranch(ref).call()) {
+      for (Path bin : List.of(dir.resolve("bin/detect"), dir.resolve("bin/compile"), dir.resolve("bin/release"))) {
+        if (Files.exists(bin)) {
+          bin.toFile().setExecutable(true, false);
+        }
+      }
+      return dir;
+    } catch (Exception e) {
+      Scratch.deleteQuietly(dir);
+      throw new BuildFailure("detect", "Could not fetch buildpack " + url + ": " + e.getMessage());
+    }
+  }
+
+  private Map<String, String> releaseDefaults(Buildpack pack, Path buildDir, long deadline)
+      throws IOException, BuildFailure {
+    Path release = pack.dir().resolve("bin/release");
+    if (!Files.isExecutable(release)) {
+      return Map.of();
+    }
+    List<String> lines = new ArrayList<>();
+    int status = run(List.of(release.toString(), buildDir.toString()), buildDir, deadline, lines::add);
+    if (status != 0) {
+      throw new BuildFailure("release", "bin/release of " + pack.name() + " failed with status " + status + ".");
+    }
+    return ReleaseYaml.defaultProcessTypes(lines);
+  }
+
+  /** Runs a buildpack script with its output (stdout and stderr) line by line to {@code out}. */
+  private int run(List<String> command, Path dir, long deadline, Consumer<String> out) throws IOException,
+      BuildFailure {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    builder.environment().put("STACK", stack);
+    builder.environment().put("SKIFF", "1");
+    Process process = builder.start();
+    process.getOutputStream().close();
+    Thread pump = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          out.accept(line);
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "buildpack-output");
+    pump.start();
+    try {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        throw new BuildFailure("timeout", "Build timed out after " + limits.timeout().toMinutes()
+            + " minutes (SKIFF_BUILD_TIMEOUT).");
+      }
+      pump.join(5000);
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new BuildFailure("interrupted", "The build was interrupted.");
+    }
+  }
+
+
+}

@@ -1,0 +1,72 @@
+package skiff.platform.build;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import skiff.actors.builds.BuildLogs;
+
+/** Build output as {@code SKIFF_HOME/builds/ID.log}, with {@code ID.done} once the build has ended. */
+public final class FileBuildLogs implements BuildLogs {
+  private final Path dir;
+
+  public FileBuildLogs(Path dir) throws IOException {
+    this.dir = Files.createDirectories(dir);
+  }
+
+  private Path log(String buildId) {
+    if (!buildId.matches("[0-9a-f-]{36}")) {
+      throw new IllegalArgumentException("not a build id: " + buildId);
+    }
+    return dir.resolve(buildId + ".log");
+  }
+
+  @Override
+  public void reserve(String buildId) throws IOException {
+    Files.write(log(buildId), new byte[0], StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  @Override
+  public Writer open(String buildId) throws IOException {
+    BufferedWriter out = Files.newBufferedWriter(log(buildId), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    return new Writer() {
+      @Override
+      public synchronized void accept(String line) {
+        try {
+          out.write(line);
+          out.write('\n');
+          out.flush(); // followers of output_stream_url see each line as it comes
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public synchronized void close() {
+        try {
+          out.close();
+          Files.writeString(dir.resolve(buildId + ".done"), "");
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    };
+  }
+
+  @Override
+  public Optional<InputStream> read(String buildId) throws IOException {
+    Path file = log(buildId);
+    return Files.exists(file) ? Optional.of(Files.newInputStream(file)) : Optional.empty();
+  }
+
+  @Override
+  public boolean complete(String buildId) {
+    return Files.exists(dir.resolve(buildId + ".done"));
+  }
+}

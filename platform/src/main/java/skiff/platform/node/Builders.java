@@ -1,0 +1,49 @@
+package skiff.platform.node;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import skiff.actors.apps.AppService;
+import skiff.actors.builds.BuildService;
+import skiff.actors.builds.Scratch;
+import skiff.http.api.PublicUrls;
+import skiff.http.api.Representations;
+import skiff.http.builds.SourceBlobs;
+import skiff.http.git.GitRepositories;
+import skiff.platform.build.BuildpackSlugCompiler;
+import skiff.platform.build.BuiltinBuildpacks;
+import skiff.platform.build.FileBuildLogs;
+import skiff.platform.build.FileSlugStore;
+
+/** The node's build machinery: buildpacks, slug store, build logs, git repositories and their threads. */
+record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLogs logs, GitRepositories repositories,
+    SourceBlobs sources, ExecutorService blocking, Path scratch) {
+
+  static Builders create(Settings settings, AppService apps) {
+    Path home = settings.home();
+    try {
+      Path scratch = home.resolve("tmp");
+      Scratch.delete(scratch); // what builds interrupted by a crash left behind
+      FileSlugStore slugs = new FileSlugStore(home.resolve("slugs"));
+      BuildpackSlugCompiler compiler = new BuildpackSlugCompiler(BuiltinBuildpacks.install(home.resolve("buildpacks")),
+          home.resolve("cache"), scratch, slugs,
+          new BuildpackSlugCompiler.Limits(settings.slugWarnBytes(), settings.slugMaxBytes(), settings.buildTimeout()),
+          Representations.STACK);
+      // git transfers and builds block on I/O and child processes: they get threads of their own
+      ExecutorService blocking = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "skiff-git-build");
+        t.setDaemon(true);
+        return t;
+      });
+      return new Builders(compiler, slugs, new FileBuildLogs(home.resolve("builds")),
+          new GitRepositories(home.resolve("repos")), new SourceBlobs(home.resolve("sources")), blocking, scratch);
+    } catch (IOException e) {
+      throw new SettingsException("cannot prepare the build directories in " + home + ": " + e.getMessage());
+    }
+  }
+
+  BuildService service(AppService apps, PublicUrls urls) {
+    return new BuildService(apps, compiler, logs, Representations.STACK, urls::webUrl);
+  }
+}
