@@ -38,7 +38,6 @@ public final class ApiWriteBench {
       }
       run(base, "100 apps, 64 clients", hundred, perApp * 2, 64);
     }
-    System.exit(0);
   }
 
   private static void run(String base, String label, List<String> apps, int total, int concurrency) {

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The real git command in a scratch repository, with no prompts and no user config of its own. */
-final class Git {
-  record Result(int status, String output) {
+public final class Git {
+  public record Result(int status, String output) {
     /** The last {@code n} lines git printed, where a rejected push says why. */
     String tail(int n) {
       List<String> lines = output.lines().toList();
@@ -30,20 +30,20 @@ final class Git {
         "[user]\n  name = Test Pusher\n  email = pusher@example.com\n[init]\n  defaultBranch = main\n");
   }
 
-  static Git init(Path dir) throws Exception {
+  public static Git init(Path dir) throws Exception {
     Git git = new Git(dir);
     assertEquals(0, git.run("init", "-q", "-b", "main").status());
     return git;
   }
 
-  Git write(String file, String content) throws IOException {
+  public Git write(String file, String content) throws IOException {
     Path path = dir.resolve(file);
     Files.createDirectories(path.getParent());
     Files.writeString(path, content);
     return this;
   }
 
-  Git commit(String message) throws Exception {
+  public Git commit(String message) throws Exception {
     assertEquals(0, run("add", "-A").status());
     Result r = run("commit", "-q", "-m", message);
     assertEquals(0, r.status(), r.output());
@@ -54,7 +54,7 @@ final class Git {
     return run("rev-parse", "HEAD").output().strip();
   }
 
-  Result run(String... args) throws Exception {
+  public Result run(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("git"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);

@@ -1,10 +1,10 @@
 package skiff.test;
 
 /** A small Java web app built with Maven, as a new user would push it. */
-final class MavenApp {
+public final class MavenApp {
   private MavenApp() {}
 
-  static final String POM = """
+  public static final String POM = """
       <project xmlns="http://maven.apache.org/POM/4.0.0">
         <modelVersion>4.0.0</modelVersion>
         <groupId>hello</groupId>
@@ -34,7 +34,7 @@ final class MavenApp {
       </project>
       """;
 
-  static final String MAIN = """
+  public static final String MAIN = """
       package hello;
 
       import com.sun.net.httpserver.HttpServer;

@@ -265,4 +265,57 @@ class AppEntityTest {
     assertEquals("Set A and remove B config vars",
         AppEntity.describeConfigChange(java.util.Set.of("A"), List.of("B")));
   }
+
+  private static skiff.actors.builds.BuildRecord build(String id) {
+    return skiff.actors.builds.BuildRecord.started(id, "git", "1a2b3c4d5e6f", "first", "a@b.c", Instant.now());
+  }
+
+  @Test
+  void buildsNeverInterleaveAndASucceededBuildReleasesItsSlug() {
+    created();
+    var started = app.<Reply>runCommand(r -> new AppEntity.StartBuild(build("b-1"), "refs/heads/main", by("a@b.c"), r));
+    assertInstanceOf(AppEntity.PushReceived.class, started.events().get(0));
+    assertInstanceOf(AppEntity.BuildStarted.class, started.events().get(1));
+    var second = app.<Reply>runCommand(r -> new AppEntity.StartBuild(build("b-2"), "refs/heads/main", by("x"), r));
+    Rejection busy = assertInstanceOf(Rejection.class, second.reply());
+    assertEquals("conflict", busy.id());
+    assertTrue(busy.message().contains("already running"), busy.message());
+    assertTrue(second.hasNoEvents());
+
+    Slug slug = new Slug("slug-1", "SHA256:ab", 2048, Map.of("web", "./server"), "1a2b3c4d5e6f", "first", "Python",
+        "cedar", Instant.now());
+    Accepted released = accepted(app.<Reply>runCommand(r -> new AppEntity.FinishBuild("b-1", slug, by("a@b.c"), r)));
+    assertEquals("Deploy 1a2b3c4", released.release().description());
+    assertEquals("slug-1", released.release().slugId());
+    var record = released.app().build("b-1").orElseThrow();
+    assertEquals("succeeded", record.status());
+    assertEquals(2, record.releaseVersion());
+    assertEquals(1, released.app().formation().get("web").quantity());
+    assertEquals(null, released.app().runningBuildId());
+  }
+
+  @Test
+  void aFailedBuildIsRecordedWithItsStageAndReleasesNothing() {
+    created();
+    app.<Reply>runCommand(r -> new AppEntity.StartBuild(build("b-1"), "refs/heads/main", by("x"), r));
+    Accepted failed = accepted(app.<Reply>runCommand(r -> new AppEntity.FailBuild("b-1", "procfile",
+        "Procfile line 2 is wrong", by("x"), r)));
+    assertEquals(1, failed.app().currentVersion());
+    assertEquals("procfile", failed.app().build("b-1").orElseThrow().failureStage());
+    var unknown = app.<Reply>runCommand(r -> new AppEntity.FailBuild("b-9", "x", "y", by("x"), r));
+    assertEquals("conflict", assertInstanceOf(Rejection.class, unknown.reply()).id());
+  }
+
+  @Test
+  void aBuildRunningWhenThePlatformStoppedIsFailedOnRecovery() {
+    created();
+    app.<Reply>runCommand(r -> new AppEntity.StartBuild(build("b-1"), "refs/heads/main", by("x"), r));
+    app.restart();
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      LiveApp state = (LiveApp) app.getState();
+      assertNull(state.runningBuildId());
+      assertEquals("interrupted", state.build("b-1").orElseThrow().failureStage());
+      return null;
+    });
+  }
 }
