@@ -175,7 +175,8 @@ public final class AppEntity
       Map<String, Slug> slugs,
       ReleaseRecord latestRelease,
       List<BuildRecord> builds,
-      String runningBuildId)
+      String runningBuildId,
+      Map<String, Integer> dynoHighWater)
       implements State {
     /** Builds kept in the app's state for the builds API; the journal keeps every one. */
     public static final int BUILDS_KEPT = 100;
@@ -187,6 +188,7 @@ public final class AppEntity
       releaseIds = new TreeMap<>(releaseIds);
       slugs = Map.copyOf(slugs);
       builds = List.copyOf(builds);
+      dynoHighWater = Map.copyOf(dynoHighWater);
     }
 
     public java.util.Optional<BuildRecord> build(String buildId) {
@@ -240,6 +242,7 @@ public final class AppEntity
     ReleaseRecord latestRelease;
     List<BuildRecord> builds;
     String runningBuildId;
+    Map<String, Integer> dynoHighWater;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -249,22 +252,27 @@ public final class AppEntity
       processTypes = new HashMap<>(a.processTypes); releaseIds = new TreeMap<>(a.releaseIds);
       slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
       builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
+      dynoHighWater = new HashMap<>(a.dynoHighWater);
     }
 
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
-          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId);
+          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId,
+          dynoHighWater);
     }
   }
 
   // ---- wiring ------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, ReleaseLedger ledger) {
-    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ledger, Instant::now)));
+  public static void init(ActorSystem<?> system, ReleaseLedger ledger, DynoScheduler scheduler) {
+    ClusterSharding.get(system).init(Entity.of(TYPE_KEY,
+        ctx -> create(ctx.getEntityId(), ledger, scheduler, Instant::now)));
   }
 
-  public static Behavior<Command> create(String appId, ReleaseLedger ledger, Supplier<Instant> clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new AppEntity(appId, ledger, clock, ctx, timers)));
+  public static Behavior<Command> create(String appId, ReleaseLedger ledger, DynoScheduler scheduler,
+      Supplier<Instant> clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new AppEntity(appId, ledger, scheduler, clock, ctx, timers)));
   }
 
   public static String tag(String appId) {
@@ -273,18 +281,20 @@ public final class AppEntity
 
   private final String appId;
   private final ReleaseLedger ledger;
+  private final DynoScheduler scheduler;
   private final Supplier<Instant> clock;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   /** A release is on its way to its entity; requests wait in the stash until it has arrived. */
   private boolean handingOver;
 
-  private AppEntity(String appId, ReleaseLedger ledger, Supplier<Instant> clock, ActorContext<Command> ctx,
-      TimerScheduler<Command> timers) {
+  private AppEntity(String appId, ReleaseLedger ledger, DynoScheduler scheduler, Supplier<Instant> clock,
+      ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     super(PersistenceId.of(TYPE_KEY.name(), appId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.appId = appId;
     this.ledger = ledger;
+    this.scheduler = scheduler;
     this.clock = clock;
     this.ctx = ctx;
     this.timers = timers;
@@ -564,6 +574,7 @@ public final class AppEntity
 
   private ReplyEffect<Event, State> destroy(LiveApp s, Destroy c) {
     return Effect().persist(new AppDestroyed(c.cause()))
+        .thenRun(next -> scheduler.retireAll(s.id(), s.dynoHighWater(), c.cause()))
         .thenReply(c.replyTo(), next -> new Accepted(s, null));
   }
 
@@ -597,11 +608,18 @@ public final class AppEntity
   private ReplyEffect<Event, State> issue(List<Event> before, ReleaseRecord release, ActorRef<Reply> replyTo) {
     List<Event> events = new ArrayList<>(before);
     events.add(new ReleaseIssued(release, release.cause()));
-    return Effect().persist(events).thenRun(next -> handOver(release, replyTo)).thenNoReply();
+    return Effect().persist(events).thenRun(next -> {
+      handOver(release, replyTo);
+      scheduler.converge((LiveApp) next, release.cause());
+    }).thenNoReply();
   }
 
   private ReplyEffect<Event, State> persistAndReply(List<Event> events, ActorRef<Reply> replyTo) {
-    return Effect().persist(events).thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
+    return Effect().persist(events).thenRun(next -> {
+      if (events.stream().anyMatch(e -> e instanceof FormationChanged)) {
+        scheduler.converge((LiveApp) next, events.get(0).cause());
+      }
+    }).thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
   }
 
   private void handOver(ReleaseRecord release, ActorRef<Reply> replyTo) {
@@ -618,7 +636,7 @@ public final class AppEntity
     builder.forStateType(NoApp.class)
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
-            Map.of(), Map.of(), null, List.of(), null));
+            Map.of(), Map.of(), null, List.of(), null, Map.of()));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
@@ -642,7 +660,10 @@ public final class AppEntity
           b.updatedAt = e.cause().at();
         }))
         .onEvent(FormationChanged.class, (s, e) -> s.with(b -> {
-          e.entries().forEach(entry -> b.formation.put(entry.type(), entry));
+          e.entries().forEach(entry -> {
+            b.formation.put(entry.type(), entry);
+            b.dynoHighWater.merge(entry.type(), entry.quantity(), Math::max);
+          });
           b.updatedAt = e.cause().at();
         }))
         .onEvent(AppDestroyed.class, (s, e) -> new DestroyedApp(s.id(), s.name(), e.cause().at()))

@@ -20,7 +20,7 @@ import skiff.platform.build.FileSlugStore;
 record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLogs logs, GitRepositories repositories,
     SourceBlobs sources, ExecutorService blocking, Path scratch) {
 
-  static Builders create(Settings settings, AppService apps) {
+  static Builders create(Settings settings) {
     Path home = settings.home();
     try {
       Path scratch = home.resolve("tmp");

@@ -28,6 +28,7 @@ import org.apache.pekko.stream.Materializer;
 import skiff.actors.apps.AppService;
 import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
+import skiff.http.api.DynoEndpoints;
 import skiff.http.api.PlatformApi;
 import skiff.http.builds.BuildStreams;
 import skiff.http.git.GitSmartHttp;
@@ -53,10 +54,12 @@ public final class SkiffNode implements AutoCloseable {
   private final CertificateAuthority ca;
   private final AppService apps;
   private final HomeLock homeLock;
+  private final Dynos dynos;
 
   private SkiffNode(ActorSystem<Void> system, Settings settings, List<ServerBinding> bindings, String adminToken,
-      CertificateAuthority ca, AppService apps, HomeLock homeLock) {
+      CertificateAuthority ca, AppService apps, HomeLock homeLock, Dynos dynos) {
     this.homeLock = homeLock;
+    this.dynos = dynos;
     this.system = system;
     this.settings = settings;
     this.bindings = bindings;
@@ -111,9 +114,10 @@ public final class SkiffNode implements AutoCloseable {
       if (settings.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      AppService.initEntities(system, settings.askTimeout());
+      Builders builders = Builders.create(settings);
+      Dynos dynos = Dynos.start(system, settings, builders.slugs());
+      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler());
       AppService apps = new AppService(system, settings.askTimeout());
-      Builders builders = Builders.create(settings, apps);
 
       Http http = Http.get(system);
       List<ServerBinding> bindings = new ArrayList<>();
@@ -144,10 +148,18 @@ public final class SkiffNode implements AutoCloseable {
       api[0] = new PlatformApi(system, apps, authenticator, urls, accountCreatedAt(token.file()));
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
+      new DynoEndpoints(apps, dynos.reconciler(), urls).register(api[0].routes());
+      dynos.convergeAll(apps);
+      api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
+          skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
+              .put("node", system.address().toString())
+              .put("isolation", dynos.runtime().isolation())
+              .put("isolated", dynos.runtime().isolated())
+              .put("journal", journal.isPostgres() ? "postgresql" : "h2"))));
       git[0] = new GitSmartHttp(apps, builds, builders.repositories(), authenticator,
           Materializer.matFromSystem(system), builders.blocking(), builders.scratch());
 
-      SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps, homeLock);
+      SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps, homeLock, dynos);
       node.printBanner(out, journal, token, Duration.ofNanos(System.nanoTime() - started));
       return node;
     } catch (RuntimeException e) {
@@ -225,6 +237,7 @@ public final class SkiffNode implements AutoCloseable {
     } else {
       out.println("skiff: admin      " + settings.adminEmail() + ", token in " + token.file());
     }
+    out.println("skiff: dynos      isolation: " + dynos.runtime().isolation());
     out.printf("skiff: ready in %.1f s%n", took.toMillis() / 1000.0);
     out.flush();
   }
@@ -255,6 +268,10 @@ public final class SkiffNode implements AutoCloseable {
 
   public AppService apps() {
     return apps;
+  }
+
+  public Dynos dynos() {
+    return dynos;
   }
 
   public void awaitTermination() {

@@ -1,0 +1,716 @@
+package skiff.actors.dynos;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import skiff.actors.Cause;
+import skiff.persistence.CborSerializable;
+
+/**
+ * One formation dyno ({@code web.1}) of one app, owning at most one OS process (two for a moment
+ * while a web dyno is replaced: the new one must be up before the old one gets SIGTERM).
+ *
+ * <p>The crash policy is domain state, not supervision: the first crash restarts at once; a crash
+ * within {@code SKIFF_CRASH_COOLDOWN} of the last crash restart waits until the cooldown is over.
+ * That schedule is persisted ({@link RestartScheduled}) and its timer re-armed after recovery, so it
+ * survives a platform restart and a move to another node. A new release or a manual restart
+ * clears it. Supervision only covers technical faults (journal failures).
+ */
+public final class DynoEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<DynoEntity.Command, DynoEntity.Event, DynoEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Dyno");
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Run this release (start it, or replace what runs). */
+  public record Run(DynoSpec spec, Cause cause, ActorRef<Reply> replyTo) implements Command {}
+
+  /** A manual restart ({@code ps:restart}); clears the crash cooldown. */
+  public record Restart(Cause cause, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Scaled away: stop the process for good and leave. */
+  public record Retire(Cause cause, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  record ProcessUp(String runId) implements Command {}
+
+  record ProcessExited(DynoRuntime.Exit exit) implements Command {}
+
+  record MemorySampled(String runId, long bytes) implements Command {}
+
+  record BootTimedOut(String runId) implements Command {}
+
+  enum RestartDue implements Command { INSTANCE }
+
+  enum CycleDue implements Command { INSTANCE }
+
+  /**
+   * After recovery: the processes the journal speaks of ({@code staleRunIds}) went with the old
+   * platform or node; record that and run the spec again.
+   */
+  public record Resume(Set<String> staleRunIds) implements Command {}
+
+  // ---- replies -----------------------------------------------------------------------------
+
+  public sealed interface Reply extends CborSerializable {}
+
+  public record Status(DynoView dyno) implements Reply {}
+
+  /** What {@code ps} and the router need to know of a dyno. */
+  public record DynoView(String name, String type, String state, int releaseVersion, String command, String size,
+      int port, Instant since, Instant restartAt, Integer lastExitStatus, boolean retired) implements CborSerializable {}
+
+  // ---- events ------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {
+    Cause cause();
+  }
+
+  public record Assigned(DynoSpec spec, Cause cause) implements Event {}
+
+  public record Starting(String runId, int port, long pid, int releaseVersion, String command, Cause cause)
+      implements Event {}
+
+  public record Up(String runId, Cause cause) implements Event {}
+
+  public record Crashed(String runId, int status, List<String> lastLines, String reason, Cause cause)
+      implements Event {}
+
+  public record RestartScheduled(Instant notBefore, Cause cause) implements Event {}
+
+  /** A crash restart: the process was started again by the crash policy. */
+  public record Restarted(String runId, int port, long pid, int releaseVersion, Cause cause) implements Event {}
+
+  public record Stopping(String runId, String reason, Cause cause) implements Event {}
+
+  public record Stopped(String runId, int status, Cause cause) implements Event {}
+
+  public record Cycled(Cause cause) implements Event {}
+
+  /** R14 (over the quota, still running) or R15 (far over it, killed). */
+  public record MemoryQuotaExceeded(String code, long bytes, Cause cause) implements Event {}
+
+  /** R10: a web dyno did not bind $PORT within the boot timeout. */
+  public record BootTimeout(String runId, Cause cause) implements Event {}
+
+  /** R12: the process ignored SIGTERM for the whole grace period and was killed. */
+  public record ExitTimeout(String runId, Cause cause) implements Event {}
+
+  public record Retired(Cause cause) implements Event {}
+
+  public record CooldownCleared(Cause cause) implements Event {}
+
+  // ---- state -------------------------------------------------------------------------------
+
+  /** A process of this dyno: {@code starting}, {@code up}, {@code stopping} or {@code timed-out}. */
+  public record Proc(String runId, int port, long pid, int releaseVersion, String command, String status,
+      Instant since) implements CborSerializable {
+    Proc with(String newStatus, Instant at) {
+      return new Proc(runId, port, pid, releaseVersion, command, newStatus, at);
+    }
+  }
+
+  /**
+   * @param current the dyno's process; {@code previous} a replaced web process still draining
+   * @param phase {@code down}, {@code starting}, {@code up} or {@code crashed}, as {@code ps} shows
+   */
+  public record State(DynoSpec spec, boolean retired, String phase, Instant phaseSince, Proc current, Proc previous,
+      Instant lastCrashRestartAt, Instant restartNotBefore, Instant nextCycleAt,
+      Instant lastR14At, Integer lastExitStatus) implements CborSerializable {
+
+    static State empty() {
+      return new State(null, false, "down", null, null, null, null, null, null, null, null);
+    }
+
+    State with(java.util.function.UnaryOperator<Builder> change) {
+      return change.apply(new Builder(this)).build();
+    }
+
+    /** The port the router should use: the current process when up, else a draining one still up. */
+    public int servingPort() {
+      if (current != null && current.status().equals("up")) {
+        return current.port();
+      }
+      if (previous != null && previous.status().equals("up")) {
+        return previous.port();
+      }
+      return 0;
+    }
+  }
+
+  static final class Builder {
+    DynoSpec spec;
+    boolean retired;
+    String phase;
+    Instant phaseSince;
+    Proc current;
+    Proc previous;
+    Instant lastCrashRestartAt;
+    Instant restartNotBefore;
+    Instant nextCycleAt;
+    Instant lastR14At;
+    Integer lastExitStatus;
+
+    Builder(State s) {
+      spec = s.spec; retired = s.retired; phase = s.phase; phaseSince = s.phaseSince; current = s.current;
+      previous = s.previous; lastCrashRestartAt = s.lastCrashRestartAt;
+      restartNotBefore = s.restartNotBefore; nextCycleAt = s.nextCycleAt; lastR14At = s.lastR14At;
+      lastExitStatus = s.lastExitStatus;
+    }
+
+    State build() {
+      return new State(spec, retired, phase, phaseSince, current, previous, lastCrashRestartAt, restartNotBefore,
+          nextCycleAt, lastR14At, lastExitStatus);
+    }
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+
+  public static String entityId(String appId, String dynoName) {
+    return appId + ":" + dynoName;
+  }
+
+  public static Behavior<Command> create(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs,
+      Supplier<Instant> clock, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new DynoEntity(entityId, runtime, policy, logs, clock, ctx, timers, shard)));
+  }
+
+  private final String appId;
+  private final String name;
+  private final DynoRuntime runtime;
+  private final DynoPolicy policy;
+  private final LogSink logs;
+  private final Supplier<Instant> clock;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+
+  private DynoEntity(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs, Supplier<Instant> clock,
+      ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<ClusterSharding.ShardCommand> shard) {
+    super(PersistenceId.of(TYPE_KEY.name(), entityId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.appId = entityId.substring(0, entityId.indexOf(':'));
+    this.name = entityId.substring(entityId.indexOf(':') + 1);
+    this.runtime = runtime;
+    this.policy = policy;
+    this.logs = logs;
+    this.clock = clock;
+    this.ctx = ctx;
+    this.timers = timers;
+    this.shard = shard;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of("app:" + appId, "dyno");
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          Set<String> stale = new java.util.HashSet<>();
+          if (state.current() != null) {
+            stale.add(state.current().runId());
+          }
+          if (state.previous() != null) {
+            stale.add(state.previous().runId());
+          }
+          ctx.getSelf().tell(new Resume(Set.copyOf(stale)));
+        })
+        .onSignal(PostStop.instance(), state -> {
+          // passivated, handed off to another node or the node stops: the process must not outlive us
+          if (state.current() != null) {
+            runtime.stop(state.current().runId(), Duration.ofSeconds(2));
+          }
+          if (state.previous() != null) {
+            runtime.stop(state.previous().runId(), Duration.ofSeconds(2));
+          }
+        })
+        .build();
+  }
+
+  private Cause platform() {
+    return Cause.platform(clock.get());
+  }
+
+  private void log(String message) {
+    logs.append(appId, "heroku", name, message);
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(Run.class, this::run)
+        .onCommand(Restart.class, this::restart)
+        .onCommand(Retire.class, this::retire)
+        .onCommand(ProcessUp.class, this::processUp)
+        .onCommand(ProcessExited.class, this::processExited)
+        .onCommand(MemorySampled.class, this::memorySampled)
+        .onCommand(BootTimedOut.class, this::bootTimedOut)
+        .onCommand(RestartDue.class, this::restartDue)
+        .onCommand(CycleDue.class, this::cycleDue)
+        .onCommand(Resume.class, this::resume)
+        .build();
+  }
+
+  private Status status(State s) {
+    String type = name.substring(0, name.indexOf('.'));
+    Proc shown = s.current() != null ? s.current() : s.previous();
+    String state = s.retired() && s.current() == null ? "down" : s.phase();
+    return new Status(new DynoView(name, type, state, s.spec() == null ? 0 : s.spec().releaseVersion(),
+        s.spec() == null ? null : s.spec().command(), s.spec() == null ? null : s.spec().size(), s.servingPort(),
+        s.phaseSince(), s.restartNotBefore(), s.lastExitStatus(), s.retired()));
+  }
+
+  private ReplyEffect<Event, State> run(State s, Run c) {
+    List<Event> events = new ArrayList<>();
+    boolean sameRelease = s.spec() != null && s.spec().equals(c.spec());
+    if (sameRelease && !s.retired() && (s.current() != null || s.restartNotBefore() != null)) {
+      return Effect().reply(c.replyTo(), status(s));
+    }
+    events.add(new Assigned(c.spec(), c.cause()));
+    if (s.lastCrashRestartAt() != null || s.restartNotBefore() != null) {
+      events.add(new CooldownCleared(c.cause())); // a new release gets a fresh start
+    }
+    Proc running = s.current();
+    if (running == null || running.status().equals("stopping")) {
+      if (running == null) {
+        events.add(launch(c.spec(), c.cause(), false));
+      }
+    } else if (c.spec().isWeb() && running.status().equals("up") && s.previous() == null) {
+      events.add(launch(c.spec(), c.cause(), false)); // preboot: the old one serves until this one is up
+    } else {
+      events.add(new Stopping(running.runId(), "replaced by release v" + c.spec().releaseVersion(), c.cause()));
+      runtime.stop(running.runId(), policy.sigtermGrace());
+    }
+    return persist(events).thenReply(c.replyTo(), this::status);
+  }
+
+  private ReplyEffect<Event, State> restart(State s, Restart c) {
+    List<Event> events = new ArrayList<>();
+    events.add(new CooldownCleared(c.cause()));
+    if (s.spec() == null || s.retired()) {
+      return persist(events).thenReply(c.replyTo(), this::status);
+    }
+    if (s.current() != null && !s.current().status().equals("stopping")) {
+      events.add(new Stopping(s.current().runId(), "restart", c.cause()));
+      runtime.stop(s.current().runId(), policy.sigtermGrace());
+    } else if (s.current() == null) {
+      events.add(launch(s.spec(), c.cause(), false));
+    }
+    return persist(events).thenReply(c.replyTo(), this::status);
+  }
+
+  private ReplyEffect<Event, State> retire(State s, Retire c) {
+    List<Event> events = new ArrayList<>();
+    events.add(new Retired(c.cause()));
+    if (s.current() != null && !s.current().status().equals("stopping")) {
+      events.add(new Stopping(s.current().runId(), "scaled down", c.cause()));
+      runtime.stop(s.current().runId(), policy.sigtermGrace());
+    }
+    if (s.previous() != null) {
+      runtime.stop(s.previous().runId(), policy.sigtermGrace());
+    }
+    timers.cancelAll();
+    boolean leaveNow = s.current() == null && s.previous() == null;
+    return persist(events).thenRun(next -> {
+      if (leaveNow) {
+        passivate();
+      }
+    }).thenReply(c.replyTo(), this::status);
+  }
+
+  private ReplyEffect<Event, State> processUp(State s, ProcessUp c) {
+    if (s.current() == null || !s.current().runId().equals(c.runId()) || !s.current().status().equals("starting")) {
+      return Effect().noReply();
+    }
+    timers.cancel("boot-" + c.runId());
+    List<Event> events = new ArrayList<>();
+    events.add(new Up(c.runId(), platform()));
+    if (s.previous() != null && !s.previous().status().equals("stopping")) {
+      events.add(new Stopping(s.previous().runId(), "replaced", platform()));
+      runtime.stop(s.previous().runId(), policy.sigtermGrace());
+    }
+    return persist(events).thenRun(this::armCycle).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> processExited(State s, ProcessExited c) {
+    DynoRuntime.Exit exit = c.exit();
+    List<Event> events = new ArrayList<>();
+    Cause cause = platform();
+    if (s.previous() != null && s.previous().runId().equals(exit.runId())) {
+      if (exit.killedAfterGrace()) {
+        events.add(new ExitTimeout(exit.runId(), cause));
+      }
+      events.add(new Stopped(exit.runId(), exit.status(), cause));
+      return persist(events).thenRun(next -> leaveIfDone(next)).thenNoReply();
+    }
+    if (s.current() == null || !s.current().runId().equals(exit.runId())) {
+      return Effect().noReply();
+    }
+    timers.cancel("boot-" + exit.runId());
+    if (s.current().status().equals("stopping")) {
+      if (exit.killedAfterGrace()) {
+        events.add(new ExitTimeout(exit.runId(), cause));
+      }
+      events.add(new Stopped(exit.runId(), exit.status(), cause));
+      if (!s.retired() && s.spec() != null) {
+        events.add(launch(s.spec(), cause, false));
+      }
+      return persist(events).thenRun(next -> leaveIfDone(next)).thenNoReply();
+    }
+    // any other exit of a formation dyno is a crash
+    String reason = s.current().status().equals("timed-out") ? "R10"
+        : exit.outOfMemory() ? "R15" : "exit " + exit.status();
+    if (exit.outOfMemory()) {
+      events.add(new MemoryQuotaExceeded("R15", 3 * policy.memoryQuotaBytes(), cause));
+    }
+    events.add(new Crashed(exit.runId(), exit.status(), exit.lastLines(), reason, cause));
+    Instant now = clock.get();
+    Instant cooldownEnds = s.lastCrashRestartAt() == null ? null : s.lastCrashRestartAt().plus(policy.crashCooldown());
+    if (s.retired() || s.spec() == null) {
+      return persist(events).thenRun(this::leaveIfDone).thenNoReply();
+    }
+    if (cooldownEnds == null || !now.isBefore(cooldownEnds)) {
+      events.add(launch(s.spec(), cause, true));
+      return persist(events).thenNoReply();
+    }
+    events.add(new RestartScheduled(cooldownEnds, cause));
+    return persist(events).thenRun(next -> armRestart(next)).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> memorySampled(State s, MemorySampled c) {
+    if (s.current() == null || !s.current().runId().equals(c.runId()) || c.bytes() <= policy.memoryQuotaBytes()) {
+      return Effect().noReply();
+    }
+    Instant now = clock.get();
+    if (s.lastR14At() != null && now.isBefore(s.lastR14At().plus(DynoPolicy.R14_EVERY))) {
+      return Effect().noReply();
+    }
+    return persist(List.of(new MemoryQuotaExceeded("R14", c.bytes(), platform()))).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> bootTimedOut(State s, BootTimedOut c) {
+    if (s.current() == null || !s.current().runId().equals(c.runId()) || !s.current().status().equals("starting")) {
+      return Effect().noReply();
+    }
+    runtime.stop(c.runId(), Duration.ZERO);
+    return persist(List.of(new BootTimeout(c.runId(), platform()))).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> restartDue(State s, RestartDue c) {
+    if (s.restartNotBefore() == null || s.retired() || s.current() != null || s.spec() == null) {
+      return Effect().noReply();
+    }
+    if (clock.get().isBefore(s.restartNotBefore())) {
+      armRestart(s);
+      return Effect().noReply();
+    }
+    return persist(List.of(launch(s.spec(), platform(), true))).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> cycleDue(State s, CycleDue c) {
+    if (s.retired() || s.current() == null || !s.current().status().equals("up") || s.spec() == null) {
+      return Effect().noReply();
+    }
+    if (s.nextCycleAt() != null && clock.get().isBefore(s.nextCycleAt())) {
+      armCycle(s);
+      return Effect().noReply();
+    }
+    List<Event> events = new ArrayList<>();
+    events.add(new Cycled(platform()));
+    if (s.spec().isWeb() && s.previous() == null) {
+      events.add(launch(s.spec(), platform(), false));
+    } else {
+      events.add(new Stopping(s.current().runId(), "cycling", platform()));
+      runtime.stop(s.current().runId(), policy.sigtermGrace());
+    }
+    return persist(events).thenNoReply();
+  }
+
+  /** After recovery: what the journal says was running is gone; record that, then run the spec again. */
+  private ReplyEffect<Event, State> resume(State s, Resume c) {
+    List<Event> events = new ArrayList<>();
+    Cause cause = platform();
+    boolean previousStale = s.previous() != null && c.staleRunIds().contains(s.previous().runId());
+    boolean currentStale = s.current() != null && c.staleRunIds().contains(s.current().runId());
+    if (previousStale) {
+      events.add(new Stopped(s.previous().runId(), 137, cause));
+    }
+    if (currentStale) {
+      events.add(new Stopped(s.current().runId(), 137, cause));
+    }
+    if (s.retired() && (s.current() == null || currentStale) && (s.previous() == null || previousStale)) {
+      return persist(events).thenRun(next -> passivate()).thenNoReply();
+    }
+    boolean idle = s.current() == null && s.phase().equals("down");
+    if (!s.retired() && s.spec() != null && s.restartNotBefore() == null && (currentStale || idle)) {
+      events.add(launch(s.spec(), cause, false));
+    }
+    return persist(events).thenRun(next -> {
+      armRestart(next);
+      armCycle(next);
+    }).thenNoReply();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(List<Event> events) {
+    if (events.isEmpty()) {
+      return Effect().none();
+    }
+    return Effect().persist(events).thenRun(next -> events.forEach(e -> announce(e, next)));
+  }
+
+  /** Starts a process now (the journal records it right after); a failed start is an immediate crash. */
+  private Event launch(DynoSpec spec, Cause cause, boolean crashRestart) {
+    String runId = UUID.randomUUID().toString();
+    try {
+      DynoRuntime.Started started = runtime.start(new DynoRuntime.Launch(runId, spec.appId(), spec.appName(),
+          spec.name(), spec.slugChecksum(), spec.command(), spec.config(), spec.isWeb(),
+          policy.memoryQuotaBytes() * skiff.actors.apps.DynoSizes.memoryFactor(spec.size())),
+          listener());
+      if (spec.isWeb()) {
+        timers.startSingleTimer("boot-" + runId, new BootTimedOut(runId), policy.bootTimeout());
+      }
+      return crashRestart
+          ? new Restarted(runId, started.port(), started.pid(), spec.releaseVersion(), cause)
+          : new Starting(runId, started.port(), started.pid(), spec.releaseVersion(), spec.command(), cause);
+    } catch (Exception e) {
+      ctx.getLog().warn("dyno {} of app {} could not start: {}", name, appId, e.toString());
+      ctx.getSelf().tell(new ProcessExited(new DynoRuntime.Exit(runId, 127, List.of("failed to start: "
+          + e.getMessage()), false, false)));
+      return crashRestart
+          ? new Restarted(runId, 0, 0, spec.releaseVersion(), cause)
+          : new Starting(runId, 0, 0, spec.releaseVersion(), spec.command(), cause);
+    }
+  }
+
+  private DynoRuntime.Listener listener() {
+    ActorRef<Command> self = ctx.getSelf();
+    return new DynoRuntime.Listener() {
+      @Override
+      public void up(String runId) {
+        self.tell(new ProcessUp(runId));
+      }
+
+      @Override
+      public void exited(DynoRuntime.Exit exit) {
+        self.tell(new ProcessExited(exit));
+      }
+
+      @Override
+      public void memory(String runId, long bytes) {
+        self.tell(new MemorySampled(runId, bytes));
+      }
+    };
+  }
+
+  private void armRestart(State s) {
+    if (s.restartNotBefore() != null && !s.retired()) {
+      Duration wait = Duration.between(clock.get(), s.restartNotBefore());
+      timers.startSingleTimer("restart", RestartDue.INSTANCE, wait.isNegative() ? Duration.ZERO : wait);
+    }
+  }
+
+  private void armCycle(State s) {
+    if (s.nextCycleAt() != null && !s.retired()) {
+      Duration wait = Duration.between(clock.get(), s.nextCycleAt());
+      timers.startSingleTimer("cycle", CycleDue.INSTANCE, wait.isNegative() ? Duration.ZERO : wait);
+    }
+  }
+
+  private void leaveIfDone(State s) {
+    if (s.retired() && s.current() == null && s.previous() == null) {
+      passivate();
+    }
+  }
+
+  private void passivate() {
+    if (shard != null) {
+      shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+    } else {
+      ctx.stop(ctx.getSelf());
+    }
+  }
+
+  /** The platform lines Heroku writes to the app's log for each step. */
+  private void announce(Event e, State next) {
+    if (e instanceof Starting st) {
+      log("Starting process with command `" + st.command() + "`");
+    } else if (e instanceof Restarted) {
+      log("Restarting");
+      log("Starting process with command `" + (next.spec() == null ? "" : next.spec().command()) + "`");
+    } else if (e instanceof Up) {
+      log("State changed from starting to up");
+    } else if (e instanceof Crashed cr) {
+      log("Process exited with status " + cr.status());
+      log("State changed from " + (cr.reason().equals("R10") ? "starting" : "up") + " to crashed");
+    } else if (e instanceof RestartScheduled rs) {
+      log("Crashed again within the cooldown; restarting at " + rs.notBefore());
+    } else if (e instanceof Stopping sp) {
+      log("Stopping all processes with SIGTERM (" + sp.reason() + ")");
+    } else if (e instanceof Stopped sd) {
+      log("Process exited with status " + sd.status());
+    } else if (e instanceof Cycled) {
+      log("Cycling");
+    } else if (e instanceof BootTimeout) {
+      log("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within "
+          + policy.bootTimeout().toSeconds() + " seconds of launch");
+      log("Stopping process with SIGKILL");
+    } else if (e instanceof ExitTimeout) {
+      log("Error R12 (Exit timeout) -> Process failed to exit within " + policy.sigtermGrace().toSeconds()
+          + " seconds of SIGTERM");
+      log("Stopping process with SIGKILL");
+    } else if (e instanceof MemoryQuotaExceeded m) {
+      long mb = m.bytes() >> 20;
+      long quota = Math.max(1, policy.memoryQuotaBytes() >> 20);
+      log("Process running mem=" + mb + "M(" + (100 * mb / quota) + ".0%)");
+      log(m.code().equals("R14") ? "Error R14 (Memory quota exceeded)"
+          : "Error R15 (Memory quota vastly exceeded)");
+      if (m.code().equals("R15")) {
+        log("Stopping process with SIGKILL");
+      }
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(Assigned.class, (s, e) -> s.with(b -> {
+          b.spec = e.spec();
+          b.retired = false;
+          return b;
+        }))
+        .onEvent(CooldownCleared.class, (s, e) -> s.with(b -> {
+          b.lastCrashRestartAt = null;
+          b.restartNotBefore = null;
+          return b;
+        }))
+        .onEvent(Starting.class, (s, e) -> s.with(b -> {
+          Proc proc = new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(), e.command(), "starting",
+              e.cause().at());
+          if (b.current != null && !b.current.status().equals("stopping")) {
+            b.previous = b.current; // preboot: the old process serves until this one is up
+          }
+          b.current = proc;
+          if (b.phase.equals("down") || b.phase.equals("crashed") || b.previous == null) {
+            b.phase = "starting";
+            b.phaseSince = e.cause().at();
+          }
+          return b;
+        }))
+        .onEvent(Restarted.class, (s, e) -> s.with(b -> {
+          b.current = new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(),
+              b.spec == null ? null : b.spec.command(), "starting", e.cause().at());
+          b.lastCrashRestartAt = e.cause().at();
+          b.restartNotBefore = null;
+          b.phase = "starting";
+          b.phaseSince = e.cause().at();
+          return b;
+        }))
+        .onEvent(Up.class, (s, e) -> s.with(b -> {
+          b.current = b.current.with("up", e.cause().at());
+          b.phase = "up";
+          b.phaseSince = e.cause().at();
+          b.nextCycleAt = e.cause().at().plus(policy.cycleInterval()).plusSeconds(
+              (long) (ThreadLocalRandom.current().nextDouble() * policy.cycleJitter().toSeconds()));
+          return b;
+        }))
+        .onEvent(BootTimeout.class, (s, e) -> s.with(b -> {
+          b.current = b.current.with("timed-out", e.cause().at());
+          return b;
+        }))
+        .onEvent(Crashed.class, (s, e) -> s.with(b -> {
+          b.current = null;
+          b.phase = "crashed";
+          b.phaseSince = e.cause().at();
+          b.lastExitStatus = e.status();
+          return b;
+        }))
+        .onEvent(RestartScheduled.class, (s, e) -> s.with(b -> {
+          b.restartNotBefore = e.notBefore();
+          return b;
+        }))
+        .onEvent(Stopping.class, (s, e) -> s.with(b -> {
+          if (b.current != null && b.current.runId().equals(e.runId())) {
+            b.current = b.current.with("stopping", e.cause().at());
+          } else if (b.previous != null && b.previous.runId().equals(e.runId())) {
+            b.previous = b.previous.with("stopping", e.cause().at());
+          }
+          return b;
+        }))
+        .onEvent(Stopped.class, (s, e) -> s.with(b -> {
+          if (b.previous != null && b.previous.runId().equals(e.runId())) {
+            b.previous = null;
+          } else if (b.current != null && b.current.runId().equals(e.runId())) {
+            b.current = null;
+            b.phase = "down";
+            b.phaseSince = e.cause().at();
+            b.lastExitStatus = e.status();
+          }
+          return b;
+        }))
+        .onEvent(Cycled.class, (s, e) -> s.with(b -> {
+          b.nextCycleAt = null;
+          return b;
+        }))
+        .onEvent(MemoryQuotaExceeded.class, (s, e) -> s.with(b -> {
+          if (e.code().equals("R14")) {
+            b.lastR14At = e.cause().at();
+          }
+          return b;
+        }))
+        .onEvent(ExitTimeout.class, (s, e) -> s)
+        .onEvent(Retired.class, (s, e) -> s.with(b -> {
+          b.retired = true;
+          b.restartNotBefore = null;
+          b.nextCycleAt = null;
+          return b;
+        }))
+        .build();
+  }
+}

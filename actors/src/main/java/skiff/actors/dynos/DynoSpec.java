@@ -1,0 +1,33 @@
+package skiff.actors.dynos;
+
+import java.util.Map;
+import skiff.persistence.CborSerializable;
+
+/**
+ * What one formation dyno should run: a release's slug with its config vars and the process
+ * type's command. Two specs with the same release version describe the same process.
+ */
+public record DynoSpec(
+    String appId,
+    String appName,
+    String type,
+    int index,
+    int releaseVersion,
+    String slugChecksum,
+    String command,
+    Map<String, String> config,
+    String size)
+    implements CborSerializable {
+
+  public DynoSpec {
+    config = Map.copyOf(config);
+  }
+
+  public String name() {
+    return type + "." + index;
+  }
+
+  public boolean isWeb() {
+    return type.equals("web");
+  }
+}

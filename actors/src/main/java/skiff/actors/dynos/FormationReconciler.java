@@ -1,0 +1,112 @@
+package skiff.actors.dynos;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import skiff.actors.Cause;
+import skiff.actors.apps.AppEntity.LiveApp;
+import skiff.actors.apps.DynoScheduler;
+import skiff.actors.apps.FormationEntry;
+import skiff.actors.apps.Slug;
+
+/**
+ * Turns (current release, formation) into the set of dynos that should run and tells each dyno
+ * entity: {@code Run} for web.1…web.N of every process type, {@code Retire} for indices above N up
+ * to the most the app ever ran. Dyno entities are remembered by sharding, so after a restart or a
+ * lost node they come back on their own; this only has to say what changed.
+ */
+public final class FormationReconciler implements DynoScheduler {
+  /** Process types that never run as formation dynos. */
+  public static final List<String> NOT_FORMATION = List.of("release");
+
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+  private final org.apache.pekko.actor.typed.ActorRef<DynoEntity.Reply> ignore;
+
+  public FormationReconciler(ActorSystem<?> system, Duration timeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+    this.ignore = system.ignoreRef();
+  }
+
+  public static void init(ActorSystem<?> system, DynoRuntime runtime, DynoPolicy policy, LogSink logs) {
+    ClusterSharding.get(system).init(Entity.of(DynoEntity.TYPE_KEY, ctx -> DynoEntity.create(ctx.getEntityId(),
+            runtime, policy, logs, java.time.Instant::now, ctx.getShard()))
+        // remembered: after a restart or a lost node, sharding starts every dyno again by itself
+        .withSettings(org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
+            .withRememberEntities(true))
+        .withEntityProps(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("skiff.dyno-dispatcher")));
+  }
+
+  public EntityRef<DynoEntity.Command> dyno(String appId, String name) {
+    return sharding.entityRefFor(DynoEntity.TYPE_KEY, DynoEntity.entityId(appId, name));
+  }
+
+  /** The dyno names the app should have, by type, in order. */
+  public static List<String> desiredNames(LiveApp app) {
+    List<String> names = new ArrayList<>();
+    if (app.currentSlugId() == null) {
+      return names;
+    }
+    for (FormationEntry entry : app.visibleFormation()) {
+      if (NOT_FORMATION.contains(entry.type())) {
+        continue;
+      }
+      for (int i = 1; i <= entry.quantity(); i++) {
+        names.add(entry.type() + "." + i);
+      }
+    }
+    return names;
+  }
+
+  @Override
+  public void converge(LiveApp app, Cause cause) {
+    Slug slug = app.currentSlug();
+    for (var high : app.dynoHighWater().entrySet()) {
+      String type = high.getKey();
+      FormationEntry entry = app.formation().get(type);
+      boolean runs = slug != null && app.processTypes().containsKey(type) && !NOT_FORMATION.contains(type);
+      int quantity = runs && entry != null ? entry.quantity() : 0;
+      for (int i = 1; i <= quantity; i++) {
+        DynoSpec spec = new DynoSpec(app.id(), app.name(), type, i, app.currentVersion(), slug.checksum(),
+            app.processTypes().get(type), app.config(), entry.size());
+        dyno(app.id(), spec.name()).tell(new DynoEntity.Run(spec, cause, ignore));
+      }
+      for (int i = quantity + 1; i <= high.getValue(); i++) {
+        dyno(app.id(), type + "." + i).tell(new DynoEntity.Retire(cause, ignore));
+      }
+    }
+  }
+
+  @Override
+  public void retireAll(String appId, Map<String, Integer> highWater, Cause cause) {
+    highWater.forEach((type, high) -> {
+      for (int i = 1; i <= high; i++) {
+        dyno(appId, type + "." + i).tell(new DynoEntity.Retire(cause, ignore));
+      }
+    });
+  }
+
+  /** Each dyno's view, in the order of {@link #desiredNames}. */
+  public CompletionStage<List<DynoEntity.DynoView>> views(LiveApp app) {
+    List<CompletableFuture<DynoEntity.DynoView>> asks = new ArrayList<>();
+    for (String name : desiredNames(app)) {
+      asks.add(dyno(app.id(), name).<DynoEntity.Reply>ask(DynoEntity.Get::new, timeout)
+          .thenApply(reply -> ((DynoEntity.Status) reply).dyno()).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> asks.stream().map(CompletableFuture::join).toList());
+  }
+
+  public CompletionStage<DynoEntity.DynoView> restart(String appId, String name, Cause cause) {
+    return dyno(appId, name).<DynoEntity.Reply>ask(r -> new DynoEntity.Restart(cause, r), timeout)
+        .thenApply(reply -> ((DynoEntity.Status) reply).dyno());
+  }
+}

@@ -1,0 +1,89 @@
+package skiff.http.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import skiff.actors.Cause;
+import skiff.actors.apps.AppEntity.LiveApp;
+import skiff.actors.apps.AppService;
+import skiff.actors.dynos.DynoEntity.DynoView;
+import skiff.actors.dynos.FormationReconciler;
+
+/**
+ * Dynos: list them with Heroku's fields, restart all / a type / one, and stop one. Skiff adds
+ * {@code restart_at} (when a crashed dyno in its cooldown will be started again) and {@code port}.
+ */
+public final class DynoEndpoints {
+  private final AppService apps;
+  private final FormationReconciler dynos;
+  private final Representations json;
+
+  public DynoEndpoints(AppService apps, FormationReconciler dynos, PublicUrls urls) {
+    this.apps = apps;
+    this.dynos = dynos;
+    this.json = new Representations(urls);
+  }
+
+  public void register(ApiRoutes routes) {
+    routes.get("/apps/{app}/dynos", call -> apps.find(call.app()).thenCompose(app -> dynos.views(app)
+        .thenApply(views -> ApiResponse.ok(AppEndpoints.array(views.stream().map(v -> dyno(app, v)).toList())))));
+    routes.get("/apps/{app}/dynos/{dyno}", call -> apps.find(call.app()).thenCompose(app -> dynos.views(app)
+        .thenApply(views -> ApiResponse.ok(dyno(app, views.stream().filter(v -> v.name().equals(call.param("dyno")))
+            .findFirst().orElseThrow(() -> ApiError.notFound("Couldn't find that dyno (" + call.param("dyno")
+                + ")."))))))); 
+    routes.delete("/apps/{app}/dynos", call -> restart(call, null));
+    routes.delete("/apps/{app}/dynos/{dyno}", call -> restart(call, call.param("dyno")));
+    routes.delete("/apps/{app}/formations/{type}", call -> restart(call, call.param("type")));
+    routes.post("/apps/{app}/dynos/{dyno}/actions/stop", call -> restart(call, call.param("dyno")));
+    routes.post("/apps/{app}/formations/{type}/actions/stop", call -> restart(call, call.param("type")));
+  }
+
+  /**
+   * Restarts every dyno, those of one type ({@code web}) or one dyno ({@code web.1}). Stopping a
+   * formation dyno is the same on Heroku: the formation says it should run, so it starts again.
+   */
+  private CompletionStage<ApiResponse> restart(ApiCall call, String which) {
+    Cause cause = call.cause();
+    return apps.find(call.app()).thenCompose(app -> {
+      List<String> names = FormationReconciler.desiredNames(app).stream()
+          .filter(n -> which == null || n.equals(which) || n.startsWith(which + "."))
+          .toList();
+      if (which != null && names.isEmpty()) {
+        throw ApiError.notFound("Couldn't find that process type or dyno (" + which + ").");
+      }
+      List<CompletableFuture<DynoView>> restarts = new ArrayList<>();
+      names.forEach(n -> restarts.add(dynos.restart(app.id(), n, cause).toCompletableFuture()));
+      return CompletableFuture.allOf(restarts.toArray(CompletableFuture[]::new))
+          .thenApply(v -> ApiResponse.accepted(Representations.JSON.createObjectNode()));
+    });
+  }
+
+  private ObjectNode dyno(LiveApp app, DynoView v) {
+    ObjectNode n = Representations.JSON.createObjectNode();
+    n.put("id", Representations.stableId("dyno", app.id(), v.name()));
+    n.put("name", v.name());
+    n.put("type", v.type());
+    n.put("state", v.state());
+    n.put("command", v.command());
+    n.put("size", v.size());
+    n.putNull("attach_url");
+    ObjectNode release = n.putObject("release");
+    release.put("version", v.releaseVersion());
+    release.put("id", app.releaseIds().get(v.releaseVersion()));
+    n.putObject("app").put("id", app.id()).put("name", app.name());
+    n.put("created_at", Representations.time(v.since()));
+    n.put("updated_at", Representations.time(v.since()));
+    if (v.restartAt() != null) {
+      n.put("restart_at", Representations.time(v.restartAt()));
+    } else {
+      n.putNull("restart_at");
+    }
+    n.put("port", v.port());
+    if (v.lastExitStatus() != null) {
+      n.put("exit_status", v.lastExitStatus());
+    }
+    return n;
+  }
+}

@@ -1,0 +1,479 @@
+package skiff.platform.dynos;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import skiff.actors.builds.Scratch;
+import skiff.actors.builds.SlugStore;
+import skiff.actors.dynos.DynoRuntime;
+import skiff.actors.dynos.LogSink;
+
+/**
+ * Runs dynos as OS processes on this node. Where the host allows (root, Linux namespaces,
+ * overlayfs) each dyno gets its own PID, mount, IPC and UTS namespaces, sees its slug as
+ * {@code /app} through a private overlay (writes vanish with the process), and cannot see
+ * {@code SKIFF_HOME} (other dynos, the journal, tokens). A memory cgroup per dyno enforces 3x the
+ * quota. Elsewhere dynos run unisolated from a copy of the slug, and {@link #isolation} says so.
+ */
+public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProcessDynoRuntime.class);
+  private static final int TAIL_LINES = 20;
+
+  private final Path home;
+  private final Path dynos;
+  private final SlugUnpacker slugs;
+  private final LogSink logs;
+  private final PortPool ports;
+  private final boolean namespaces;
+  private final Optional<MemoryCgroups> cgroups;
+  private final ScheduledExecutorService watcher = Executors.newScheduledThreadPool(2, r -> {
+    Thread t = new Thread(r, "dyno-watch");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Map<String, RunningDyno> runs = new ConcurrentHashMap<>();
+
+  /** One launched process and what we know about it. */
+  private static final class RunningDyno {
+    final Launch launch;
+    final Process process;
+    final Path dir;
+    final Path cgroup;
+    final int port;
+    final Listener listener;
+    final ArrayDeque<String> tail = new ArrayDeque<>();
+    volatile boolean stopping;
+    volatile boolean killedAfterGrace;
+
+    RunningDyno(Launch launch, Process process, Path dir, Path cgroup, int port, Listener listener) {
+      this.launch = launch;
+      this.process = process;
+      this.dir = dir;
+      this.cgroup = cgroup;
+      this.port = port;
+      this.listener = listener;
+    }
+  }
+
+  public ProcessDynoRuntime(Path home, SlugStore store, LogSink logs, int portFrom, int portTo) throws IOException {
+    this.home = home.toAbsolutePath();
+    this.dynos = Files.createDirectories(this.home.resolve("dynos"));
+    this.slugs = new SlugUnpacker(store, this.home.resolve("slugcache"));
+    this.logs = logs;
+    this.ports = new PortPool(portFrom, portTo);
+    this.namespaces = namespacesWork();
+    this.cgroups = MemoryCgroups.detect();
+    reapOrphans();
+  }
+
+  @Override
+  public String isolation() {
+    if (!namespaces && cgroups.isEmpty()) {
+      return "none: dynos run unisolated (this host allows no namespaces or cgroups; run Skiff as root on Linux)";
+    }
+    return (namespaces ? "PID, mount, IPC and UTS namespaces, private overlay /app, SKIFF_HOME hidden"
+        : "no namespaces (unisolated processes)")
+        + "; " + cgroups.map(c -> "memory " + c.describe()).orElse("no memory cgroup (quota only sampled)");
+  }
+
+  public boolean isolated() {
+    return namespaces;
+  }
+
+  // ---- start -------------------------------------------------------------------------------
+
+  @Override
+  public Started start(Launch launch, Listener listener) throws Exception {
+    Path slug = slugs.unpacked(launch.slugChecksum());
+    Path dir = Files.createDirectories(dynos.resolve(launch.appId()).resolve(launch.dynoName() + "-"
+        + launch.runId().substring(0, 8)));
+    int port = launch.web() ? ports.take() : 0;
+    Path cgroup = null;
+    if (cgroups.isPresent()) {
+      cgroup = cgroups.get().create(launch.runId(), 3 * launch.memoryQuotaBytes());
+    }
+    Path app;
+    List<String> command = new ArrayList<>();
+    if (namespaces) {
+      for (String sub : List.of("upper", "work", "merged")) {
+        Files.createDirectories(dir.resolve(sub));
+      }
+      Files.createDirectories(Path.of("/app"));
+      app = Path.of("/app");
+      command.addAll(List.of("/bin/sh", "-c", isolatedScript(), "dyno", cgroupProcs(cgroup), slug.toString(),
+          dir.resolve("upper").toString(), dir.resolve("work").toString(), dir.resolve("merged").toString(),
+          home.toString(), hostname(launch), launch.command()));
+    } else {
+      app = dir.resolve("app");
+      copyTree(slug, app);
+      command.addAll(List.of("/bin/sh", "-c", plainScript(), "dyno", cgroupProcs(cgroup), app.toString(),
+          launch.command()));
+    }
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    Map<String, String> env = builder.environment();
+    env.clear();
+    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    env.put("LANG", "C.UTF-8");
+    env.putAll(launch.env());
+    env.put("HOME", app.toString());
+    env.put("DYNO", launch.dynoName());
+    env.put("STACK", "cedar");
+    if (launch.web()) {
+      env.put("PORT", String.valueOf(port));
+    }
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      ports.release(port);
+      throw e;
+    }
+    process.getOutputStream().close();
+    Files.writeString(dir.resolve("run.pid"), process.pid() + " " + startTime(process.pid()) + "\n");
+    RunningDyno run = new RunningDyno(launch, process, dir, cgroup, port, listener);
+    runs.put(launch.runId(), run);
+    pumpOutput(run);
+    if (launch.web()) {
+      watchPort(run);
+    }
+    if (cgroup != null) {
+      watchMemory(run);
+    }
+    process.onExit().thenRun(() -> exited(run));
+    return new Started(launch.runId(), port, process.pid());
+  }
+
+  /**
+   * Runs as the dyno's first process: joins the memory cgroup before anything forks, then enters new
+   * namespaces where it mounts the slug overlay on /app, hides SKIFF_HOME, names the host and
+   * runs the command with .profile.d sourced. The shell stays as the namespace's PID 1, because
+   * the kernel drops SIGTERM sent to a PID 1 that has no handler: it forwards it, waits for the
+   * command and exits with its status. $1 cgroup.procs, $2 slug, $3 upper, $4 work,
+   * $5 merged, $6 SKIFF_HOME, $7 hostname, $8 command.
+   */
+  private static String isolatedScript() {
+    return """
+        [ -n "$1" ] && echo $$ > "$1"
+        shift
+        exec unshare --fork --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
+          set -e
+          mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"
+          mount --bind "$4" /app
+          mount -t tmpfs -o size=64k,mode=0755 skiff-hidden "$5"
+          hostname "$6"
+          cd /app
+          set +e
+          for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done
+          /bin/bash -c "$7" &
+          app=$!
+          trap "kill -TERM $app 2>/dev/null" TERM INT
+          while :; do
+            wait $app; status=$?
+            kill -0 $app 2>/dev/null || exit $status
+          done
+        ' dyno "$@"
+        """;
+  }
+
+  /** Unisolated: $1 cgroup.procs, $2 the dyno's copy of the slug, $3 command. */
+  private static String plainScript() {
+    return """
+        [ -n "$1" ] && echo $$ > "$1"
+        cd "$2"
+        for f in "$2"/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done
+        exec /bin/bash -c "$3"
+        """;
+  }
+
+  private static String cgroupProcs(Path cgroup) {
+    return cgroup == null ? "" : cgroup.resolve("cgroup.procs").toString();
+  }
+
+  private static String hostname(Launch launch) {
+    return launch.runId().replace("-", "").substring(0, 12);
+  }
+
+  private void pumpOutput(RunningDyno run) {
+    Thread pump = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(run.process.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          synchronized (run.tail) {
+            run.tail.addLast(line);
+            if (run.tail.size() > TAIL_LINES) {
+              run.tail.removeFirst();
+            }
+          }
+          logs.append(run.launch.appId(), "app", run.launch.dynoName(), line);
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "dyno-output-" + run.launch.dynoName());
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  /** A web dyno is up once its port accepts connections. */
+  private void watchPort(RunningDyno run) {
+    Runnable[] probe = new Runnable[1];
+    probe[0] = () -> {
+      if (!run.process.isAlive() || run.stopping) {
+        return;
+      }
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", run.port), 200);
+        run.listener.up(run.launch.runId());
+      } catch (IOException notYet) {
+        watcher.schedule(probe[0], 50, TimeUnit.MILLISECONDS);
+      }
+    };
+    watcher.schedule(probe[0], 20, TimeUnit.MILLISECONDS);
+  }
+
+  private void watchMemory(RunningDyno run) {
+    Runnable[] sample = new Runnable[1];
+    sample[0] = () -> {
+      if (!run.process.isAlive()) {
+        return;
+      }
+      run.listener.memory(run.launch.runId(), cgroups.get().usage(run.cgroup));
+      watcher.schedule(sample[0], 1, TimeUnit.SECONDS);
+    };
+    watcher.schedule(sample[0], 1, TimeUnit.SECONDS);
+  }
+
+  private void exited(RunningDyno run) {
+    runs.remove(run.launch.runId());
+    int status = run.process.exitValue();
+    boolean oom = run.cgroup != null && cgroups.get().oomKilled(run.cgroup);
+    List<String> tail;
+    synchronized (run.tail) {
+      tail = List.copyOf(run.tail);
+    }
+    killAll(run); // what the main process left behind goes with it
+    if (run.cgroup != null) {
+      cgroups.get().remove(run.cgroup);
+    }
+    ports.release(run.port);
+    Scratch.deleteQuietly(run.dir);
+    run.listener.exited(new Exit(run.launch.runId(), status, tail, run.killedAfterGrace, oom));
+  }
+
+  // ---- stop --------------------------------------------------------------------------------
+
+  @Override
+  public void stop(String runId, Duration grace) {
+    RunningDyno run = runs.get(runId);
+    if (run == null) {
+      return;
+    }
+    run.stopping = true;
+    if (grace.isZero()) {
+      killAll(run);
+      return;
+    }
+    for (ProcessHandle p : appProcesses(run)) {
+      p.destroy(); // SIGTERM to every process of the dyno
+    }
+    watcher.schedule(() -> {
+      if (run.process.isAlive()) {
+        run.killedAfterGrace = true;
+        killAll(run);
+      }
+    }, grace.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The dyno's own processes: everything below the unshare wrapper (or the shell when unisolated). */
+  private List<ProcessHandle> appProcesses(RunningDyno run) {
+    List<ProcessHandle> all = new ArrayList<>(run.process.descendants().toList());
+    if (!namespaces) {
+      all.add(run.process.toHandle());
+    }
+    return all;
+  }
+
+  private void killAll(RunningDyno run) {
+    Set<Long> pids = new java.util.HashSet<>();
+    run.process.descendants().forEach(p -> pids.add(p.pid()));
+    if (run.cgroup != null) {
+      pids.addAll(cgroups.get().pids(run.cgroup));
+    }
+    pids.add(run.process.pid());
+    pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+  }
+
+  /** Stops every dyno this node runs, SIGTERM first; used when the node shuts down. */
+  @Override
+  public void close() {
+    List<RunningDyno> all = new ArrayList<>(runs.values());
+    all.forEach(r -> stop(r.launch.runId(), Duration.ofSeconds(3)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+    for (RunningDyno r : all) {
+      try {
+        r.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      killAll(r);
+    }
+    watcher.shutdownNow();
+  }
+
+  // ---- leftovers of a platform that died -----------------------------------------------------
+
+  /**
+   * A platform killed with -9 leaves its dynos running. They are found by the pid files and cgroups
+   * they left and stopped before any entity starts, so none runs unnoticed and none is doubled.
+   */
+  private void reapOrphans() {
+    int reaped = 0;
+    try (var apps = Files.list(dynos)) {
+      for (Path appDir : apps.toList()) {
+        try (var runDirs = Files.list(appDir)) {
+          for (Path runDir : runDirs.toList()) {
+            Path pidFile = runDir.resolve("run.pid");
+            if (Files.exists(pidFile)) {
+              String[] parts = Files.readString(pidFile).trim().split(" ");
+              long pid = Long.parseLong(parts[0]);
+              String started = parts.length > 1 ? parts[1] : "";
+              if (ProcessHandle.of(pid).isPresent() && startTime(pid).equals(started)) {
+                ProcessHandle root = ProcessHandle.of(pid).get();
+                root.descendants().forEach(ProcessHandle::destroyForcibly);
+                root.destroyForcibly();
+                reaped++;
+                log.warn("stopped dyno process {} (pid {}) left running by the previous platform run",
+                    runDir.getFileName(), pid);
+              }
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not look for dynos left by a previous run: {}", e.toString());
+    }
+    cgroups.ifPresent(c -> c.leftovers().forEach(group -> {
+      c.pids(group).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      for (int i = 0; i < 50 && !c.pids(group).isEmpty(); i++) {
+        sleep(20);
+      }
+      c.remove(group);
+    }));
+    Scratch.deleteQuietly(dynos);
+    try {
+      Files.createDirectories(dynos);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    if (reaped > 0) {
+      log.warn("stopped {} dyno process(es) left by the previous platform run", reaped);
+    }
+  }
+
+  /** The process's start time from /proc, so a recycled pid is not mistaken for an old dyno. */
+  static String startTime(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return fields[19];
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+
+  // ---- host checks ---------------------------------------------------------------------------
+
+  private boolean namespacesWork() {
+    try {
+      Path probe = Files.createTempDirectory(home, "nsprobe");
+      for (String sub : List.of("l", "u", "w", "m")) {
+        Files.createDirectories(probe.resolve(sub));
+      }
+      Process p = new ProcessBuilder("unshare", "--fork", "--pid", "--mount-proc", "--mount", "--uts", "--ipc",
+          "--propagation", "private", "/bin/sh", "-c",
+          "mount -t overlay overlay -o lowerdir=$0/l,upperdir=$0/u,workdir=$0/w $0/m && hostname probe",
+          probe.toString()).redirectErrorStream(true).start();
+      boolean ok = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+      Scratch.deleteQuietly(probe);
+      return ok;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException, InterruptedException {
+    Files.createDirectories(to);
+    Process cp = new ProcessBuilder("cp", "-a", from + "/.", to.toString()).redirectErrorStream(true).start();
+    String out = new String(cp.getInputStream().readAllBytes());
+    if (!cp.waitFor(5, TimeUnit.MINUTES) || cp.exitValue() != 0) {
+      throw new IOException("copying the slug failed: " + out.strip());
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Ports for web dynos from SKIFF_DYNO_PORT_RANGE, skipping any something else holds. */
+  static final class PortPool {
+    private final int from;
+    private final int to;
+    private final Set<Integer> taken = ConcurrentHashMap.newKeySet();
+    private int next;
+
+    PortPool(int from, int to) {
+      this.from = from;
+      this.to = to;
+      this.next = from;
+    }
+
+    synchronized int take() throws IOException {
+      for (int i = 0; i <= to - from; i++) {
+        int port = next;
+        next = next >= to ? from : next + 1;
+        if (!taken.contains(port) && free(port)) {
+          taken.add(port);
+          return port;
+        }
+      }
+      throw new IOException("no free port left in SKIFF_DYNO_PORT_RANGE " + from + "-" + to);
+    }
+
+    void release(int port) {
+      taken.remove(port);
+    }
+
+    private static boolean free(int port) {
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(false);
+        socket.bind(new InetSocketAddress("0.0.0.0", port));
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+  }
+}

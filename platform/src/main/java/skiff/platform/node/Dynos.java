@@ -1,0 +1,46 @@
+package skiff.platform.node;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import skiff.actors.Cause;
+import skiff.actors.apps.AppService;
+import skiff.actors.builds.SlugStore;
+import skiff.actors.dynos.DynoPolicy;
+import skiff.actors.dynos.FormationReconciler;
+import skiff.platform.dynos.ProcessDynoRuntime;
+import skiff.platform.logs.LogBuffers;
+
+/** The node's dyno manifold: the process runtime, the dyno entities and the formation reconciler. */
+public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, LogBuffers logs) {
+  /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
+  static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
+
+  static Dynos start(ActorSystem<?> system, Settings settings, SlugStore slugs) {
+    LogBuffers logs = new LogBuffers();
+    ProcessDynoRuntime runtime;
+    try {
+      // built before any dyno entity starts: it first stops what a killed platform left running
+      runtime = new ProcessDynoRuntime(settings.home(), slugs, logs, settings.dynoPortFrom(), settings.dynoPortTo());
+    } catch (IOException e) {
+      throw new SettingsException("cannot prepare the dyno directories in " + settings.home() + ": " + e.getMessage());
+    }
+    DynoPolicy policy = new DynoPolicy(settings.crashCooldown(), settings.bootTimeout(), settings.sigtermGrace(),
+        settings.cycleInterval(), CYCLE_JITTER, settings.dynoMemoryBytes());
+    FormationReconciler.init(system, runtime, policy, logs);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-dynos",
+        () -> {
+          runtime.close();
+          return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+        });
+    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout()), logs);
+  }
+
+  /** Tells every app's dynos what to run; catches up on anything a crash kept from being said. */
+  void convergeAll(AppService apps) {
+    apps.list().thenAccept(all -> all.forEach(app -> reconciler.converge(app, Cause.platform(Instant.now()))));
+  }
+}
