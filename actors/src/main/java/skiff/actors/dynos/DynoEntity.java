@@ -84,7 +84,8 @@ public final class DynoEntity
 
   /** What {@code ps} and the router need to know of a dyno. */
   public record DynoView(String name, String type, String state, int releaseVersion, String command, String size,
-      int port, Instant since, Instant restartAt, Integer lastExitStatus, boolean retired) implements CborSerializable {}
+      int port, long pid, Instant since, Instant restartAt, Integer lastExitStatus, boolean retired)
+      implements CborSerializable {}
 
   // ---- events ------------------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ public final class DynoEntity
     String state = s.retired() && s.current() == null ? "down" : s.phase();
     return new Status(new DynoView(name, type, state, s.spec() == null ? 0 : s.spec().releaseVersion(),
         s.spec() == null ? null : s.spec().command(), s.spec() == null ? null : s.spec().size(), s.servingPort(),
-        s.phaseSince(), s.restartNotBefore(), s.lastExitStatus(), s.retired()));
+        shown == null ? 0 : shown.pid(), s.phaseSince(), s.restartNotBefore(), s.lastExitStatus(), s.retired()));
   }
 
   private ReplyEffect<Event, State> run(State s, Run c) {

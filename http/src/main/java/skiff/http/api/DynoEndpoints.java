@@ -81,6 +81,7 @@ public final class DynoEndpoints {
       n.putNull("restart_at");
     }
     n.put("port", v.port());
+    n.put("pid", v.pid());
     if (v.lastExitStatus() != null) {
       n.put("exit_status", v.lastExitStatus());
     }

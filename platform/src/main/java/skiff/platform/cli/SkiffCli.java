@@ -76,6 +76,12 @@ public final class SkiffCli {
     add("releases:info", "releases:info [vN] [-a APP] [--json]", "show one release (default: the current one)",
         this::releasesInfo);
     add("rollback", "rollback [vN] [-a APP]", "release an earlier release's slug and config again", this::rollback);
+    add("ps", "ps [TYPE] [-a APP] [--json]", "list the app's dynos with their state", this::ps);
+    add("ps:restart", "ps:restart [DYNO|TYPE] [-a APP]", "restart all dynos, a type (web) or one (web.1);"
+        + " clears a crash cooldown", a -> psRestart(a, false));
+    add("ps:stop", "ps:stop DYNO|TYPE [-a APP]", "stop a dyno or a type (the formation starts it again)",
+        a -> psRestart(a, true));
+    add("status", "status", "show the node's isolation and journal", this::status);
     add("ps:scale", "ps:scale TYPE=N[:SIZE]... [-a APP]", "set how many dynos of each type run (TYPE+1 / TYPE-1 too)",
         this::psScale);
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
@@ -566,6 +572,85 @@ public final class SkiffCli {
           + f.path("size").asText()));
       return "done, now running " + String.join(", ", parts);
     });
+    return 0;
+  }
+
+  private int ps(Args args) throws IOException {
+    String app = app(args);
+    JsonNode dynos = api(args).get("/apps/" + app + "/dynos");
+    if (json(args, dynos)) {
+      return 0;
+    }
+    if (dynos.isEmpty()) {
+      out.println("No dynos on ⬢ " + app);
+      return 0;
+    }
+    Map<String, List<JsonNode>> byType = new java.util.TreeMap<>();
+    dynos.forEach(d -> byType.computeIfAbsent(d.path("type").asText(), t -> new ArrayList<>()).add(d));
+    Optional<String> only = args.positional(0);
+    Instant now = Instant.now();
+    for (var entry : byType.entrySet()) {
+      if (only.isPresent() && !only.get().equals(entry.getKey())) {
+        continue;
+      }
+      JsonNode first = entry.getValue().get(0);
+      out.println("=== " + entry.getKey() + " (" + first.path("size").asText() + "): " + first.path("command").asText()
+          + " (" + entry.getValue().size() + ")");
+      for (JsonNode d : entry.getValue()) {
+        StringBuilder line = new StringBuilder(d.path("name").asText() + ": " + d.path("state").asText());
+        if (d.hasNonNull("updated_at")) {
+          Instant since = Instant.parse(d.path("updated_at").asText());
+          line.append(' ').append(WHEN.format(since)).append(" (~ ").append(ago(since, now)).append(" ago)");
+        }
+        if (d.hasNonNull("restart_at")) {
+          Instant at = Instant.parse(d.path("restart_at").asText());
+          line.append(", restarting at ").append(WHEN.format(at)).append(" (in ")
+              .append(ago(now, at)).append("; skiff ps:restart ").append(d.path("name").asText())
+              .append(" restarts it now)");
+        }
+        out.println(line);
+      }
+      out.println();
+    }
+    return 0;
+  }
+
+  static String ago(Instant from, Instant to) {
+    long s = Math.max(0, java.time.Duration.between(from, to).getSeconds());
+    return s < 60 ? s + "s" : s < 3600 ? (s / 60) + "m" : (s / 3600) + "h";
+  }
+
+  private int psRestart(Args args, boolean stop) {
+    String app = app(args);
+    ApiClient api = api(args);
+    Optional<String> which = args.positional(0).or(() -> args.value("p", "process-type"))
+        .or(() -> args.value(null, "dyno-name"));
+    if (stop && which.isEmpty()) {
+      throw new Problem("Say which dyno or type to stop, e.g. skiff ps:stop web.1 -a " + app);
+    }
+    String target = which.map(w -> w + " ").orElse("all ") + (which.map(w -> w.contains(".") ? "dyno" : "dynos")
+        .orElse("dynos"));
+    step((stop ? "Stopping " : "Restarting ") + target + " on ⬢ " + app, () -> {
+      if (stop) {
+        String w = which.get();
+        return api.post("/apps/" + app + (w.contains(".") ? "/dynos/" : "/formations/") + w + "/actions/stop", Map.of());
+      }
+      return api.delete("/apps/" + app + "/dynos" + which.map(w -> "/" + w).orElse(""));
+    }, r -> "done");
+    return 0;
+  }
+
+  private int status(Args args) throws IOException {
+    JsonNode status = api(args).get("/status");
+    if (json(args, status)) {
+      return 0;
+    }
+    Map<String, String> rows = new LinkedHashMap<>();
+    rows.put("API", apiBase());
+    rows.put("Node", status.path("node").asText());
+    rows.put("Journal", status.path("journal").asText());
+    rows.put("Isolation", status.path("isolation").asText());
+    printRows(rows);
     return 0;
   }
 

@@ -154,6 +154,13 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     pumpOutput(run);
     if (launch.web()) {
       watchPort(run);
+    } else {
+      // only web dynos have a port to wait for; the others are up once running, as on Heroku
+      watcher.schedule(() -> {
+        if (run.process.isAlive() && !run.stopping) {
+          listener.up(launch.runId());
+        }
+      }, 100, TimeUnit.MILLISECONDS);
     }
     if (cgroup != null) {
       watchMemory(run);
@@ -174,7 +181,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     return """
         [ -n "$1" ] && echo $$ > "$1"
         shift
-        exec unshare --fork --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
+        exec unshare --fork --kill-child --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
           set -e
           mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"
           mount --bind "$4" /app

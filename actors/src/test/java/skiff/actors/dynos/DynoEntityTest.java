@@ -1,0 +1,255 @@
+package skiff.actors.dynos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import skiff.actors.Cause;
+import skiff.actors.dynos.DynoEntity.Command;
+import skiff.actors.dynos.DynoEntity.Event;
+import skiff.actors.dynos.DynoEntity.Reply;
+import skiff.actors.dynos.DynoEntity.State;
+
+/** Every path of the dyno's journal, with the process runtime played by the test. */
+class DynoEntityTest {
+  private static final ActorTestKit kit = ActorTestKit.create(EventSourcedBehaviorTestKit.config());
+  private static final Duration COOLDOWN = Duration.ofMinutes(10);
+
+  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-26T12:00:00Z"));
+  private FakeRuntime runtime;
+  private EventSourcedBehaviorTestKit<Command, Event, State> dyno;
+  private Duration bootTimeout = Duration.ofHours(1);
+  private String entityId;
+
+  @AfterAll
+  static void stop() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    runtime = new FakeRuntime();
+    dyno = newDyno("web.1");
+  }
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> newDyno(String name) {
+    DynoPolicy policy = new DynoPolicy(COOLDOWN, bootTimeout, Duration.ofSeconds(30), Duration.ofHours(24),
+        Duration.ofMinutes(216), 512L << 20);
+    entityId = DynoEntity.entityId(UUID.randomUUID().toString(), name);
+    return EventSourcedBehaviorTestKit.create(kit.system(), DynoEntity.create(entityId, runtime, policy, LogSink.NONE,
+        now::get, null));
+  }
+
+  private static DynoSpec spec(String type, int release) {
+    return new DynoSpec("app-id", "blog", type, 1, release, "SHA256:aa", "./" + type, Map.of("A", "1"), "Basic");
+  }
+
+  private static Cause by() {
+    return new Cause("a@b.c", Instant.now(), "req");
+  }
+
+  private State state() {
+    return dyno.getState();
+  }
+
+  /** Internal messages are processed asynchronously; wait for the state to show their effect. */
+  private void await(java.util.function.Predicate<State> condition) {
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(condition.test(state()), () -> "state: " + state());
+      return null;
+    });
+  }
+
+  private String runningUp(int release) {
+    var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", release), by(), r));
+    assertInstanceOf(DynoEntity.Assigned.class, result.events().get(0));
+    DynoEntity.Starting starting = assertInstanceOf(DynoEntity.Starting.class, result.events().get(1));
+    runtime.up(starting.runId());
+    await(s -> s.phase().equals("up"));
+    return starting.runId();
+  }
+
+  @Test
+  void runStartsTheProcessAndTheOpenPortMakesItUp() {
+    String runId = runningUp(3);
+    assertEquals("./web", runtime.launches.get(0).command());
+    assertEquals(Map.of("A", "1"), runtime.launches.get(0).env());
+    assertTrue(runtime.launches.get(0).web());
+    assertEquals(runId, state().current().runId());
+    assertNotNull(state().nextCycleAt(), "daily cycling is scheduled once up");
+    var again = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 3), by(), r));
+    assertTrue(again.hasNoEvents(), "the same release again changes nothing");
+  }
+
+  @Test
+  void theFirstCrashRestartsAtOnceAndASecondWithinTheCooldownWaits() {
+    String first = runningUp(1);
+    runtime.exit(first, 137, false, false);
+    await(s -> s.current() != null && !s.current().runId().equals(first));
+    assertEquals(now.get(), state().lastCrashRestartAt());
+    String second = state().current().runId();
+    runtime.up(second);
+
+    now.set(now.get().plusSeconds(60));
+    runtime.exit(second, 1, false, false);
+    await(s -> s.phase().equals("crashed"));
+    Instant restartAt = state().restartNotBefore();
+    assertEquals(Instant.parse("2026-11-26T12:10:00Z"), restartAt, "ten minutes after the last crash restart");
+    DynoEntity.DynoView view = ((DynoEntity.Status) dyno.<Reply>runCommand(DynoEntity.Get::new).reply()).dyno();
+    assertEquals("crashed", view.state());
+    assertEquals(restartAt, view.restartAt());
+    assertEquals(1, view.lastExitStatus());
+    int launches = runtime.launches.size();
+
+    dyno.runCommand(DynoEntity.RestartDue.INSTANCE);
+    assertEquals(launches, runtime.launches.size(), "not before the cooldown is over");
+    now.set(restartAt);
+    var due = dyno.runCommand(DynoEntity.RestartDue.INSTANCE);
+    assertInstanceOf(DynoEntity.Restarted.class, due.events().get(0));
+    assertEquals(launches + 1, runtime.launches.size());
+    assertNull(state().restartNotBefore());
+  }
+
+  @Test
+  void recoveryInTheMiddleOfTheCooldownStillRestartsAtTheRightTime() {
+    String first = runningUp(1);
+    runtime.exit(first, 137, false, false);
+    await(s -> s.current() != null && !s.current().runId().equals(first));
+    String second = state().current().runId();
+    runtime.exit(second, 137, false, false);
+    await(s -> s.restartNotBefore() != null);
+    Instant restartAt = state().restartNotBefore();
+    int launches = runtime.launches.size();
+
+    dyno.restart(); // the platform restarts during the cooldown
+    assertEquals(restartAt, state().restartNotBefore(), "the schedule is in the journal");
+    assertEquals(launches, runtime.launches.size(), "no early restart after recovery");
+    now.set(restartAt.plusSeconds(1));
+    dyno.runCommand(DynoEntity.RestartDue.INSTANCE);
+    await(s -> s.restartNotBefore() == null && s.current() != null);
+    assertEquals(launches + 1, runtime.launches.size());
+  }
+
+  @Test
+  void aManualRestartClearsTheCooldown() {
+    String first = runningUp(1);
+    runtime.exit(first, 137, false, false);
+    await(s -> s.current() != null && !s.current().runId().equals(first));
+    runtime.exit(state().current().runId(), 137, false, false);
+    await(s -> s.restartNotBefore() != null);
+    var restart = dyno.<Reply>runCommand(r -> new DynoEntity.Restart(by(), r));
+    assertInstanceOf(DynoEntity.CooldownCleared.class, restart.events().get(0));
+    assertInstanceOf(DynoEntity.Starting.class, restart.events().get(1));
+    assertNull(state().restartNotBefore());
+    assertNull(state().lastCrashRestartAt());
+  }
+
+  @Test
+  void aNewReleaseStartsTheNewWebProcessBeforeTheOldOneGetsSigterm() {
+    String old = runningUp(1);
+    var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 2), by(), r));
+    DynoEntity.Starting fresh = assertInstanceOf(DynoEntity.Starting.class, result.events().get(1));
+    assertEquals(old, state().previous().runId(), "the old process keeps serving");
+    assertEquals("up", state().phase());
+    assertEquals(state().previous().port(), state().servingPort());
+    assertTrue(runtime.stops.isEmpty(), "no SIGTERM before the new one is up");
+
+    runtime.up(fresh.runId());
+    await(s -> s.previous() != null && s.previous().status().equals("stopping"));
+    assertEquals(List.of(old), runtime.stops);
+    assertEquals(state().current().port(), state().servingPort());
+    runtime.exit(old, 143, false, false);
+    await(s -> s.previous() == null);
+    assertEquals("up", state().phase(), "the replaced process's exit is no crash");
+  }
+
+  @Test
+  void aWorkerIsStoppedBeforeItsNewReleaseStarts() {
+    dyno = newDyno("worker.1");
+    var first = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("worker", 1), by(), r));
+    String old = ((DynoEntity.Starting) first.events().get(1)).runId();
+    var second = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("worker", 2), by(), r));
+    assertInstanceOf(DynoEntity.Stopping.class, second.events().get(1));
+    assertEquals(List.of(old), runtime.stops);
+    runtime.exit(old, 143, false, false);
+    await(s -> s.current() != null && s.current().releaseVersion() == 2);
+  }
+
+  @Test
+  void aWebDynoThatNeverBindsItsPortTimesOutWithR10AndCrashes() {
+    bootTimeout = Duration.ofMillis(200);
+    dyno = newDyno("web.1");
+    var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 1), by(), r));
+    String runId = ((DynoEntity.Starting) result.events().get(1)).runId();
+    await(s -> s.current() != null && s.current().status().equals("timed-out"));
+    assertEquals(List.of(runId), runtime.stops, "killed at the boot timeout");
+    runtime.exit(runId, 137, false, false);
+    await(s -> s.lastCrashRestartAt() != null);
+  }
+
+  @Test
+  void aProcessIgnoringSigtermIsRecordedAsR12AndScaledAwayDynosLeave() {
+    String runId = runningUp(1);
+    var retire = dyno.<Reply>runCommand(r -> new DynoEntity.Retire(by(), r));
+    assertInstanceOf(DynoEntity.Retired.class, retire.events().get(0));
+    assertInstanceOf(DynoEntity.Stopping.class, retire.events().get(1));
+    runtime.exit(runId, 137, true, false);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      List<Object> events = dyno.persistenceTestKit().persistedInStorage("Dyno|" + entityId);
+      assertInstanceOf(DynoEntity.ExitTimeout.class, events.get(events.size() - 2));
+      assertInstanceOf(DynoEntity.Stopped.class, events.get(events.size() - 1));
+      return null;
+    });
+  }
+
+  @Test
+  void memoryOverTheQuotaIsR14AtMostEveryTwentySecondsAndAnOutOfMemoryKillIsR15() {
+    String runId = runningUp(1);
+    var over = dyno.runCommand(new DynoEntity.MemorySampled(runId, 600L << 20));
+    DynoEntity.MemoryQuotaExceeded r14 = assertInstanceOf(DynoEntity.MemoryQuotaExceeded.class, over.events().get(0));
+    assertEquals("R14", r14.code());
+    assertTrue(dyno.runCommand(new DynoEntity.MemorySampled(runId, 700L << 20)).hasNoEvents());
+    assertTrue(dyno.runCommand(new DynoEntity.MemorySampled(runId, 100L << 20)).hasNoEvents());
+    now.set(now.get().plusSeconds(21));
+    assertEquals(1, dyno.runCommand(new DynoEntity.MemorySampled(runId, 600L << 20)).events().size());
+
+    runtime.exit(runId, 137, false, true);
+    await(s -> s.lastCrashRestartAt() != null);
+    assertEquals(137, state().lastExitStatus());
+  }
+
+  @Test
+  void dailyCyclingReplacesTheProcess() {
+    String old = runningUp(1);
+    now.set(state().nextCycleAt().plusSeconds(1));
+    var cycled = dyno.runCommand(DynoEntity.CycleDue.INSTANCE);
+    assertInstanceOf(DynoEntity.Cycled.class, cycled.events().get(0));
+    assertInstanceOf(DynoEntity.Starting.class, cycled.events().get(1));
+    assertEquals(old, state().previous().runId());
+  }
+
+  @Test
+  void afterAPlatformRestartTheGoneProcessIsRecordedAndTheDynoStartsAgain() {
+    String old = runningUp(1);
+    int launches = runtime.launches.size();
+    dyno.restart();
+    await(s -> s.current() != null && !s.current().runId().equals(old));
+    assertEquals(launches + 1, runtime.launches.size());
+    assertEquals("starting", state().phase());
+    assertNotEquals(old, state().current().runId());
+  }
+}

@@ -1,0 +1,45 @@
+package skiff.actors.dynos;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A DynoRuntime double for the entity test: records launches and stops; the test plays the processes. */
+final class FakeRuntime implements DynoRuntime {
+  final List<Launch> launches = new CopyOnWriteArrayList<>();
+  final List<String> stops = new CopyOnWriteArrayList<>();
+  final Map<String, Listener> listeners = new ConcurrentHashMap<>();
+  private final AtomicInteger ports = new AtomicInteger(20000);
+
+  @Override
+  public Started start(Launch launch, Listener listener) {
+    launches.add(launch);
+    listeners.put(launch.runId(), listener);
+    return new Started(launch.runId(), ports.incrementAndGet(), 4242);
+  }
+
+  @Override
+  public void stop(String runId, Duration grace) {
+    stops.add(runId);
+  }
+
+  @Override
+  public String isolation() {
+    return "fake";
+  }
+
+  String lastRun() {
+    return launches.get(launches.size() - 1).runId();
+  }
+
+  void up(String runId) {
+    listeners.get(runId).up(runId);
+  }
+
+  void exit(String runId, int status, boolean killedAfterGrace, boolean oom) {
+    listeners.get(runId).exited(new Exit(runId, status, List.of("last words"), killedAfterGrace, oom));
+  }
+}
