@@ -1,0 +1,45 @@
+package skiff.test;
+
+/** A Python web app that says which dyno it is and what it can see, for the dyno tests. */
+final class DynoApp {
+  private DynoApp() {}
+
+  static final String WEB = """
+      import http.server, json, os
+
+      class Handler(http.server.BaseHTTPRequestHandler):
+          def do_GET(self):
+              if self.path.startswith("/look"):
+                  check = os.environ.get("LOOK_FOR", "/nonexistent")
+                  body = json.dumps({
+                      "dyno": os.environ["DYNO"],
+                      "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+                      "app": sorted(os.listdir("/app")) if os.path.isdir("/app") else [],
+                      "home": os.environ["HOME"],
+                      "secret_visible": os.path.exists(check) and len(os.listdir(check)) > 0,
+                  })
+              elif self.path.startswith("/write"):
+                  with open(os.environ["HOME"] + "/written-by-" + os.environ["DYNO"], "w") as f:
+                      f.write("x")
+                  body = "ok"
+              else:
+                  body = os.environ["DYNO"]
+              data = body.encode()
+              self.send_response(200)
+              self.send_header("Content-Length", str(len(data)))
+              self.end_headers()
+              self.wfile.write(data)
+
+          def log_message(self, *args):
+              pass
+
+      print("listening on", os.environ["PORT"], flush=True)
+      http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+      """;
+
+  static final String PROCFILE = """
+      web: python3 web.py
+      worker: python3 -c 'import time; print("worker running", flush=True); time.sleep(3600)'
+      hog: python3 -c 'import time; x = bytearray(400 * 1024 * 1024); time.sleep(3600)'
+      """;
+}

@@ -1,0 +1,278 @@
+package skiff.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import skiff.platform.node.SkiffNode;
+
+/** Formation dynos as real, isolated processes: scaling, crashes and cooldown, memory, releases. */
+class DynoTest {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static SkiffNode node;
+  private static Api api;
+  private static Path home;
+  private static Path work;
+
+  @BeforeAll
+  static void start() throws Exception {
+    home = TestNode.freshHome();
+    work = Files.createTempDirectory("skiff-dynos");
+    Map<String, String> env = TestNode.env(home);
+    env.put("SKIFF_CRASH_COOLDOWN", "20s");
+    env.put("SKIFF_DYNO_MEMORY", "48MB");
+    env.put("SKIFF_BOOT_TIMEOUT", "20s");
+    env.put("SKIFF_SIGTERM_GRACE", "3s");
+    node = TestNode.start(env);
+    api = new Api(node.apiPort(), TestNode.TOKEN);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  static void deploy(Api api, int port, Path work, String app) throws Exception {
+    api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
+    Git git = Git.init(work.resolve(app));
+    git.write("web.py", DynoApp.WEB).write("Procfile", DynoApp.PROCFILE).write("requirements.txt", "").commit("dynos");
+    Git.Result pushed = git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + port + "/" + app + ".git",
+        "main");
+    assertEquals(0, pushed.status(), pushed.output());
+  }
+
+  static JsonNode dynos(Api api, String app) {
+    return api.get("/apps/" + app + "/dynos").expect(200).body();
+  }
+
+  static JsonNode dyno(Api api, String app, String name) {
+    for (JsonNode d : dynos(api, app)) {
+      if (d.path("name").asText().equals(name)) {
+        return d;
+      }
+    }
+    throw new AssertionError("no dyno " + name + " in " + dynos(api, app));
+  }
+
+  static JsonNode awaitDyno(Api api, String app, String name, Predicate<JsonNode> condition, Duration within)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      last = dyno(api, app, name);
+      if (condition.test(last)) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(name + " never got there; last seen: " + last);
+  }
+
+  static String get(int port, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** SIGKILL to everything the dyno runs, as `kill -9` of its process would. */
+  static void killDyno(JsonNode dyno) {
+    ProcessHandle.of(dyno.path("pid").asLong()).ifPresent(p -> {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    });
+  }
+
+  private static Predicate<JsonNode> state(String s) {
+    return d -> d.path("state").asText().equals(s);
+  }
+
+  @Test
+  void scaledDynosEachAnswerOnTheirOwnPortWithTheirOwnName() throws Exception {
+    deploy(api, node.apiPort(), work, "scale-app");
+    api.patch("/apps/scale-app/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"3\"},"
+        + "{\"type\":\"worker\",\"quantity\":\"1\"}]}").expect(200);
+    Set<Integer> ports = new HashSet<>();
+    for (String name : List.of("web.1", "web.2", "web.3")) {
+      JsonNode d = awaitDyno(api, "scale-app", name, state("up"), Duration.ofSeconds(20));
+      assertEquals(name, get(d.path("port").asInt(), "/"));
+      ports.add(d.path("port").asInt());
+    }
+    assertEquals(3, ports.size());
+    JsonNode worker = awaitDyno(api, "scale-app", "worker.1", state("up"), Duration.ofSeconds(20));
+    assertEquals("python3 -c 'import time; print(\"worker running\", flush=True); time.sleep(3600)'",
+        worker.path("command").asText());
+    assertEquals(4, dynos(api, "scale-app").size());
+
+    api.patch("/apps/scale-app/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"}]}").expect(200);
+    List<String> names = new ArrayList<>();
+    dynos(api, "scale-app").forEach(d -> names.add(d.path("name").asText()));
+    assertEquals(List.of("web.1", "worker.1"), names);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline && portsOpen(ports) > 1) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, portsOpen(ports), "web.2 and web.3 were stopped");
+    assertTrue(node.dynos().logs().recent(api.get("/apps/scale-app").body().path("id").asText()).stream()
+        .anyMatch(l -> l.contains("app[worker.1]: worker running")));
+  }
+
+  private static long portsOpen(Set<Integer> ports) {
+    return ports.stream().filter(p -> {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", p)) {
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
+    }).count();
+  }
+
+  @Test
+  void aKilledDynoIsBackAtOnceButASecondCrashWaitsOutTheCooldown() throws Exception {
+    deploy(api, node.apiPort(), work, "crash-app");
+    JsonNode first = awaitDyno(api, "crash-app", "web.1", state("up"), Duration.ofSeconds(20));
+    long killedAt = System.nanoTime();
+    killDyno(first);
+    JsonNode back = awaitDyno(api, "crash-app", "web.1",
+        d -> d.path("state").asText().equals("up") && d.path("pid").asLong() != first.path("pid").asLong(),
+        Duration.ofSeconds(2));
+    System.out.printf("dyno crash to up again: %d ms%n", (System.nanoTime() - killedAt) / 1_000_000);
+    assertEquals("web.1", get(back.path("port").asInt(), "/"));
+
+    killDyno(back);
+    JsonNode crashed = awaitDyno(api, "crash-app", "web.1", state("crashed"), Duration.ofSeconds(5));
+    Instant restartAt = Instant.parse(crashed.path("restart_at").asText());
+    Duration wait = Duration.between(Instant.now(), restartAt);
+    assertTrue(wait.toSeconds() >= 15 && wait.toSeconds() <= 21, "cooldown of 20 s, restart in " + wait);
+    Thread.sleep(3000);
+    assertEquals("crashed", dyno(api, "crash-app", "web.1").path("state").asText(), "still in its cooldown");
+    awaitDyno(api, "crash-app", "web.1", state("up"), Duration.ofSeconds(25));
+    assertFalse(Instant.now().isBefore(restartAt.minusSeconds(1)), "not restarted before the cooldown ended");
+  }
+
+  @Test
+  void aDynoSeesOnlyItsOwnProcessesAndFiles() throws Exception {
+    String app = "iso-app";
+    deploy(api, node.apiPort(), work, app);
+    api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\"}").expect(200);
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"2\"}]}").expect(200);
+    JsonNode one = awaitDyno(api, app, "web.1", d -> state("up").test(d) && d.path("release").path("version").asInt() == 3,
+        Duration.ofSeconds(20));
+    JsonNode two = awaitDyno(api, app, "web.2", state("up"), Duration.ofSeconds(20));
+    boolean isolated = api.get("/status").body().path("isolated").asBoolean();
+    System.out.println("dyno isolation on this host: " + api.get("/status").body().path("isolation").asText());
+    get(one.path("port").asInt(), "/write");
+    JsonNode seenByOne = Api.JSON.readTree(get(one.path("port").asInt(), "/look"));
+    JsonNode seenByTwo = Api.JSON.readTree(get(two.path("port").asInt(), "/look"));
+    assertTrue(seenByOne.path("app").toString().contains("written-by-web.1"));
+    assertFalse(seenByTwo.path("app").toString().contains("written-by-web.1"), "web.2 cannot see web.1's files");
+    if (isolated) {
+      assertEquals("/app", seenByOne.path("home").asText());
+      assertTrue(seenByOne.path("pids").size() <= 3, "own processes only: " + seenByOne.path("pids"));
+      List<Long> pids = new ArrayList<>();
+      seenByTwo.path("pids").forEach(p -> pids.add(p.asLong()));
+      assertFalse(pids.contains(ProcessHandle.current().pid()), "the platform's process is invisible");
+      assertFalse(seenByOne.path("secret_visible").asBoolean(), "SKIFF_HOME (journal, tokens) is hidden");
+    }
+  }
+
+  @Test
+  void memoryOverTheQuotaLogsR14AndFarOverItKillsWithR15() throws Exception {
+    String app = "mem-app";
+    deploy(api, node.apiPort(), work, app);
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"hog\",\"quantity\":\"1\"}]}").expect(200);
+    String appId = api.get("/apps/" + app).body().path("id").asText();
+    boolean cgroups = api.get("/status").body().path("isolation").asText().contains("memory cgroup");
+    if (!cgroups) {
+      System.out.println("no memory cgroup on this host: R15 not checked");
+      return;
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline && node.dynos().logs().recent(appId).stream()
+        .noneMatch(l -> l.contains("heroku[hog.1]: Error R15 (Memory quota vastly exceeded)"))) {
+      Thread.sleep(100);
+    }
+    List<String> lines = node.dynos().logs().recent(appId);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("heroku[hog.1]: Error R15 (Memory quota vastly exceeded)")),
+        String.join("\n", lines));
+    assertTrue(lines.stream().anyMatch(l -> l.contains("heroku[hog.1]: Starting process with command")));
+    awaitDyno(api, app, "hog.1", d -> d.has("exit_status") && d.path("exit_status").asInt() == 137,
+        Duration.ofSeconds(10));
+    System.out.println("R15 seen, via " + api.get("/status").body().path("isolation").asText());
+  }
+
+  @Test
+  void aConfigChangeKeepsAWebDynoUpThroughout() throws Exception {
+    String app = "zero-app";
+    deploy(api, node.apiPort(), work, app);
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"2\"}]}").expect(200);
+    awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
+    awaitDyno(api, app, "web.2", state("up"), Duration.ofSeconds(20));
+    api.patch("/apps/" + app + "/config-vars", "{\"CHANGED\":\"yes\"}").expect(200);
+    int samples = 0;
+    int answered = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonNode all = dynos(api, app);
+      long up = 0;
+      boolean someoneAnswered = false;
+      for (JsonNode d : all) {
+        if (d.path("state").asText().equals("up")) {
+          up++;
+          // a process told to stop a moment ago may refuse; the router retries another dyno likewise
+          someoneAnswered |= answers(d.path("port").asInt());
+        }
+      }
+      assertTrue(up >= 1, "a web dyno was up at every moment; sample " + samples + ": " + all);
+      answered += someoneAnswered ? 1 : 0;
+      samples++;
+      Thread.sleep(20);
+    }
+    assertTrue(samples > 20 && answered >= samples, samples + " samples, " + answered + " answers");
+    for (String name : List.of("web.1", "web.2")) {
+      awaitDyno(api, app, name, d -> d.path("release").path("version").asInt() == 3 && state("up").test(d),
+          Duration.ofSeconds(10));
+    }
+  }
+
+  private static boolean answers(int port) {
+    try {
+      return get(port, "/").startsWith("web.");
+    } catch (Exception refused) {
+      return false;
+    }
+  }
+
+  @Test
+  void restartingATypeOrOneDynoReplacesItsProcess() throws Exception {
+    String app = "restart-app";
+    deploy(api, node.apiPort(), work, app);
+    JsonNode before = awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
+    api.delete("/apps/" + app + "/dynos/web.1").expect(202);
+    awaitDyno(api, app, "web.1", d -> state("up").test(d) && d.path("pid").asLong() != before.path("pid").asLong(),
+        Duration.ofSeconds(10));
+    api.delete("/apps/" + app + "/dynos/clock").expectError(404, "not_found", "clock");
+    JsonNode mid = dyno(api, app, "web.1");
+    api.delete("/apps/" + app + "/dynos").expect(202);
+    awaitDyno(api, app, "web.1", d -> state("up").test(d) && d.path("pid").asLong() != mid.path("pid").asLong(),
+        Duration.ofSeconds(10));
+    assertNotEquals(0, dyno(api, app, "web.1").path("port").asInt());
+  }
+}
