@@ -275,4 +275,37 @@ class DynoTest {
         Duration.ofSeconds(10));
     assertNotEquals(0, dyno(api, app, "web.1").path("port").asInt());
   }
+
+  @Test
+  void theReleaseCommandRunsBeforeAReleaseGoesLiveAndItsFailureKeepsTheOldOne() throws Exception {
+    String app = "phase-app";
+    api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
+    Git git = Git.init(work.resolve(app));
+    String remote = "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort() + "/" + app + ".git";
+    git.write("web.py", DynoApp.WEB).write("requirements.txt", "")
+        .write("Procfile", "web: python3 web.py\nrelease: echo migrating the database\n").commit("with release");
+    Git.Result ok = git.run("push", remote, "main");
+    assertEquals(0, ok.status(), ok.output());
+    assertTrue(ok.output().contains("remote: -----> Running release command..."), ok.output());
+    JsonNode v2 = api.get("/apps/" + app + "/releases/2").body();
+    assertEquals("succeeded", v2.path("status").asText());
+    assertTrue(v2.path("current").asBoolean());
+    String appId = api.get("/apps/" + app).body().path("id").asText();
+    assertTrue(node.dynos().logs().recent(appId).stream()
+        .anyMatch(l -> l.matches(".* app\\[release\\.\\d+\\]: migrating the database")), "release output in the logs");
+    awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
+
+    git.write("Procfile", "web: python3 web.py\nrelease: echo cannot migrate; exit 3\n").commit("broken release");
+    Git.Result failed = git.run("push", remote, "main");
+    assertNotEquals(0, failed.status(), failed.output());
+    assertTrue(failed.tail(6).contains("Release command failed"), failed.output());
+    JsonNode v3 = api.get("/apps/" + app + "/releases/3").body();
+    assertEquals("failed", v3.path("status").asText());
+    assertFalse(v3.path("current").asBoolean());
+    assertFalse(v3.path("eligible_for_rollback").asBoolean());
+    JsonNode web = dyno(api, app, "web.1");
+    assertEquals(2, web.path("release").path("version").asInt(), "the old release keeps running");
+    assertEquals("up", web.path("state").asText());
+    api.post("/apps/" + app + "/releases", "{\"release\":\"3\"}").expectError(422, "invalid_params", "failed");
+  }
 }

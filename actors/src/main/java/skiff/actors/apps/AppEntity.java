@@ -98,6 +98,9 @@ public final class AppEntity
   /** After a restart a build that was running is gone with the old process; say so in the journal. */
   record AbandonBuild(String buildId) implements Command {}
 
+  /** The release command of a pending release ended ({@code status} 0 = success; -1 = never ran to the end). */
+  record ReleasePhaseEnded(int version, int status, String reason) implements Command {}
+
   /** The ledger's answer about an issued release; {@code replyTo} is the caller still waiting, if any. */
   record LedgerAnswered(int version, String failure, ActorRef<Reply> replyTo) implements Command {}
 
@@ -146,6 +149,12 @@ public final class AppEntity
 
   public record BuildFailed(String buildId, String stage, String reason, Cause cause) implements Event {}
 
+  /** The release phase of a pending release succeeded: it goes live now. */
+  public record ReleaseActivated(int version, Cause cause) implements Event {}
+
+  /** The release phase failed: the release stays failed and the previous one keeps running. */
+  public record ReleasePhaseFailed(int version, int status, String reason, Cause cause) implements Event {}
+
   // ---- state -------------------------------------------------------------------------------
 
   public sealed interface State extends CborSerializable {}
@@ -176,7 +185,8 @@ public final class AppEntity
       ReleaseRecord latestRelease,
       List<BuildRecord> builds,
       String runningBuildId,
-      Map<String, Integer> dynoHighWater)
+      Map<String, Integer> dynoHighWater,
+      int pendingVersion)
       implements State {
     /** Builds kept in the app's state for the builds API; the journal keeps every one. */
     public static final int BUILDS_KEPT = 100;
@@ -189,6 +199,11 @@ public final class AppEntity
       slugs = Map.copyOf(slugs);
       builds = List.copyOf(builds);
       dynoHighWater = Map.copyOf(dynoHighWater);
+    }
+
+    /** The newest version issued, live or not. */
+    public int lastVersion() {
+      return releaseIds.isEmpty() ? 0 : ((TreeMap<Integer, String>) releaseIds).lastKey();
     }
 
     public java.util.Optional<BuildRecord> build(String buildId) {
@@ -243,6 +258,7 @@ public final class AppEntity
     List<BuildRecord> builds;
     String runningBuildId;
     Map<String, Integer> dynoHighWater;
+    int pendingVersion;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -252,13 +268,13 @@ public final class AppEntity
       processTypes = new HashMap<>(a.processTypes); releaseIds = new TreeMap<>(a.releaseIds);
       slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
       builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
-      dynoHighWater = new HashMap<>(a.dynoHighWater);
+      dynoHighWater = new HashMap<>(a.dynoHighWater); pendingVersion = a.pendingVersion;
     }
 
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
           config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId,
-          dynoHighWater);
+          dynoHighWater, pendingVersion);
     }
   }
 
@@ -325,6 +341,10 @@ public final class AppEntity
             if (app.runningBuildId() != null) {
               ctx.getSelf().tell(new AbandonBuild(app.runningBuildId()));
             }
+            if (app.pendingVersion() != 0) {
+              ctx.getSelf().tell(new ReleasePhaseEnded(app.pendingVersion(), -1,
+                  "the platform restarted while the release command ran"));
+            }
           }
         })
         .build();
@@ -360,6 +380,7 @@ public final class AppEntity
         .onCommand(StartBuild.class, this::startBuild)
         .onCommand(FinishBuild.class, this::finishBuild)
         .onCommand(FailBuild.class, (s, c) -> failBuild(s, c.buildId(), c.stage(), c.reason(), c.cause(), c.replyTo()))
+        .onCommand(ReleasePhaseEnded.class, this::releasePhaseEnded)
         .onCommand(AbandonBuild.class, (s, c) -> failBuild(s, c.buildId(), "interrupted",
             "The platform restarted while this build was running. Push again to build.",
             Cause.platform(clock.get()), null))
@@ -401,7 +422,18 @@ public final class AppEntity
     return persistAndReply(List.of(new BuildStackChanged(c.stack(), c.cause())), c.replyTo());
   }
 
+  private static java.util.Optional<Rejection> releaseInFlight(LiveApp s) {
+    if (s.pendingVersion() == 0) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new Rejection("conflict", "Release v" + s.pendingVersion() + " of " + s.name()
+        + " is still running its release command. Try again when it has finished (skiff releases shows it)."));
+  }
+
   private ReplyEffect<Event, State> changeConfig(LiveApp s, ChangeConfig c) {
+    if (releaseInFlight(s).isPresent()) {
+      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    }
     for (String name : c.set().keySet()) {
       var problem = ConfigVarRules.problemWithName(name);
       if (problem.isPresent()) {
@@ -444,6 +476,9 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> deploy(LiveApp s, Deploy c) {
+    if (releaseInFlight(s).isPresent()) {
+      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    }
     Slug slug = s.slugs().get(c.slugId());
     if (slug == null) {
       return Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that slug (" + c.slugId() + ")."));
@@ -464,9 +499,16 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> rollback(LiveApp s, Rollback c) {
+    if (releaseInFlight(s).isPresent()) {
+      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    }
     ReleaseRecord target = c.target();
     if (!target.appId().equals(appId) || !s.releaseIds().containsKey(target.version())) {
       return Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that release."));
+    }
+    if (!target.status().equals(ReleaseRecord.SUCCEEDED)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Release v" + target.version() + " " + target.status()
+          + "; only a succeeded release can be rolled back to."));
     }
     ReleaseRecord release = nextRelease(s, "Rollback to v" + target.version(), target.slugId(), target.config(),
         target.processTypes(), c.cause());
@@ -521,6 +563,9 @@ public final class AppEntity
 
   /** {@code "3"} or {@code "=3"} sets, {@code "+1"} and {@code "-1"} change the current count. */
   private ReplyEffect<Event, State> startBuild(LiveApp s, StartBuild c) {
+    if (releaseInFlight(s).isPresent()) {
+      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    }
     if (s.runningBuildId() != null) {
       BuildRecord running = s.build(s.runningBuildId()).orElseThrow();
       return Effect().reply(c.replyTo(), new Rejection("conflict", "A build of " + s.name()
@@ -600,8 +645,11 @@ public final class AppEntity
 
   private ReleaseRecord nextRelease(LiveApp s, String description, String slugId, Map<String, String> config,
       Map<String, String> processTypes, Cause cause) {
-    return new ReleaseRecord(appId, UUID.randomUUID().toString(), s.currentVersion() + 1, description, slugId,
-        config, processTypes, ReleaseRecord.SUCCEEDED, cause);
+    // a release offering a `release` process type is pending until its release command succeeds
+    String status = slugId != null && processTypes.containsKey("release") ? ReleaseRecord.PENDING
+        : ReleaseRecord.SUCCEEDED;
+    return new ReleaseRecord(appId, UUID.randomUUID().toString(), s.lastVersion() + 1, description, slugId,
+        config, processTypes, status, cause);
   }
 
   /** Persists the events and the release together; the caller hears back once the release's entity has it. */
@@ -610,7 +658,29 @@ public final class AppEntity
     events.add(new ReleaseIssued(release, release.cause()));
     return Effect().persist(events).thenRun(next -> {
       handOver(release, replyTo);
-      scheduler.converge((LiveApp) next, release.cause());
+      if (release.status().equals(ReleaseRecord.PENDING)) {
+        ActorRef<Command> self = ctx.getSelf();
+        scheduler.runReleasePhase((LiveApp) next, release,
+            (status, reason) -> self.tell(new ReleasePhaseEnded(release.version(), status, reason)));
+      } else {
+        scheduler.converge((LiveApp) next, release.cause());
+      }
+    }).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> releasePhaseEnded(LiveApp s, ReleasePhaseEnded c) {
+    if (s.pendingVersion() != c.version()) {
+      return Effect().noReply();
+    }
+    Cause cause = Cause.platform(clock.get());
+    Event outcome = c.status() == 0 ? new ReleaseActivated(c.version(), cause)
+        : new ReleasePhaseFailed(c.version(), c.status(), c.reason(), cause);
+    return Effect().persist(outcome).thenRun(next -> {
+      LiveApp app = (LiveApp) next;
+      handOver(app.latestRelease(), null); // its entity learns the final status
+      if (outcome instanceof ReleaseActivated) {
+        scheduler.converge(app, cause);
+      }
     }).thenNoReply();
   }
 
@@ -630,33 +700,50 @@ public final class AppEntity
 
   // ---- event handlers ----------------------------------------------------------------------
 
+  /** A release becomes the one the app runs: its slug, config vars and process types. */
+  private static void goLive(Builder b, ReleaseRecord r, Instant at) {
+    b.currentVersion = r.version();
+    b.currentSlugId = r.slugId();
+    b.config = new HashMap<>(r.config());
+    b.processTypes = new HashMap<>(r.processTypes());
+    b.releasedAt = at;
+    b.updatedAt = at;
+  }
+
   @Override
   public EventHandler<State, Event> eventHandler() {
     var builder = newEventHandlerBuilder();
     builder.forStateType(NoApp.class)
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
-            Map.of(), Map.of(), null, List.of(), null, Map.of()));
+            Map.of(), Map.of(), null, List.of(), null, Map.of(), 0));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
         .onEvent(BuildStackChanged.class, (s, e) -> s.with(b -> { b.buildStack = e.stack(); b.updatedAt = e.cause().at(); }))
-        .onEvent(ConfigVarsChanged.class, (s, e) -> s.with(b -> {
-          b.config.putAll(e.set());
-          e.unset().forEach(b.config::remove);
-          b.updatedAt = e.cause().at();
-        }))
+        // the live config is the current release's; ReleaseIssued/ReleaseActivated put it in place
+        .onEvent(ConfigVarsChanged.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(SlugRegistered.class, (s, e) -> s.with(b -> b.slugs.put(e.slug().id(), e.slug())))
         .onEvent(RolledBack.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(ReleaseIssued.class, (s, e) -> s.with(b -> {
           ReleaseRecord r = e.release();
-          b.currentVersion = r.version();
-          b.currentSlugId = r.slugId();
-          b.config = new HashMap<>(r.config());
-          b.processTypes = new HashMap<>(r.processTypes());
           b.releaseIds.put(r.version(), r.id());
           b.latestRelease = r;
-          b.releasedAt = e.cause().at();
+          b.updatedAt = e.cause().at();
+          if (r.status().equals(ReleaseRecord.PENDING)) {
+            b.pendingVersion = r.version();
+          } else {
+            goLive(b, r, e.cause().at());
+          }
+        }))
+        .onEvent(ReleaseActivated.class, (s, e) -> s.with(b -> {
+          b.latestRelease = b.latestRelease.withStatus(ReleaseRecord.SUCCEEDED);
+          b.pendingVersion = 0;
+          goLive(b, b.latestRelease, e.cause().at());
+        }))
+        .onEvent(ReleasePhaseFailed.class, (s, e) -> s.with(b -> {
+          b.latestRelease = b.latestRelease.withStatus(ReleaseRecord.FAILED);
+          b.pendingVersion = 0;
           b.updatedAt = e.cause().at();
         }))
         .onEvent(FormationChanged.class, (s, e) -> s.with(b -> {

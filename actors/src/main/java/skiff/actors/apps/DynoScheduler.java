@@ -13,5 +13,14 @@ public interface DynoScheduler {
   /** The app is gone: stop all its dynos. */
   default void retireAll(String appId, java.util.Map<String, Integer> highWater, Cause cause) {}
 
+  /**
+   * Runs a pending release's {@code release} command as a one-off dyno with the release's slug and
+   * config vars; {@code done} gets the exit status (0 = the release may go live) and a reason.
+   */
+  default void runReleasePhase(AppEntity.LiveApp app, ReleaseRecord release,
+      java.util.function.BiConsumer<Integer, String> done) {
+    done.accept(0, "no release phase runner");
+  }
+
   DynoScheduler NONE = (app, cause) -> { };
 }

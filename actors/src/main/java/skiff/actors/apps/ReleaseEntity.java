@@ -41,6 +41,9 @@ public final class ReleaseEntity
 
   public record ReleaseCreated(ReleaseRecord release) implements Event {}
 
+  /** A pending release's release phase ended: {@code succeeded} or {@code failed}. */
+  public record StatusChanged(String status) implements Event {}
+
   public sealed interface State extends CborSerializable {}
 
   public record Unknown() implements State {}
@@ -91,10 +94,17 @@ public final class ReleaseEntity
             .thenReply(c.replyTo(), next -> new Found(c.release())))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that release.")));
     builder.forStateType(Known.class)
-        .onCommand(Record.class, (s, c) -> s.release().id().equals(c.release().id())
-            ? Effect().reply(c.replyTo(), new Found(s.release()))
-            : Effect().reply(c.replyTo(), new Rejection("conflict",
-                "Release v" + s.release().version() + " already exists with other contents.")))
+        .onCommand(Record.class, (s, c) -> {
+          if (!s.release().id().equals(c.release().id())) {
+            return Effect().reply(c.replyTo(), new Rejection("conflict",
+                "Release v" + s.release().version() + " already exists with other contents."));
+          }
+          if (!s.release().status().equals(c.release().status())) {
+            return Effect().persist(new StatusChanged(c.release().status()))
+                .thenReply(c.replyTo(), next -> new Found(((Known) next).release()));
+          }
+          return Effect().reply(c.replyTo(), new Found(s.release()));
+        })
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Found(s.release())));
     return builder.build();
   }
@@ -103,6 +113,7 @@ public final class ReleaseEntity
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(ReleaseCreated.class, (s, e) -> new Known(e.release()))
+        .onEvent(StatusChanged.class, (s, e) -> new Known(((Known) s).release().withStatus(e.status())))
         .build();
   }
 }

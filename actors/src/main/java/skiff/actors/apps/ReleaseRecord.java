@@ -23,9 +23,15 @@ public record ReleaseRecord(
     implements CborSerializable {
 
   public static final String SUCCEEDED = "succeeded";
+  public static final String PENDING = "pending";
+  public static final String FAILED = "failed";
 
   public ReleaseRecord {
     config = Map.copyOf(config);
     processTypes = Map.copyOf(processTypes);
+  }
+
+  public ReleaseRecord withStatus(String newStatus) {
+    return new ReleaseRecord(appId, id, version, description, slugId, config, processTypes, newStatus, cause);
   }
 }

@@ -11,6 +11,7 @@ import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppService;
 import skiff.actors.apps.RejectedException;
+import skiff.actors.apps.ReleaseRecord;
 import skiff.actors.apps.Slug;
 
 /**
@@ -80,11 +81,37 @@ public final class BuildService {
       out.accept("-----> Launching...");
       AppEntity.Accepted released = join(apps.command(app.id(),
           r -> new AppEntity.FinishBuild(build.id(), slug, now(cause), r)));
-      out.accept("       Released v" + released.release().version());
+      int version = released.release().version();
+      if (released.release().status().equals(ReleaseRecord.PENDING)) {
+        out.accept("-----> Running release command...");
+        ReleaseRecord done = awaitReleasePhase(app.id(), version);
+        if (!done.status().equals(ReleaseRecord.SUCCEEDED)) {
+          out.accept(" !     Release command failed: release v" + version + " is marked failed and v"
+              + join(apps.find(app.id())).currentVersion() + " keeps running. skiff logs shows its output.");
+          return new Outcome(build.id(), false, version, "release command failed");
+        }
+      }
+      out.accept("       Released v" + version);
       out.accept("       " + webUrl.apply(app.name()) + " deployed to Skiff");
-      return new Outcome(build.id(), true, released.release().version(), null);
+      return new Outcome(build.id(), true, version, null);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until the release phase of {@code version} has decided; the app records the outcome. */
+  private ReleaseRecord awaitReleasePhase(String appId, int version) {
+    while (true) {
+      AppEntity.LiveApp app = join(apps.find(appId));
+      if (app.pendingVersion() != version) {
+        return join(apps.release(appId, version));
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while the release command ran", e);
+      }
     }
   }
 

@@ -29,11 +29,18 @@ public final class FormationReconciler implements DynoScheduler {
   private final ClusterSharding sharding;
   private final Duration timeout;
   private final org.apache.pekko.actor.typed.ActorRef<DynoEntity.Reply> ignore;
+  private final DynoRuntime runtime;
+  private final DynoPolicy policy;
+  private final LogSink logs;
 
-  public FormationReconciler(ActorSystem<?> system, Duration timeout) {
+  public FormationReconciler(ActorSystem<?> system, Duration timeout, DynoRuntime runtime, DynoPolicy policy,
+      LogSink logs) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.ignore = system.ignoreRef();
+    this.runtime = runtime;
+    this.policy = policy;
+    this.logs = logs;
   }
 
   public static void init(ActorSystem<?> system, DynoRuntime runtime, DynoPolicy policy, LogSink logs) {
@@ -82,6 +89,43 @@ public final class FormationReconciler implements DynoScheduler {
       for (int i = quantity + 1; i <= high.getValue(); i++) {
         dyno(app.id(), type + "." + i).tell(new DynoEntity.Retire(cause, ignore));
       }
+    }
+  }
+
+  /**
+   * The release phase: the release's {@code release} command as a one-off {@code release.N} dyno
+   * with the release's slug and config vars. One-off dynos are never restarted; its exit decides.
+   */
+  @Override
+  public void runReleasePhase(LiveApp app, skiff.actors.apps.ReleaseRecord release,
+      java.util.function.BiConsumer<Integer, String> done) {
+    Slug slug = app.slugs().get(release.slugId());
+    String command = release.processTypes().get("release");
+    String name = "release." + (1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(9000));
+    logs.append(app.id(), "heroku", name, "Starting process with command `" + command + "`");
+    try {
+      runtime.start(new DynoRuntime.Launch(java.util.UUID.randomUUID().toString(), app.id(), app.name(), name,
+          slug.checksum(), command, release.config(), false, policy.memoryQuotaBytes()), new DynoRuntime.Listener() {
+            @Override
+            public void up(String runId) {
+              logs.append(app.id(), "heroku", name, "State changed from starting to up");
+            }
+
+            @Override
+            public void exited(DynoRuntime.Exit exit) {
+              logs.append(app.id(), "heroku", name, "Process exited with status " + exit.status());
+              done.accept(exit.status(), exit.status() == 0 ? "" : "the release command exited with status "
+                  + exit.status() + (exit.lastLines().isEmpty() ? "" : ": " + exit.lastLines()
+                      .get(exit.lastLines().size() - 1)));
+            }
+
+            @Override
+            public void memory(String runId, long bytes) {
+              // one-off dynos are not held to the R14 policy here
+            }
+          });
+    } catch (Exception e) {
+      done.accept(-1, "the release command could not start: " + e.getMessage());
     }
   }
 

@@ -36,7 +36,7 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
           runtime.close();
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
-    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout()), logs);
+    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs);
   }
 
   /** Tells every app's dynos what to run; catches up on anything a crash kept from being said. */
