@@ -61,6 +61,8 @@ public final class Git {
     builder.environment().put("HOME", home.toString());
     builder.environment().put("GIT_TERMINAL_PROMPT", "0");
     builder.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+    // a CA bundle set in the environment would override the http.sslCAInfo a test passes
+    builder.environment().remove("GIT_SSL_CAINFO");
     Process p = builder.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(10, TimeUnit.MINUTES)) {

@@ -329,4 +329,29 @@ class GitPushTest {
     assertTrue(failed.path("failure").asText().contains("checksum"), failed.toString());
     assertEquals(2, current("tar-app").path("version").asInt());
   }
+
+  @Test
+  void pushesWorkOverTlsWithSkiffsCaAndBuildpacksComeFromGitUrls() throws Exception {
+    Path pack = work.resolve("git-buildpack");
+    Git packRepo = Git.init(pack);
+    packRepo.write("bin/detect", "#!/bin/sh\necho Custom\n")
+        .write("bin/compile", "#!/bin/sh\necho '       custom compile ran'\necho built > \"$1/built.txt\"\n")
+        .write("bin/release", "#!/bin/sh\nprintf -- '---\\ndefault_process_types:\\n  web: cat built.txt\\n'\n");
+    for (String script : List.of("detect", "compile", "release")) {
+      pack.resolve("bin").resolve(script).toFile().setExecutable(true);
+    }
+    packRepo.commit("a buildpack");
+
+    Git git = newApp("tls-app");
+    api.patch("/apps/tls-app/config-vars", "{\"BUILDPACK_URL\":\"file://" + pack + "\"}").expect(200);
+    git.write("README", "built by a buildpack from git\n").commit("app");
+    String https = "https://heroku:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiTlsPort() + "/tls-app.git";
+    Git.Result result = git.run("-c", "http.sslCAInfo=" + node.caPem(), "push", https, "main");
+    assertEquals(0, result.status(), result.output());
+    assertTrue(result.output().contains("-----> Using buildpack: file://" + pack), result.output());
+    assertTrue(result.output().contains("custom compile ran"), result.output());
+    assertTrue(slugFiles("tls-app").contains("built.txt"));
+    Git.Result untrusted = git.run("push", https, "main");
+    assertNotEquals(0, untrusted.status(), "without Skiff's CA the certificate is not trusted");
+  }
 }
