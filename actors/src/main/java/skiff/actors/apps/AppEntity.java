@@ -280,15 +280,16 @@ public final class AppEntity
 
   // ---- wiring ------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, ReleaseLedger ledger, DynoScheduler scheduler) {
+  public static void init(ActorSystem<?> system, ReleaseLedger ledger, DynoScheduler scheduler,
+      AppObserver observer) {
     ClusterSharding.get(system).init(Entity.of(TYPE_KEY,
-        ctx -> create(ctx.getEntityId(), ledger, scheduler, Instant::now)));
+        ctx -> create(ctx.getEntityId(), ledger, scheduler, observer, Instant::now)));
   }
 
   public static Behavior<Command> create(String appId, ReleaseLedger ledger, DynoScheduler scheduler,
-      Supplier<Instant> clock) {
+      AppObserver observer, Supplier<Instant> clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new AppEntity(appId, ledger, scheduler, clock, ctx, timers)));
+        new AppEntity(appId, ledger, scheduler, observer, clock, ctx, timers)));
   }
 
   public static String tag(String appId) {
@@ -298,19 +299,21 @@ public final class AppEntity
   private final String appId;
   private final ReleaseLedger ledger;
   private final DynoScheduler scheduler;
+  private final AppObserver observer;
   private final Supplier<Instant> clock;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   /** A release is on its way to its entity; requests wait in the stash until it has arrived. */
   private boolean handingOver;
 
-  private AppEntity(String appId, ReleaseLedger ledger, DynoScheduler scheduler, Supplier<Instant> clock,
-      ActorContext<Command> ctx, TimerScheduler<Command> timers) {
+  private AppEntity(String appId, ReleaseLedger ledger, DynoScheduler scheduler, AppObserver observer,
+      Supplier<Instant> clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     super(PersistenceId.of(TYPE_KEY.name(), appId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.appId = appId;
     this.ledger = ledger;
     this.scheduler = scheduler;
+    this.observer = observer;
     this.clock = clock;
     this.ctx = ctx;
     this.timers = timers;
@@ -600,7 +603,8 @@ public final class AppEntity
       return replyTo == null ? Effect().noReply()
           : Effect().reply(replyTo, new Rejection("conflict", "Build " + buildId + " is not running."));
     }
-    EffectBuilder<Event, State> effect = Effect().persist(new BuildFailed(buildId, stage, reason, cause));
+    EffectBuilder<Event, State> effect = Effect().persist(new BuildFailed(buildId, stage, reason, cause))
+        .thenRun(this::observe);
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
   }
 
@@ -619,6 +623,7 @@ public final class AppEntity
 
   private ReplyEffect<Event, State> destroy(LiveApp s, Destroy c) {
     return Effect().persist(new AppDestroyed(c.cause()))
+        .thenRun(this::observe)
         .thenRun(next -> scheduler.retireAll(s.id(), s.dynoHighWater(), c.cause()))
         .thenReply(c.replyTo(), next -> new Accepted(s, null));
   }
@@ -656,7 +661,7 @@ public final class AppEntity
   private ReplyEffect<Event, State> issue(List<Event> before, ReleaseRecord release, ActorRef<Reply> replyTo) {
     List<Event> events = new ArrayList<>(before);
     events.add(new ReleaseIssued(release, release.cause()));
-    return Effect().persist(events).thenRun(next -> {
+    return Effect().persist(events).thenRun(this::observe).thenRun(next -> {
       handOver(release, replyTo);
       if (release.status().equals(ReleaseRecord.PENDING)) {
         ActorRef<Command> self = ctx.getSelf();
@@ -675,7 +680,7 @@ public final class AppEntity
     Cause cause = Cause.platform(clock.get());
     Event outcome = c.status() == 0 ? new ReleaseActivated(c.version(), cause)
         : new ReleasePhaseFailed(c.version(), c.status(), c.reason(), cause);
-    return Effect().persist(outcome).thenRun(next -> {
+    return Effect().persist(outcome).thenRun(this::observe).thenRun(next -> {
       LiveApp app = (LiveApp) next;
       handOver(app.latestRelease(), null); // its entity learns the final status
       if (outcome instanceof ReleaseActivated) {
@@ -685,11 +690,20 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> persistAndReply(List<Event> events, ActorRef<Reply> replyTo) {
-    return Effect().persist(events).thenRun(next -> {
+    return Effect().persist(events).thenRun(this::observe).thenRun(next -> {
       if (events.stream().anyMatch(e -> e instanceof FormationChanged)) {
         scheduler.converge((LiveApp) next, events.get(0).cause());
       }
     }).thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
+  }
+
+  /** Tells the observer (the router's table) what the app now looks like. */
+  private void observe(State next) {
+    if (next instanceof LiveApp app) {
+      observer.changed(app);
+    } else if (next instanceof DestroyedApp gone) {
+      observer.gone(gone.appId(), gone.name());
+    }
   }
 
   private void handOver(ReleaseRecord release, ActorRef<Reply> replyTo) {

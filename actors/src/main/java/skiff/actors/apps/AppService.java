@@ -31,7 +31,8 @@ public final class AppService {
   }
 
   /** Starts the app-side entities on this node; every node of a cluster calls it. */
-  public static void initEntities(ActorSystem<?> system, Duration timeout, DynoScheduler scheduler) {
+  public static void initEntities(ActorSystem<?> system, Duration timeout, DynoScheduler scheduler,
+      AppObserver observer) {
     ReleaseEntity.init(system);
     AppDirectory.init(system);
     ClusterSharding sharding = ClusterSharding.get(system);
@@ -43,7 +44,7 @@ public final class AppService {
             throw r.asException();
           }
           return org.apache.pekko.Done.getInstance();
-        }), scheduler);
+        }), scheduler, observer);
   }
 
   // ---- apps --------------------------------------------------------------------------------

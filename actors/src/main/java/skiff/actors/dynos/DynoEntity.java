@@ -198,9 +198,9 @@ public final class DynoEntity
   }
 
   public static Behavior<Command> create(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs,
-      Supplier<Instant> clock, ActorRef<ClusterSharding.ShardCommand> shard) {
+      DynoWatcher watcher, Supplier<Instant> clock, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new DynoEntity(entityId, runtime, policy, logs, clock, ctx, timers, shard)));
+        new DynoEntity(entityId, runtime, policy, logs, watcher, clock, ctx, timers, shard)));
   }
 
   private final String appId;
@@ -208,13 +208,15 @@ public final class DynoEntity
   private final DynoRuntime runtime;
   private final DynoPolicy policy;
   private final LogSink logs;
+  private final DynoWatcher watcher;
   private final Supplier<Instant> clock;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
 
-  private DynoEntity(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs, Supplier<Instant> clock,
-      ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<ClusterSharding.ShardCommand> shard) {
+  private DynoEntity(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs, DynoWatcher watcher,
+      Supplier<Instant> clock, ActorContext<Command> ctx, TimerScheduler<Command> timers,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.appId = entityId.substring(0, entityId.indexOf(':'));
@@ -222,6 +224,7 @@ public final class DynoEntity
     this.runtime = runtime;
     this.policy = policy;
     this.logs = logs;
+    this.watcher = watcher;
     this.clock = clock;
     this.ctx = ctx;
     this.timers = timers;
@@ -257,6 +260,7 @@ public final class DynoEntity
           ctx.getSelf().tell(new Resume(Set.copyOf(stale)));
         })
         .onSignal(PostStop.instance(), state -> {
+          watcher.changed(appId, name, "down", 0);
           // passivated, handed off to another node or the node stops: the process must not outlive us
           if (state.current() != null) {
             runtime.stop(state.current().runId(), Duration.ofSeconds(2));
@@ -501,7 +505,11 @@ public final class DynoEntity
     if (events.isEmpty()) {
       return Effect().none();
     }
-    return Effect().persist(events).thenRun(next -> events.forEach(e -> announce(e, next)));
+    return Effect().persist(events).thenRun(next -> {
+      events.forEach(e -> announce(e, next));
+      watcher.changed(appId, name, next.retired() && next.current() == null ? "down" : next.phase(),
+          next.retired() ? 0 : next.servingPort());
+    });
   }
 
   /** Starts a process now (the journal records it right after); a failed start is an immediate crash. */

@@ -52,7 +52,7 @@ class AppEntityTest {
       }
       return answer.get().get();
     };
-    app = EventSourcedBehaviorTestKit.create(kit.system(), AppEntity.create(appId, ledger, DynoScheduler.NONE, Instant::now));
+    app = EventSourcedBehaviorTestKit.create(kit.system(), AppEntity.create(appId, ledger, DynoScheduler.NONE, AppObserver.NONE, Instant::now));
   }
 
   private static Cause by(String who) {

@@ -51,7 +51,7 @@ class DynoEntityTest {
         Duration.ofMinutes(216), 512L << 20);
     entityId = DynoEntity.entityId(UUID.randomUUID().toString(), name);
     return EventSourcedBehaviorTestKit.create(kit.system(), DynoEntity.create(entityId, runtime, policy, LogSink.NONE,
-        now::get, null));
+        DynoWatcher.NONE, now::get, null));
   }
 
   private static DynoSpec spec(String type, int release) {

@@ -7,9 +7,11 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import skiff.actors.Cause;
+import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.AppService;
 import skiff.actors.builds.SlugStore;
 import skiff.actors.dynos.DynoPolicy;
+import skiff.actors.dynos.DynoWatcher;
 import skiff.actors.dynos.FormationReconciler;
 import skiff.platform.dynos.ProcessDynoRuntime;
 import skiff.platform.logs.LogBuffers;
@@ -19,7 +21,7 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
   /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
-  static Dynos start(ActorSystem<?> system, Settings settings, SlugStore slugs) {
+  static Dynos start(ActorSystem<?> system, Settings settings, SlugStore slugs, DynoWatcher watcher) {
     LogBuffers logs = new LogBuffers();
     ProcessDynoRuntime runtime;
     try {
@@ -30,7 +32,7 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
     }
     DynoPolicy policy = new DynoPolicy(settings.crashCooldown(), settings.bootTimeout(), settings.sigtermGrace(),
         settings.cycleInterval(), CYCLE_JITTER, settings.dynoMemoryBytes());
-    FormationReconciler.init(system, runtime, policy, logs);
+    FormationReconciler.init(system, runtime, policy, logs, watcher);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-dynos",
         () -> {
           runtime.close();
@@ -39,8 +41,14 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
     return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs);
   }
 
-  /** Tells every app's dynos what to run; catches up on anything a crash kept from being said. */
-  void convergeAll(AppService apps) {
-    apps.list().thenAccept(all -> all.forEach(app -> reconciler.converge(app, Cause.platform(Instant.now()))));
+  /**
+   * Tells every app's dynos what to run, catching up on anything a crash kept from being said, and
+   * the observer (the router's table) what every app looks like.
+   */
+  void convergeAll(AppService apps, AppObserver observer) {
+    apps.list().thenAccept(all -> all.forEach(app -> {
+      observer.changed(app);
+      reconciler.converge(app, Cause.platform(Instant.now()));
+    }));
   }
 }

@@ -33,7 +33,9 @@ import skiff.http.api.PlatformApi;
 import skiff.http.builds.BuildStreams;
 import skiff.http.git.GitSmartHttp;
 import skiff.http.api.PublicUrls;
-import skiff.http.router.RouterFrontDoor;
+import skiff.http.router.Router;
+import skiff.http.router.RoutingTable;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.JournalSchema;
 import skiff.platform.tls.CertificateAuthority;
@@ -115,8 +117,9 @@ public final class SkiffNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Builders builders = Builders.create(settings);
-      Dynos dynos = Dynos.start(system, settings, builders.slugs());
-      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler());
+      RoutingTable routes = new RoutingTable(settings.domain());
+      Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes);
+      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(), routes);
       AppService apps = new AppService(system, settings.askTimeout());
 
       Http http = Http.get(system);
@@ -134,14 +137,27 @@ public final class SkiffNode implements AutoCloseable {
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiPort()).bind(apiHandler::apply),
           "SKIFF_API_PORT", settings));
       int boundApi = bindings.get(0).localAddress().getPort();
-      RouterFrontDoor router = new RouterFrontDoor(apps, settings.domain(), Materializer.matFromSystem(system));
+      Router router = new Router(system, routes, dynos.logs(), settings.routerTimeout(), settings.routerIdle(),
+          settings.domain(), appId -> { });
+      ServerSettings routerSettings = ServerSettings.create(system.settings().config().getConfig("skiff.router-server")
+          .atPath("pekko.http.server").withFallback(system.settings().config()));
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiTlsPort())
           .enableHttps(ConnectionContext.httpsServer(tls)).bind(apiHandler::apply), "SKIFF_API_TLS_PORT", settings));
-      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerPort()).bind(router::handle),
+      int[] routerPorts = new int[2];
+      Materializer materializer = Materializer.matFromSystem(system);
+      // per connection, so the router notices clients that leave mid-request (H27)
+      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerPort()).withSettings(routerSettings)
+          .connectionSource().to(org.apache.pekko.stream.javadsl.Sink.foreach(connection -> connection.handleWith(
+              router.connection(false, () -> routerPorts[0]), materializer))).run(materializer),
           "SKIFF_ROUTER_PORT", settings));
-      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerTlsPort())
-          .enableHttps(ConnectionContext.httpsServer(tls)).bind(router::handle), "SKIFF_ROUTER_TLS_PORT", settings));
-      int boundRouter = bindings.get(2).localAddress().getPort();
+      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerTlsPort()).withSettings(routerSettings)
+          .enableHttps(ConnectionContext.httpsServer(tls)).connectionSource()
+          .to(org.apache.pekko.stream.javadsl.Sink.foreach(connection -> connection.handleWith(
+              router.connection(true, () -> routerPorts[1]), materializer))).run(materializer),
+          "SKIFF_ROUTER_TLS_PORT", settings));
+      routerPorts[0] = bindings.get(2).localAddress().getPort();
+      routerPorts[1] = bindings.get(3).localAddress().getPort();
+      int boundRouter = routerPorts[0];
       PublicUrls urls = new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter);
       AdminAuthenticator authenticator = new AdminAuthenticator(token.token(), settings.adminEmail());
       BuildService builds = builders.service(apps, urls);
@@ -149,7 +165,7 @@ public final class SkiffNode implements AutoCloseable {
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
       new DynoEndpoints(apps, dynos.reconciler(), urls).register(api[0].routes());
-      dynos.convergeAll(apps);
+      dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
               .put("node", system.address().toString())

@@ -1,0 +1,258 @@
+package skiff.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import skiff.platform.node.SkiffNode;
+
+/** The router with real web dynos behind it: balancing, headers, streaming, Heroku's error codes. */
+class RouterTest {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static SkiffNode node;
+  private static Api api;
+  private static Path work;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Map<String, String> env = TestNode.env(TestNode.freshHome());
+    env.put("SKIFF_ROUTER_TIMEOUT", "2s");
+    env.put("SKIFF_ROUTER_IDLE", "3s");
+    node = TestNode.start(env);
+    api = new Api(node.apiPort(), TestNode.TOKEN);
+    work = Files.createTempDirectory("skiff-router");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  static void deployNode(Api api, int apiPort, Path work, String app, int webs) throws Exception {
+    api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
+    Git git = Git.init(work.resolve(app));
+    git.write("package.json", RouterApp.PACKAGE).write("server.js", RouterApp.SERVER).commit("router app");
+    Git.Result pushed = git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + apiPort + "/" + app + ".git",
+        "main");
+    assertEquals(0, pushed.status(), pushed.output());
+    if (webs != 1) {
+      api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":" + webs + "}]}")
+          .expect(200);
+    }
+    for (int i = 1; i <= webs; i++) {
+      DynoTest.awaitDyno(api, app, "web." + i, d -> d.path("state").asText().equals("up"), Duration.ofSeconds(30));
+    }
+  }
+
+  static HttpResponse<String> through(int routerPort, String app, String path, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routerPort + path))
+        .timeout(Duration.ofSeconds(90)).header("Host", app + ".localhost");
+    headers.forEach(b::header);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String app, String path) throws Exception {
+    return through(node.routerPort(), app, path, Map.of());
+  }
+
+  private static List<String> routerLines(String app) {
+    String appId = api.get("/apps/" + app).body().path("id").asText();
+    return node.dynos().logs().recent(appId).stream().filter(l -> l.contains("heroku[router]:")).toList();
+  }
+
+  @Test
+  void requestsSpreadOverEveryWebDynoAndCarryHerokusHeaders() throws Exception {
+    deployNode(api, node.apiPort(), work, "spread", 3);
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 300; i++) {
+      HttpResponse<String> r = get("spread", "/");
+      assertEquals(200, r.statusCode());
+      counts.merge(r.body(), 1, Integer::sum);
+    }
+    assertEquals(3, counts.size(), counts.toString());
+    counts.values().forEach(n -> assertTrue(n >= 50, "spread evenly: " + counts));
+
+    String clientId = "client-request-id-1234567890";
+    HttpResponse<String> r = through(node.routerPort(), "spread", "/headers",
+        Map.of("X-Forwarded-For", "203.0.113.9", "X-Request-Id", clientId));
+    JsonNode seen = Api.JSON.readTree(r.body());
+    assertEquals("203.0.113.9, 127.0.0.1", seen.path("x-forwarded-for").asText());
+    assertEquals("http", seen.path("x-forwarded-proto").asText());
+    assertEquals(String.valueOf(node.routerPort()), seen.path("x-forwarded-port").asText());
+    assertTrue(Math.abs(Long.parseLong(seen.path("x-request-start").asText()) - System.currentTimeMillis()) < 5000);
+    assertEquals(clientId, seen.path("x-request-id").asText());
+    assertEquals(clientId, r.headers().firstValue("X-Request-Id").orElse(""));
+    assertTrue(seen.path("via").asText().contains("1.1 skiff"));
+    assertEquals("spread.localhost", seen.path("host").asText());
+
+    HttpResponse<String> shortId = through(node.routerPort(), "spread", "/headers", Map.of("X-Request-Id", "short"));
+    String replaced = Api.JSON.readTree(shortId.body()).path("x-request-id").asText();
+    assertTrue(replaced.matches("[0-9a-f-]{36}"), replaced);
+
+    String line = routerLines("spread").get(routerLines("spread").size() - 1);
+    assertTrue(line.matches(".*heroku\\[router\\]: at=info method=GET path=\"/headers\" host=spread.localhost "
+        + "request_id=[0-9a-f-]{36} fwd=\"127.0.0.1\" dyno=web\\.\\d connect=\\d+ms service=\\d+ms status=200 "
+        + "bytes=\\d+ protocol=http"), line);
+  }
+
+  @Test
+  void slowFirstBytesGetH12AndStreamsFlowAsWritten() throws Exception {
+    deployNode(api, node.apiPort(), work, "timing", 1);
+    long start = System.nanoTime();
+    HttpResponse<String> slow = get("timing", "/slow?ms=4000");
+    assertEquals(503, slow.statusCode());
+    assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 3500, "cut at the 2 s test timeout");
+    assertTrue(routerLines("timing").stream().anyMatch(l -> l.contains("at=error code=H12 desc=\"Request timeout\"")));
+
+    HttpResponse<InputStream> stream = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + node.routerPort() + "/stream")).header("Host", "timing.localhost").build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    List<Long> arrivals = new ArrayList<>();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+      for (String l; (l = in.readLine()) != null; ) {
+        arrivals.add(System.nanoTime());
+      }
+    }
+    assertEquals(3, arrivals.size());
+    assertTrue(arrivals.get(2) - arrivals.get(0) > TimeUnit.MILLISECONDS.toNanos(800), "chunks came as written");
+
+    byte[] upload = new byte[5 * 1024 * 1024];
+    HttpResponse<String> uploaded = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + node.routerPort() + "/upload")).header("Host", "timing.localhost")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals("received " + upload.length, uploaded.body());
+    HttpResponse<String> big = get("timing", "/big");
+    assertEquals(1024 * 1024, big.body().length());
+
+    HttpResponse<String> idle = get("timing", "/poll?ms=1000");
+    assertEquals("poll answered", idle.body(), "a quiet second within the idle window is fine");
+  }
+
+  @Test
+  void aWebSocketEchoesThroughTheRouter() throws Exception {
+    deployNode(api, node.apiPort(), work, "sockets", 1);
+    CompletableFuture<String> reply = new CompletableFuture<>();
+    WebSocket socket = HTTP.newWebSocketBuilder().header("Host", "sockets.localhost")
+        .buildAsync(URI.create("ws://127.0.0.1:" + node.routerPort() + "/ws"), new WebSocket.Listener() {
+          @Override
+          public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            reply.complete(data.toString());
+            return null;
+          }
+        }).get(10, TimeUnit.SECONDS);
+    socket.sendText("hello", true);
+    assertEquals("echo: hello", reply.get(10, TimeUnit.SECONDS));
+    socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+  }
+
+  @Test
+  void herokusErrorsForNoDynosMaintenanceAndUnknownHosts() throws Exception {
+    deployNode(api, node.apiPort(), work, "errors", 1);
+    HttpResponse<String> unknown = get("no-such-app-here", "/");
+    assertEquals(404, unknown.statusCode());
+    assertTrue(unknown.body().contains("no-such-app-here.localhost"), unknown.body());
+
+    api.patch("/apps/errors", "{\"maintenance\":true}").expect(200);
+    HttpResponse<String> maintenance = get("errors", "/");
+    assertEquals(503, maintenance.statusCode());
+    assertTrue(maintenance.body().contains("Maintenance"), maintenance.body());
+    api.patch("/apps/errors/config-vars", "{\"MAINTENANCE_PAGE_URL\":\"https://example.com/down.html\"}").expect(200);
+    assertTrue(get("errors", "/").body().contains("<iframe src=\"https://example.com/down.html\""));
+    api.patch("/apps/errors", "{\"maintenance\":false}").expect(200);
+    assertEquals(200, get("errors", "/").statusCode());
+
+    api.patch("/apps/errors/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":0}]}").expect(200);
+    HttpResponse<String> none = get("errors", "/");
+    assertEquals(503, none.statusCode());
+    List<String> lines = routerLines("errors");
+    assertTrue(lines.stream().anyMatch(l -> l.contains("at=info code=H80 desc=\"Maintenance mode\"")), lines.toString());
+    assertTrue(lines.stream().anyMatch(l -> l.contains("at=error code=H14 desc=\"No web processes running\"")),
+        lines.toString());
+
+    api.post("/apps", "{\"name\":\"blank-app\"}").expect(201);
+    HttpResponse<String> blank = get("blank-app", "/");
+    assertEquals(503, blank.statusCode());
+    assertTrue(routerLines("blank-app").stream().anyMatch(l -> l.contains("code=H81")));
+  }
+
+  @Test
+  void aClientThatGoesAwayIsLoggedAsH27() throws Exception {
+    deployNode(api, node.apiPort(), work, "leaver", 1);
+    try (Socket socket = new Socket("127.0.0.1", node.routerPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET /slow?ms=1000 HTTP/1.1\r\nHost: leaver.localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread.sleep(200);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline && routerLines("leaver").stream().noneMatch(l -> l.contains("code=H27"))) {
+      Thread.sleep(100);
+    }
+    assertTrue(routerLines("leaver").stream().anyMatch(l -> l.contains("at=warning code=H27")
+        && l.contains("status=499")), routerLines("leaver").toString());
+    assertEquals(200, get("leaver", "/").statusCode(), "nothing stuck");
+  }
+
+  @Test
+  void killingADynoUnderLoadLosesNoRequestThatHadNotReachedIt() throws Exception {
+    deployNode(api, node.apiPort(), work, "under-load", 3);
+    JsonNode victim = DynoTest.dyno(api, "under-load", "web.2");
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    ExecutorService clients = Executors.newFixedThreadPool(6);
+    List<Future<?>> loops = new ArrayList<>();
+    for (int c = 0; c < 6; c++) {
+      loops.add(clients.submit(() -> {
+        while (running.get()) {
+          try {
+            (get("under-load", "/").statusCode() == 200 ? ok : failed).incrementAndGet();
+          } catch (Exception e) {
+            failed.incrementAndGet();
+          }
+        }
+      }));
+    }
+    Thread.sleep(700);
+    DynoTest.killDyno(victim);
+    Thread.sleep(1500);
+    running.set(false);
+    for (Future<?> loop : loops) {
+      loop.get(30, TimeUnit.SECONDS);
+    }
+    clients.shutdown();
+    assertTrue(ok.get() > 100, ok + " answered");
+    assertTrue(failed.get() <= 6, "only requests already at the killed dyno may fail: " + failed + " of " + ok);
+  }
+}
