@@ -255,4 +255,79 @@ class RouterTest {
     assertTrue(ok.get() > 100, ok + " answered");
     assertTrue(failed.get() <= 6, "only requests already at the killed dyno may fail: " + failed + " of " + ok);
   }
+
+  @Test
+  void customDomainsTlsTerminationAndRequestLimits() throws Exception {
+    deployNode(api, node.apiPort(), work, "domains", 1);
+    api.post("/apps/domains/domains", "{\"hostname\":\"www.example.test\"}").expect(201);
+    api.post("/apps/spread-two/domains", "{\"hostname\":\"x.example.test\"}").expectError(404, "not_found", "app");
+    api.post("/apps", "{\"name\":\"domain-thief\"}").expect(201);
+    api.post("/apps/domain-thief/domains", "{\"hostname\":\"www.example.test\"}")
+        .expectError(422, "invalid_params", "already in use");
+    api.post("/apps/domains/domains", "{\"hostname\":\"not a host\"}").expectError(422, "invalid_params",
+        "not a hostname");
+    HttpResponse<String> custom = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + node.routerPort() + "/")).header("Host", "www.example.test").build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals("web.1", custom.body());
+    JsonNode domains = api.get("/apps/domains/domains").body();
+    assertEquals(2, domains.size());
+    api.delete("/apps/domains/domains/www.example.test").expect(200);
+    HttpResponse<String> removed = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + node.routerPort() + "/")).header("Host", "www.example.test").build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, removed.statusCode());
+
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (InputStream pem = Files.newInputStream(node.caPem())) {
+      trust.setCertificateEntry("skiff", java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(pem));
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    ssl.init(null, tmf.getTrustManagers(), null);
+    HttpClient tls = HttpClient.newBuilder().sslContext(ssl).build();
+    HttpResponse<String> viaTls = tls.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+        + routerTlsPort() + "/headers")).header("Host", "domains.localhost").build(),
+        HttpResponse.BodyHandlers.ofString());
+    JsonNode headers = Api.JSON.readTree(viaTls.body());
+    assertEquals("https", headers.path("x-forwarded-proto").asText());
+
+    HttpResponse<String> longLine = get("domains", "/" + "x".repeat(9000));
+    assertEquals(400, longLine.statusCode());
+    HttpResponse<String> bigHeader = through(node.routerPort(), "domains", "/", Map.of("X-Big", "y".repeat(9000)));
+    assertEquals(400, bigHeader.statusCode());
+    assertEquals(200, get("domains", "/").statusCode());
+  }
+
+  private static int routerTlsPort() {
+    return node.routerTlsPort();
+  }
+
+  @Test
+  void crashedAppsGetH10AndSilentStreamsH15() throws Exception {
+    deployNode(api, node.apiPort(), work, "quiet", 1);
+    try {
+      HttpResponse<String> silent = get("quiet", "/poll?ms=6000");
+      assertFalse(silent.body().contains("poll answered"), "cut by the 3 s idle window");
+    } catch (java.io.IOException cut) {
+      // the router closed the silent stream: what H15 means for the client
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline && routerLines("quiet").stream().noneMatch(l -> l.contains("code=H15"))) {
+      Thread.sleep(100);
+    }
+    assertTrue(routerLines("quiet").stream().anyMatch(l -> l.contains("code=H15 desc=\"Idle connection\"")));
+
+    api.post("/apps", "{\"name\":\"crashing\"}").expect(201);
+    Git git = Git.init(work.resolve("crashing"));
+    git.write("Procfile", "web: echo starting; exit 1\n").commit("crashes");
+    assertEquals(0, git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort()
+        + "/crashing.git", "main").status());
+    DynoTest.awaitDyno(api, "crashing", "web.1", d -> d.hasNonNull("restart_at"), Duration.ofSeconds(20));
+    HttpResponse<String> crashed = get("crashing", "/");
+    assertEquals(503, crashed.statusCode());
+    assertTrue(routerLines("crashing").stream().anyMatch(l -> l.contains("code=H10 desc=\"App crashed\"")));
+  }
 }

@@ -86,6 +86,11 @@ public final class AppEntity
 
   public record Destroy(Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
+  /** A custom domain the router should send to this app (its uniqueness is the directory's business). */
+  public record AddDomain(String hostname, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  public record RemoveDomain(String hostname, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
   /** A build begins; refused while another build of the app runs, so builds never interleave. */
   public record StartBuild(BuildRecord build, String ref, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
@@ -140,6 +145,10 @@ public final class AppEntity
 
   public record AppDestroyed(Cause cause) implements Event {}
 
+  public record DomainAdded(String hostname, Cause cause) implements Event {}
+
+  public record DomainRemoved(String hostname, Cause cause) implements Event {}
+
   /** A git push arrived at the app's repository. */
   public record PushReceived(String commit, String ref, Cause cause) implements Event {}
 
@@ -186,7 +195,8 @@ public final class AppEntity
       List<BuildRecord> builds,
       String runningBuildId,
       Map<String, Integer> dynoHighWater,
-      int pendingVersion)
+      int pendingVersion,
+      List<String> customDomains)
       implements State {
     /** Builds kept in the app's state for the builds API; the journal keeps every one. */
     public static final int BUILDS_KEPT = 100;
@@ -199,6 +209,7 @@ public final class AppEntity
       slugs = Map.copyOf(slugs);
       builds = List.copyOf(builds);
       dynoHighWater = Map.copyOf(dynoHighWater);
+      customDomains = List.copyOf(customDomains);
     }
 
     /** The newest version issued, live or not. */
@@ -259,6 +270,7 @@ public final class AppEntity
     String runningBuildId;
     Map<String, Integer> dynoHighWater;
     int pendingVersion;
+    List<String> customDomains;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -269,12 +281,13 @@ public final class AppEntity
       slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
       builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
       dynoHighWater = new HashMap<>(a.dynoHighWater); pendingVersion = a.pendingVersion;
+      customDomains = new ArrayList<>(a.customDomains);
     }
 
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
           config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId,
-          dynoHighWater, pendingVersion);
+          dynoHighWater, pendingVersion, customDomains);
     }
   }
 
@@ -380,6 +393,12 @@ public final class AppEntity
         .onCommand(Rollback.class, this::rollback)
         .onCommand(Scale.class, this::scale)
         .onCommand(Destroy.class, this::destroy)
+        .onCommand(AddDomain.class, (s, c) -> s.customDomains().contains(c.hostname())
+            ? Effect().reply(c.replyTo(), new Accepted(s, null))
+            : persistAndReply(List.of(new DomainAdded(c.hostname(), c.cause())), c.replyTo()))
+        .onCommand(RemoveDomain.class, (s, c) -> !s.customDomains().contains(c.hostname())
+            ? Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that domain (" + c.hostname() + ")."))
+            : persistAndReply(List.of(new DomainRemoved(c.hostname(), c.cause())), c.replyTo()))
         .onCommand(StartBuild.class, this::startBuild)
         .onCommand(FinishBuild.class, this::finishBuild)
         .onCommand(FailBuild.class, (s, c) -> failBuild(s, c.buildId(), c.stage(), c.reason(), c.cause(), c.replyTo()))
@@ -730,7 +749,8 @@ public final class AppEntity
     builder.forStateType(NoApp.class)
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
-            Map.of(), Map.of(), null, List.of(), null, Map.of(), 0));
+            Map.of(), Map.of(), null, List.of(), null, Map.of(), 0,
+            List.of()));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
@@ -769,6 +789,14 @@ public final class AppEntity
         }))
         .onEvent(AppDestroyed.class, (s, e) -> new DestroyedApp(s.id(), s.name(), e.cause().at()))
         .onEvent(PushReceived.class, (s, e) -> s)
+        .onEvent(DomainAdded.class, (s, e) -> s.with(b -> {
+          b.customDomains.add(e.hostname());
+          b.updatedAt = e.cause().at();
+        }))
+        .onEvent(DomainRemoved.class, (s, e) -> s.with(b -> {
+          b.customDomains.remove(e.hostname());
+          b.updatedAt = e.cause().at();
+        }))
         .onEvent(BuildStarted.class, (s, e) -> s.with(b -> {
           b.builds.add(e.build());
           if (b.builds.size() > LiveApp.BUILDS_KEPT) {

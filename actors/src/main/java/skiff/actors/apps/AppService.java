@@ -21,6 +21,10 @@ import skiff.actors.Cause;
  */
 public final class AppService {
   private static final int NAME_ATTEMPTS = 8;
+  /** Custom domains are claimed in the directory too, under this prefix no app name can have. */
+  private static final String DOMAIN_CLAIM = "domain:";
+  private static final java.util.regex.Pattern HOSTNAME =
+      java.util.regex.Pattern.compile("^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,62}$");
 
   private final ClusterSharding sharding;
   private final Duration timeout;
@@ -107,7 +111,11 @@ public final class AppService {
   public CompletionStage<List<AppEntity.LiveApp>> list() {
     return directoryRaw(AppDirectory.ListAll::new).thenCompose(listing -> {
       List<CompletableFuture<Optional<AppEntity.LiveApp>>> lookups = new ArrayList<>();
-      for (String appId : ((AppDirectory.Listing) listing).appIdsByName().values()) {
+      for (var entry : ((AppDirectory.Listing) listing).appIdsByName().entrySet()) {
+        if (entry.getKey().startsWith(DOMAIN_CLAIM)) {
+          continue;
+        }
+        String appId = entry.getValue();
         lookups.add(app(appId, AppEntity.Get::new)
             .thenApply(a -> Optional.of(a.app()))
             .exceptionally(e -> Optional.empty())
@@ -132,7 +140,35 @@ public final class AppService {
   public CompletionStage<AppEntity.LiveApp> destroy(String identity, Cause cause) {
     return find(identity).thenCompose(app -> app(app.id(), replyTo -> new AppEntity.Destroy(cause, replyTo))
         .thenCompose(gone -> directory(replyTo -> new AppDirectory.ReleaseName(app.name(), app.id(), cause, replyTo)))
+        .thenCompose(released -> {
+          CompletableFuture<?>[] domains = app.customDomains().stream().map(host -> directory(
+              r -> new AppDirectory.ReleaseName(DOMAIN_CLAIM + host, app.id(), cause, r)).toCompletableFuture())
+              .toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(domains);
+        })
         .thenApply(released -> app));
+  }
+
+  /** Claims a custom domain cluster-wide, then tells the app; a domain belongs to one app only. */
+  public CompletionStage<AppEntity.LiveApp> addDomain(String identity, String hostname, Cause cause) {
+    String host = hostname == null ? "" : hostname.trim().toLowerCase();
+    if (!HOSTNAME.matcher(host).matches()) {
+      return CompletableFuture.failedStage(Rejection.invalid("'" + hostname + "' is not a hostname; give one such"
+          + " as www.example.com.").asException());
+    }
+    return find(identity).thenCompose(app -> directory(r -> new AppDirectory.Claim(DOMAIN_CLAIM + host, app.id(),
+            cause, r))
+        .exceptionallyCompose(e -> CompletableFuture.failedStage(rejectionOf(e).isPresent()
+            ? Rejection.invalid("The domain " + host + " is already in use by another app.").asException() : e))
+        .thenCompose(claimed -> app(app.id(), r -> new AppEntity.AddDomain(host, cause, r)))
+        .thenApply(AppEntity.Accepted::app));
+  }
+
+  public CompletionStage<AppEntity.LiveApp> removeDomain(String identity, String hostname, Cause cause) {
+    String host = hostname.trim().toLowerCase();
+    return find(identity).thenCompose(app -> app(app.id(), r -> new AppEntity.RemoveDomain(host, cause, r))
+        .thenCompose(done -> directory(r -> new AppDirectory.ReleaseName(DOMAIN_CLAIM + host, app.id(), cause, r))
+            .thenApply(released -> done.app())));
   }
 
   /** Sends a command to the app behind a name or id and returns what the app answered. */

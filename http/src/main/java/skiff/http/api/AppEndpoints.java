@@ -32,9 +32,22 @@ final class AppEndpoints {
         .thenApply(app -> ApiResponse.ok(json.app(app))));
     routes.get("/apps/{app}/domains", call -> apps.find(call.app()).thenApply(app -> {
       RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "id", "hostname");
-      var page = Paging.apply(List.of(json.defaultDomain(app)), d -> d.get(range.field()).asText(), range);
+      List<com.fasterxml.jackson.databind.node.ObjectNode> all = new java.util.ArrayList<>();
+      all.add(json.defaultDomain(app));
+      app.customDomains().forEach(host -> all.add(json.customDomain(app, host)));
+      var page = Paging.apply(all, d -> d.get(range.field()).asText(), range);
       return new ApiResponse(page.status(), array(page.items()), page.headers());
     }));
+    routes.post("/apps/{app}/domains", call -> {
+      String host = PlatformApi.text(call.jsonObject(), "hostname");
+      if (host == null) {
+        throw ApiError.invalid("hostname is required, e.g. {\"hostname\": \"www.example.com\"}.");
+      }
+      return apps.addDomain(call.app(), host, call.cause())
+          .thenApply(app -> ApiResponse.created(json.customDomain(app, host.trim().toLowerCase())));
+    });
+    routes.delete("/apps/{app}/domains/{hostname}", call -> apps.removeDomain(call.app(), call.param("hostname"),
+        call.cause()).thenApply(app -> ApiResponse.ok(json.customDomain(app, call.param("hostname")))));
     routes.get("/apps/{app}/collaborators", call -> apps.find(call.app())
         .thenApply(app -> ApiResponse.ok(array(List.of(json.owner(app))))));
     routes.get("/apps/{app}/addons", call -> apps.find(call.app())

@@ -196,6 +196,16 @@ public final class Representations {
     return n;
   }
 
+  public ObjectNode customDomain(LiveApp app, String hostname) {
+    ObjectNode n = defaultDomain(app);
+    n.put("id", stableId("domain", app.id(), hostname));
+    n.put("hostname", hostname);
+    n.put("kind", "custom");
+    n.put("cname", urls.hostname(app.name()));
+    n.put("status", "succeeded");
+    return n;
+  }
+
   public ObjectNode owner(LiveApp app) {
     ObjectNode n = JSON.createObjectNode();
     n.put("id", stableId("collaborator", app.id(), app.owner()));

@@ -68,18 +68,23 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     FormationEntry web = app.formation().get("web");
     int quantity = web != null && app.processTypes().containsKey("web") ? web.quantity() : 0;
     AppRoute route = new AppRoute(app.id(), app.name(), app.maintenance(), app.currentSlugId() != null, quantity,
-        app.config().get("ERROR_PAGE_URL"), app.config().get("MAINTENANCE_PAGE_URL"), List.of());
+        app.config().get("ERROR_PAGE_URL"), app.config().get("MAINTENANCE_PAGE_URL"), app.customDomains());
     byId.put(app.id(), route);
-    if (old != null && !old.name().equals(app.name())) {
+    if (old != null) {
       idByHost.remove(old.name() + "." + domain);
+      old.customDomains().forEach(idByHost::remove);
     }
     idByHost.put(app.name() + "." + domain, app.id());
+    app.customDomains().forEach(host -> idByHost.put(host, app.id()));
   }
 
   @Override
   public void gone(String appId, String name) {
-    byId.remove(appId);
+    AppRoute old = byId.remove(appId);
     idByHost.remove(name + "." + domain);
+    if (old != null) {
+      old.customDomains().forEach(idByHost::remove);
+    }
     backends.remove(appId);
   }
 

@@ -92,6 +92,23 @@ public final class SkiffCli {
     add("maintenance:off", "maintenance:off [-a APP]", "take the app out of maintenance mode", a -> maintenance(a, false));
     add("stack", "stack [-a APP]", "show the stack the app builds on", this::stack);
     add("domains", "domains [-a APP] [--json]", "list the app's domains", this::domains);
+    add("domains:add", "domains:add HOSTNAME [-a APP]", "route a custom domain to the app", a -> {
+      String host = a.positional(0).orElseThrow(() -> new Problem("Usage: skiff domains:add HOSTNAME -a APP"));
+      String app = app(a);
+      ApiClient api = api(a);
+      JsonNode d = step("Adding " + host + " to ⬢ " + app, () -> api.post("/apps/" + app + "/domains",
+          Map.of("hostname", host)), r -> "done");
+      out.println("Point a CNAME for " + host + " at " + d.path("cname").asText()
+          + ", or send requests to the router with Host: " + host);
+      return 0;
+    });
+    add("domains:remove", "domains:remove HOSTNAME [-a APP]", "stop routing a custom domain to the app", a -> {
+      String host = a.positional(0).orElseThrow(() -> new Problem("Usage: skiff domains:remove HOSTNAME -a APP"));
+      String app = app(a);
+      ApiClient api = api(a);
+      step("Removing " + host + " from ⬢ " + app, () -> api.delete("/apps/" + app + "/domains/" + host), r -> "done");
+      return 0;
+    });
     add("access", "access [-a APP] [--json]", "list who can use the app", this::access);
     add("git:remote", "git:remote -a APP [-r REMOTE]", "add a git remote for the app to the current repository",
         this::gitRemote);

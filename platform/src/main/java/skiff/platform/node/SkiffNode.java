@@ -266,6 +266,10 @@ public final class SkiffNode implements AutoCloseable {
     return apiTlsPort;
   }
 
+  public int routerTlsPort() {
+    return bindings.get(3).localAddress().getPort();
+  }
+
   public int routerPort() {
     return routerPort;
   }
