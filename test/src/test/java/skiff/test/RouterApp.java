@@ -1,21 +1,25 @@
 package skiff.test;
 
 /** A Node.js web app for the router tests: names its dyno, echoes headers, streams, sleeps, echoes WebSockets. */
-final class RouterApp {
+public final class RouterApp {
   private RouterApp() {}
 
-  static final String PACKAGE = """
+  public static final String PACKAGE = """
       {"name": "router-app", "version": "1.0.0", "scripts": {"start": "node server.js"}}
       """;
 
-  static final String SERVER = """
+  public static final String SERVER = """
       const http = require('http');
       const crypto = require('crypto');
       const server = http.createServer((req, res) => {
         const url = new URL(req.url, 'http://app');
         const ms = Number(url.searchParams.get('ms') || 0);
         if (url.pathname === '/') {
-          res.end(process.env.DYNO);
+          if (process.env.SLOW_DYNO === process.env.DYNO) {
+            setTimeout(() => res.end(process.env.DYNO), 50);
+          } else {
+            res.end(process.env.DYNO);
+          }
         } else if (url.pathname === '/headers') {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(req.headers));

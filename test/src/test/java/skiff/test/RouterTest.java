@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import skiff.platform.node.SkiffNode;
 
 /** The router with real web dynos behind it: balancing, headers, streaming, Heroku's error codes. */
-class RouterTest {
+public class RouterTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static SkiffNode node;
   private static Api api;
@@ -58,7 +58,7 @@ class RouterTest {
     node.close();
   }
 
-  static void deployNode(Api api, int apiPort, Path work, String app, int webs) throws Exception {
+  public static void deployNode(Api api, int apiPort, Path work, String app, int webs) throws Exception {
     api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
     Git git = Git.init(work.resolve(app));
     git.write("package.json", RouterApp.PACKAGE).write("server.js", RouterApp.SERVER).commit("router app");

@@ -44,6 +44,7 @@ public final class Router {
   private static final int MAX_ATTEMPTS = 10;
   private static final Duration WAIT_FOR_UP = Duration.ofSeconds(75);
   private static final Duration WAIT_STEP = Duration.ofMillis(100);
+  private static final long SMALL_RESPONSE = 64 * 1024;
   /** Headers the router sets itself. */
   private static final java.util.Set<String> REPLACED = java.util.Set.of("x-request-id", "x-forwarded-for",
       "x-forwarded-proto", "x-forwarded-port", "x-request-start", "via", "timeout-access");
@@ -61,9 +62,11 @@ public final class Router {
   private final Duration idleTimeout;
   private final String domain;
   private final java.util.function.Consumer<String> wake;
+  private final boolean random;
 
   public Router(ActorSystem<?> system, RoutingTable table, LogSink logs, Duration firstByteTimeout,
-      Duration idleTimeout, String domain, java.util.function.Consumer<String> wake) {
+      Duration idleTimeout, String domain, boolean random, java.util.function.Consumer<String> wake) {
+    this.random = random;
     this.system = system;
     this.table = table;
     this.logs = logs;
@@ -160,7 +163,8 @@ public final class Router {
   }
 
   private CompletionStage<HttpResponse> route(Exchange ex, List<Backend> tried, int attempt) {
-    Optional<Backend> choice = table.pick(ex.app.appId(), tried);
+    Optional<Backend> choice = random && tried.isEmpty() ? table.pickRandom(ex.app.appId())
+        : table.pick(ex.app.appId(), tried);
     if (choice.isEmpty()) {
       if (!tried.isEmpty()) {
         return fail(ex, "H21", "Backend connection refused", 503, "error");
@@ -182,6 +186,13 @@ public final class Router {
         .orTimeout(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
     return response.handle((resp, error) -> {
       if (error == null) {
+        long length = resp.entity().getContentLengthOption().orElse(-1L);
+        if (length >= 0 && length <= SMALL_RESPONSE) {
+          // small answers are read whole (within the first-byte timeout), which frees the dyno's
+          // connection at once; larger or open-ended ones stream through as they come
+          return resp.entity().toStrict(firstByteTimeout.toMillis(), materializer)
+              .thenApply(strict -> stream(ex, backend, resp.withEntity(strict)));
+        }
         return CompletableFuture.completedStage(stream(ex, backend, resp));
       }
       backend.outstanding.decrementAndGet();
@@ -248,7 +259,8 @@ public final class Router {
     headers.add(RawHeader.create("Via", ex.request.getHeader("Via").map(v -> v.value() + ", ").orElse("")
         + "1.1 skiff"));
     return HttpRequest.create().withMethod(ex.request.method()).withUri(uri).withProtocol(ex.request.protocol())
-        .addHeaders(headers).withEntity(ex.request.entity());
+        .addHeaders(headers).withEntity(ex.request.entity().isKnownEmpty()
+            ? org.apache.pekko.http.javadsl.model.HttpEntities.EMPTY : ex.request.entity());
   }
 
   /** Passes the response through as it comes, counting its bytes for the log line. */
@@ -280,6 +292,16 @@ public final class Router {
           });
           return mat;
         });
+    if (entity.isStrict() && !entity.isKnownEmpty()) {
+      backend.outstanding.decrementAndGet();
+      long size = entity.getContentLengthOption().orElse(0L);
+      if (ex.client.closed) {
+        logError(ex, "H27", "Client Request Interrupted", 499, size, "warning", " sock=client");
+      } else {
+        logInfo(ex, response.status().intValue(), size);
+      }
+      return finish(ex, response);
+    }
     ResponseEntity passed = entity.isKnownEmpty() ? entity
         : entity.getContentLengthOption().isPresent()
             ? org.apache.pekko.http.javadsl.model.HttpEntities.create(entity.getContentType(),
@@ -293,9 +315,14 @@ public final class Router {
         logInfo(ex, response.status().intValue(), 0);
       }
     }
-    // clients get HTTP/1.1 whatever the dyno spoke, so keep-alive to the router survives HTTP/1.0 apps
-    return response.withEntity(passed).withProtocol(org.apache.pekko.http.javadsl.model.HttpProtocols.HTTP_1_1)
+    return finish(ex, response.withEntity(passed));
+  }
+
+  /** Clients get HTTP/1.1 whatever the dyno spoke, without the dyno's hop-by-hop headers. */
+  private static HttpResponse finish(Exchange ex, HttpResponse response) {
+    return response.withProtocol(org.apache.pekko.http.javadsl.model.HttpProtocols.HTTP_1_1)
         .removeHeader("Connection")
+        .removeHeader("Keep-Alive")
         .addHeader(RawHeader.create("Via", "1.1 skiff"))
         .addHeader(RawHeader.create("X-Request-Id", ex.requestId));
   }

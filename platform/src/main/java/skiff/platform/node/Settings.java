@@ -44,7 +44,8 @@ public record Settings(
     Duration askTimeout,
     long slugWarnBytes,
     long slugMaxBytes,
-    Duration buildTimeout) {
+    Duration buildTimeout,
+    boolean routerRandom) {
 
   /** Loads skiff.conf from the classpath and applies the SKIFF_* variables found in {@code env}. */
   public static Settings load(Map<String, String> env) {
@@ -106,7 +107,8 @@ public record Settings(
         r.duration("ask-timeout"),
         r.bytes("slug-warn-size"),
         r.bytes("slug-max-size"),
-        r.duration("build-timeout"));
+        r.duration("build-timeout"),
+        r.choice("router-balance", "p2c", "random").equals("random"));
   }
 
   /** Reads one key and names its environment variable in every complaint. */
@@ -135,6 +137,14 @@ public record Settings(
       }
       throw new SettingsException(variable(key) + "='" + value + "' is not a port: use a number from 1 to 65535"
           + " (0 picks a free one)");
+    }
+
+    String choice(String key, String... allowed) {
+      String value = text(key);
+      if (java.util.Arrays.asList(allowed).contains(value)) {
+        return value;
+      }
+      throw new SettingsException(variable(key) + "='" + value + "' is not one of " + String.join(", ", allowed));
     }
 
     long bytes(String key) {

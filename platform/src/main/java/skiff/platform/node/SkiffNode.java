@@ -138,7 +138,7 @@ public final class SkiffNode implements AutoCloseable {
           "SKIFF_API_PORT", settings));
       int boundApi = bindings.get(0).localAddress().getPort();
       Router router = new Router(system, routes, dynos.logs(), settings.routerTimeout(), settings.routerIdle(),
-          settings.domain(), appId -> { });
+          settings.domain(), settings.routerRandom(), appId -> { });
       ServerSettings routerSettings = ServerSettings.create(system.settings().config().getConfig("skiff.router-server")
           .atPath("pekko.http.server").withFallback(system.settings().config()));
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiTlsPort())
