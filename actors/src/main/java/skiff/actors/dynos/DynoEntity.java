@@ -58,6 +58,12 @@ public final class DynoEntity
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
+  /** No requests for SKIFF_IDLE_AFTER and the only web dyno: stop the process, stay `idle`. */
+  public record Idle(Cause cause) implements Command {}
+
+  /** A request came for an idle dyno: start it again. */
+  public record Wake(Cause cause) implements Command {}
+
   record ProcessUp(String runId) implements Command {}
 
   record ProcessExited(DynoRuntime.Exit exit) implements Command {}
@@ -127,6 +133,11 @@ public final class DynoEntity
 
   public record CooldownCleared(Cause cause) implements Event {}
 
+  /** The dyno went to sleep for lack of requests; {@link Woken} ends it. */
+  public record Idled(Cause cause) implements Event {}
+
+  public record Woken(Cause cause) implements Event {}
+
   // ---- state -------------------------------------------------------------------------------
 
   /** A process of this dyno: {@code starting}, {@code up}, {@code stopping} or {@code timed-out}. */
@@ -143,10 +154,10 @@ public final class DynoEntity
    */
   public record State(DynoSpec spec, boolean retired, String phase, Instant phaseSince, Proc current, Proc previous,
       Instant lastCrashRestartAt, Instant restartNotBefore, Instant nextCycleAt,
-      Instant lastR14At, Integer lastExitStatus) implements CborSerializable {
+      Instant lastR14At, Integer lastExitStatus, boolean idled) implements CborSerializable {
 
     static State empty() {
-      return new State(null, false, "down", null, null, null, null, null, null, null, null);
+      return new State(null, false, "down", null, null, null, null, null, null, null, null, false);
     }
 
     State with(java.util.function.UnaryOperator<Builder> change) {
@@ -177,17 +188,19 @@ public final class DynoEntity
     Instant nextCycleAt;
     Instant lastR14At;
     Integer lastExitStatus;
+    boolean idled;
 
     Builder(State s) {
       spec = s.spec; retired = s.retired; phase = s.phase; phaseSince = s.phaseSince; current = s.current;
       previous = s.previous; lastCrashRestartAt = s.lastCrashRestartAt;
       restartNotBefore = s.restartNotBefore; nextCycleAt = s.nextCycleAt; lastR14At = s.lastR14At;
       lastExitStatus = s.lastExitStatus;
+      idled = s.idled;
     }
 
     State build() {
       return new State(spec, retired, phase, phaseSince, current, previous, lastCrashRestartAt, restartNotBefore,
-          nextCycleAt, lastR14At, lastExitStatus);
+          nextCycleAt, lastR14At, lastExitStatus, idled);
     }
   }
 
@@ -296,6 +309,8 @@ public final class DynoEntity
         .onCommand(RestartDue.class, this::restartDue)
         .onCommand(CycleDue.class, this::cycleDue)
         .onCommand(Resume.class, this::resume)
+        .onCommand(Idle.class, this::idle)
+        .onCommand(Wake.class, this::wake)
         .build();
   }
 
@@ -400,7 +415,7 @@ public final class DynoEntity
         events.add(new ExitTimeout(exit.runId(), cause));
       }
       events.add(new Stopped(exit.runId(), exit.status(), cause));
-      if (!s.retired() && s.spec() != null) {
+      if (!s.retired() && s.spec() != null && !s.idled()) {
         events.add(launch(s.spec(), cause, false));
       }
       return persist(events).thenRun(next -> leaveIfDone(next)).thenNoReply();
@@ -423,6 +438,22 @@ public final class DynoEntity
     }
     events.add(new RestartScheduled(cooldownEnds, cause));
     return persist(events).thenRun(next -> armRestart(next)).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> idle(State s, Idle c) {
+    if (s.retired() || s.current() == null || !s.current().status().equals("up") || s.previous() != null) {
+      return Effect().noReply();
+    }
+    runtime.stop(s.current().runId(), policy.sigtermGrace());
+    return persist(List.of(new Idled(c.cause()), new Stopping(s.current().runId(), "idling", c.cause())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> wake(State s, Wake c) {
+    if (!s.phase().equals("idle") || s.spec() == null || s.retired() || s.current() != null) {
+      return Effect().noReply();
+    }
+    return persist(List.of(new Woken(c.cause()), launch(s.spec(), c.cause(), false))).thenNoReply();
   }
 
   private ReplyEffect<Event, State> memorySampled(State s, MemorySampled c) {
@@ -489,8 +520,9 @@ public final class DynoEntity
     if (s.retired() && (s.current() == null || currentStale) && (s.previous() == null || previousStale)) {
       return persist(events).thenRun(next -> passivate()).thenNoReply();
     }
-    boolean idle = s.current() == null && s.phase().equals("down");
-    if (!s.retired() && s.spec() != null && s.restartNotBefore() == null && (currentStale || idle)) {
+    boolean idle = s.current() == null && s.phase().equals("down") && !s.idled();
+    if (!s.retired() && s.spec() != null && s.restartNotBefore() == null && !s.idled()
+        && (currentStale || idle)) {
       events.add(launch(s.spec(), cause, false));
     }
     return persist(events).thenRun(next -> {
@@ -602,6 +634,10 @@ public final class DynoEntity
       log("Stopping all processes with SIGTERM (" + sp.reason() + ")");
     } else if (e instanceof Stopped sd) {
       log("Process exited with status " + sd.status());
+    } else if (e instanceof Idled) {
+      log("Idling");
+    } else if (e instanceof Woken) {
+      log("Unidling");
     } else if (e instanceof Cycled) {
       log("Cycling");
     } else if (e instanceof BootTimeout) {
@@ -632,6 +668,7 @@ public final class DynoEntity
         .onEvent(Assigned.class, (s, e) -> s.with(b -> {
           b.spec = e.spec();
           b.retired = false;
+          b.idled = false;
           return b;
         }))
         .onEvent(CooldownCleared.class, (s, e) -> s.with(b -> {
@@ -697,7 +734,7 @@ public final class DynoEntity
             b.previous = null;
           } else if (b.current != null && b.current.runId().equals(e.runId())) {
             b.current = null;
-            b.phase = "down";
+            b.phase = b.idled ? "idle" : "down";
             b.phaseSince = e.cause().at();
             b.lastExitStatus = e.status();
           }
@@ -714,6 +751,14 @@ public final class DynoEntity
           return b;
         }))
         .onEvent(ExitTimeout.class, (s, e) -> s)
+        .onEvent(Idled.class, (s, e) -> s.with(b -> {
+          b.idled = true;
+          return b;
+        }))
+        .onEvent(Woken.class, (s, e) -> s.with(b -> {
+          b.idled = false;
+          return b;
+        }))
         .onEvent(Retired.class, (s, e) -> s.with(b -> {
           b.retired = true;
           b.restartNotBefore = null;

@@ -150,6 +150,14 @@ public final class FormationReconciler implements DynoScheduler {
         .thenApply(v -> asks.stream().map(CompletableFuture::join).toList());
   }
 
+  public void idle(String appId, String dynoName, Cause cause) {
+    dyno(appId, dynoName).tell(new DynoEntity.Idle(cause));
+  }
+
+  public void wake(String appId, String dynoName, Cause cause) {
+    dyno(appId, dynoName).tell(new DynoEntity.Wake(cause));
+  }
+
   public CompletionStage<DynoEntity.DynoView> restart(String appId, String name, Cause cause) {
     return dyno(appId, name).<DynoEntity.Reply>ask(r -> new DynoEntity.Restart(cause, r), timeout)
         .thenApply(reply -> ((DynoEntity.Status) reply).dyno());

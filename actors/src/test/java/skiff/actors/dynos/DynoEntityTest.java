@@ -252,4 +252,21 @@ class DynoEntityTest {
     assertEquals("starting", state().phase());
     assertNotEquals(old, state().current().runId());
   }
+
+  @Test
+  void anIdledDynoStaysIdleUntilWokenEvenAcrossRecovery() {
+    String runId = runningUp(1);
+    var idled = dyno.runCommand(new DynoEntity.Idle(by()));
+    assertInstanceOf(DynoEntity.Idled.class, idled.events().get(0));
+    assertEquals(List.of(runId), runtime.stops);
+    runtime.exit(runId, 143, false, false);
+    await(s -> s.phase().equals("idle"));
+    int launches = runtime.launches.size();
+    dyno.restart();
+    assertEquals("idle", state().phase());
+    assertEquals(launches, runtime.launches.size(), "an idle dyno is not started by recovery");
+    var woken = dyno.runCommand(new DynoEntity.Wake(by()));
+    assertInstanceOf(DynoEntity.Woken.class, woken.events().get(0));
+    assertInstanceOf(DynoEntity.Starting.class, woken.events().get(1));
+  }
 }

@@ -131,7 +131,10 @@ public final class Router {
     if (route.webQuantity() == 0) {
       return fail(exchange, "H14", "No web processes running", 503, "error");
     }
-    wake.accept(route.appId());
+    table.touch(route.appId());
+    if (table.idle(route.appId())) {
+      wake.accept(route.appId());
+    }
     return route(exchange, new ArrayList<>(), 0);
   }
 
@@ -227,6 +230,9 @@ public final class Router {
             result.complete(r);
           }
         });
+      } else if (table.idle(ex.app.appId()) && ex.client != null && !ex.client.closed) {
+        wake.accept(ex.app.appId());
+        system.scheduler().scheduleOnce(WAIT_STEP, check[0], system.executionContext());
       } else if (ex.client.closed) {
         logError(ex, "H27", "Client Request Interrupted", 499, 0, "warning", " sock=client");
         result.complete(HttpResponse.create().withStatus(499));

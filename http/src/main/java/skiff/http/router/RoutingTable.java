@@ -31,6 +31,7 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     volatile int port;
     final AtomicInteger outstanding = new AtomicInteger();
     final AtomicLong quarantinedUntil = new AtomicLong();
+    volatile long upSince;
 
     Backend(String dyno) {
       this.dyno = dyno;
@@ -57,6 +58,7 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
   private final Map<String, AppRoute> byId = new ConcurrentHashMap<>();
   private final Map<String, String> idByHost = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Backend>> backends = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastRequest = new ConcurrentHashMap<>();
 
   public RoutingTable(String domain) {
     this.domain = domain;
@@ -95,6 +97,9 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     }
     Backend backend = backends.computeIfAbsent(appId, id -> new ConcurrentHashMap<>())
         .computeIfAbsent(dynoName, Backend::new);
+    if (!state.equals(backend.state) && state.equals("up")) {
+      backend.upSince = System.nanoTime();
+    }
     backend.state = state;
     if (backend.port != port) {
       backend.quarantinedUntil.set(0);
@@ -153,12 +158,47 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
   public boolean anyComing(String appId) {
     Map<String, Backend> dynos = backends.get(appId);
     return dynos != null && dynos.values().stream()
-        .anyMatch(b -> "starting".equals(b.state) || "idle".equals(b.state) || b.port > 0);
+        .anyMatch(b -> "starting".equals(b.state) || "idle".equals(b.state) || "up".equals(b.state) || b.port > 0);
   }
 
   public boolean allCrashed(String appId) {
     Map<String, Backend> dynos = backends.get(appId);
     return dynos != null && !dynos.isEmpty() && dynos.values().stream().allMatch(b -> "crashed".equals(b.state));
+  }
+
+  /** A request for the app arrived now (idling counts from the last one). */
+  public void touch(String appId) {
+    lastRequest.put(appId, System.nanoTime());
+  }
+
+  public boolean idle(String appId) {
+    Map<String, Backend> dynos = backends.get(appId);
+    Backend web1 = dynos == null ? null : dynos.get("web.1");
+    return web1 != null && "idle".equals(web1.state);
+  }
+
+  /**
+   * Apps whose one and only web dyno has been up without a request for {@code idleAfterNanos}:
+   * Heroku idles those (the seed's eco dynos); the next request wakes them.
+   */
+  public List<String> idleCandidates(long idleAfterNanos) {
+    long now = System.nanoTime();
+    List<String> out = new ArrayList<>();
+    for (AppRoute app : byId.values()) {
+      Map<String, Backend> dynos = backends.get(app.appId());
+      if (app.webQuantity() != 1 || dynos == null) {
+        continue;
+      }
+      Backend web1 = dynos.get("web.1");
+      if (web1 == null || !"up".equals(web1.state) || web1.outstanding.get() > 0) {
+        continue;
+      }
+      long last = Math.max(web1.upSince, lastRequest.getOrDefault(app.appId(), 0L));
+      if (now - last >= idleAfterNanos) {
+        out.add(app.appId());
+      }
+    }
+    return out;
   }
 
   static void quarantine(Backend backend, long nanos) {

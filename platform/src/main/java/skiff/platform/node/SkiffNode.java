@@ -138,7 +138,13 @@ public final class SkiffNode implements AutoCloseable {
           "SKIFF_API_PORT", settings));
       int boundApi = bindings.get(0).localAddress().getPort();
       Router router = new Router(system, routes, dynos.logs(), settings.routerTimeout(), settings.routerIdle(),
-          settings.domain(), settings.routerRandom(), appId -> { });
+          settings.domain(), settings.routerRandom(),
+          appId -> dynos.reconciler().wake(appId, "web.1", new skiff.actors.Cause("router", Instant.now(), null)));
+      Duration idleCheck = Duration.ofMillis(Math.max(100, Math.min(30_000, settings.idleAfter().toMillis() / 2)));
+      system.scheduler().scheduleAtFixedRate(idleCheck, idleCheck, () -> routes.idleCandidates(
+              settings.idleAfter().toNanos()).forEach(appId -> dynos.reconciler().idle(appId, "web.1",
+              new skiff.actors.Cause("router", Instant.now(), null))),
+          system.executionContext());
       ServerSettings routerSettings = ServerSettings.create(system.settings().config().getConfig("skiff.router-server")
           .atPath("pekko.http.server").withFallback(system.settings().config()));
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiTlsPort())
