@@ -20,6 +20,9 @@ public final class RouterApp {
           } else {
             res.end(process.env.DYNO);
           }
+        } else if (url.pathname === '/say') {
+          console.log('said ' + url.searchParams.get('m'));
+          res.end('ok');
         } else if (url.pathname === '/headers') {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(req.headers));

@@ -681,6 +681,7 @@ public final class AppEntity
     List<Event> events = new ArrayList<>(before);
     events.add(new ReleaseIssued(release, release.cause()));
     return Effect().persist(events).thenRun(this::observe).thenRun(next -> {
+      observer.released((LiveApp) next, release);
       handOver(release, replyTo);
       if (release.status().equals(ReleaseRecord.PENDING)) {
         ActorRef<Command> self = ctx.getSelf();
@@ -710,8 +711,11 @@ public final class AppEntity
 
   private ReplyEffect<Event, State> persistAndReply(List<Event> events, ActorRef<Reply> replyTo) {
     return Effect().persist(events).thenRun(this::observe).thenRun(next -> {
-      if (events.stream().anyMatch(e -> e instanceof FormationChanged)) {
-        scheduler.converge((LiveApp) next, events.get(0).cause());
+      for (Event e : events) {
+        if (e instanceof FormationChanged changed) {
+          observer.scaled((LiveApp) next, changed.entries(), changed.cause());
+          scheduler.converge((LiveApp) next, changed.cause());
+        }
       }
     }).thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
   }

@@ -10,6 +10,45 @@ public interface AppObserver {
 
   void gone(String appId, String name);
 
+  /** A release was issued (pending or live). */
+  default void released(AppEntity.LiveApp app, ReleaseRecord release) {}
+
+  /** The formation changed. */
+  default void scaled(AppEntity.LiveApp app, java.util.List<FormationEntry> entries, skiff.actors.Cause cause) {}
+
+  /** Tells each of {@code observers} everything, in order. */
+  static AppObserver all(AppObserver... observers) {
+    return new AppObserver() {
+      @Override
+      public void changed(AppEntity.LiveApp app) {
+        for (AppObserver o : observers) {
+          o.changed(app);
+        }
+      }
+
+      @Override
+      public void gone(String appId, String name) {
+        for (AppObserver o : observers) {
+          o.gone(appId, name);
+        }
+      }
+
+      @Override
+      public void released(AppEntity.LiveApp app, ReleaseRecord release) {
+        for (AppObserver o : observers) {
+          o.released(app, release);
+        }
+      }
+
+      @Override
+      public void scaled(AppEntity.LiveApp app, java.util.List<FormationEntry> entries, skiff.actors.Cause cause) {
+        for (AppObserver o : observers) {
+          o.scaled(app, entries, cause);
+        }
+      }
+    };
+  }
+
   AppObserver NONE = new AppObserver() {
     @Override
     public void changed(AppEntity.LiveApp app) {}

@@ -84,6 +84,8 @@ public final class SkiffCli {
     add("status", "status", "show the node's isolation and journal", this::status);
     add("ps:scale", "ps:scale TYPE=N[:SIZE]... [-a APP]", "set how many dynos of each type run (TYPE+1 / TYPE-1 too)",
         this::psScale);
+    add("logs", "logs [-a APP] [-n NUM] [-t|--tail] [-d|--dyno web.1] [-p|--ps web] [-s|--source app|heroku]",
+        "show the app's log: its dynos, the router, the platform and the API", this::logs);
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
       out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
       return 0;
@@ -668,6 +670,29 @@ public final class SkiffCli {
     rows.put("Journal", status.path("journal").asText());
     rows.put("Isolation", status.path("isolation").asText());
     printRows(rows);
+    return 0;
+  }
+
+  private int logs(Args args) throws Exception {
+    String app = app(args);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("lines", Integer.parseInt(args.value("n", "num").orElse("100")));
+    body.put("tail", args.has("t") || args.has("tail"));
+    args.value("d", "dyno").or(() -> args.value("p", "ps")).ifPresent(d -> body.put("dyno", d));
+    args.value("s", "source").ifPresent(src -> body.put("source", src));
+    JsonNode session = api(args).post("/apps/" + app + "/log-sessions", body);
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = http.send(
+        java.net.http.HttpRequest.newBuilder(URI.create(session.path("logplex_url").asText()))
+            .header("Accept", "text/event-stream").build(),
+        java.net.http.HttpResponse.BodyHandlers.ofLines());
+    if (stream.statusCode() != 200) {
+      throw new Problem("The log stream answered HTTP " + stream.statusCode() + ".");
+    }
+    stream.body().filter(l -> l.startsWith("data: ")).forEach(l -> {
+      out.println(l.substring(6));
+      out.flush();
+    });
     return 0;
   }
 

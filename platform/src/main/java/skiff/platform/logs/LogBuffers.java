@@ -1,44 +1,73 @@
 package skiff.platform.logs;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import skiff.actors.dynos.LogSink;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import skiff.actors.logs.AppLogs;
+import skiff.actors.logs.LogLine;
 
 /**
- * Each app's recent log lines in memory, in arrival order, in Heroku's format
- * ({@code 2026-11-26T14:42:32.123456+00:00 app[web.1]: message}); the last 1,500 are kept.
+ * Each app's recent log lines in memory, in arrival order: the last 1,500 are kept (Heroku's
+ * Logplex history), numbered so log sessions can resume, with live followers for tails.
  */
-public final class LogBuffers implements LogSink {
+public final class LogBuffers implements AppLogs {
   public static final int KEPT = 1500;
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
 
-  private final Map<String, ArrayDeque<String>> byApp = new ConcurrentHashMap<>();
+  private static final class AppBuffer {
+    final ArrayDeque<LogLine> lines = new ArrayDeque<>();
+    final List<Consumer<LogLine>> followers = new CopyOnWriteArrayList<>();
+    long next = 1;
+  }
+
+  private final Map<String, AppBuffer> byApp = new ConcurrentHashMap<>();
 
   @Override
   public void append(String appId, String source, String dyno, String message) {
-    String line = TIME.format(Instant.now()) + " " + source + "[" + dyno + "]: " + message;
-    ArrayDeque<String> lines = byApp.computeIfAbsent(appId, id -> new ArrayDeque<>());
-    synchronized (lines) {
-      lines.addLast(line);
-      if (lines.size() > KEPT) {
-        lines.removeFirst();
+    AppBuffer buffer = byApp.computeIfAbsent(appId, id -> new AppBuffer());
+    LogLine line;
+    synchronized (buffer) {
+      line = new LogLine(buffer.next++, Instant.now(), source, dyno, message);
+      buffer.lines.addLast(line);
+      if (buffer.lines.size() > KEPT) {
+        buffer.lines.removeFirst();
       }
+    }
+    for (Consumer<LogLine> follower : buffer.followers) {
+      follower.accept(line);
     }
   }
 
-  public List<String> recent(String appId) {
-    ArrayDeque<String> lines = byApp.get(appId);
-    if (lines == null) {
+  @Override
+  public List<LogLine> since(String appId, long afterSeq) {
+    AppBuffer buffer = byApp.get(appId);
+    if (buffer == null) {
       return List.of();
     }
-    synchronized (lines) {
-      return List.copyOf(lines);
+    synchronized (buffer) {
+      List<LogLine> out = new ArrayList<>();
+      for (LogLine line : buffer.lines) {
+        if (line.seq() > afterSeq) {
+          out.add(line);
+        }
+      }
+      return out;
     }
+  }
+
+  @Override
+  public AutoCloseable follow(String appId, Consumer<LogLine> follower) {
+    AppBuffer buffer = byApp.computeIfAbsent(appId, id -> new AppBuffer());
+    buffer.followers.add(follower);
+    return () -> buffer.followers.remove(follower);
+  }
+
+  /** The formatted lines, oldest first. */
+  public List<String> recent(String appId) {
+    return since(appId, 0).stream().map(LogLine::formatted).toList();
   }
 }

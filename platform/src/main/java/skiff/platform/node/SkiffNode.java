@@ -25,10 +25,14 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.Materializer;
+import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.AppService;
+import skiff.platform.logs.ApiLogLines;
 import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
 import skiff.http.api.DynoEndpoints;
+import skiff.http.api.LogSessionEndpoints;
+import skiff.http.logs.LogSessions;
 import skiff.http.api.PlatformApi;
 import skiff.http.builds.BuildStreams;
 import skiff.http.git.GitSmartHttp;
@@ -119,7 +123,8 @@ public final class SkiffNode implements AutoCloseable {
       Builders builders = Builders.create(settings);
       RoutingTable routes = new RoutingTable(settings.domain());
       Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes);
-      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(), routes);
+      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
+          AppObserver.all(routes, new ApiLogLines(dynos.logs())));
       AppService apps = new AppService(system, settings.askTimeout());
 
       Http http = Http.get(system);
@@ -129,10 +134,12 @@ public final class SkiffNode implements AutoCloseable {
       GitSmartHttp[] git = new GitSmartHttp[1];
       BuildStreams streams = new BuildStreams(builders.logs(), builders.sources(), Materializer.matFromSystem(system),
           builders.blocking());
-      // one listener for the API, git and the capability URLs of builds
+      LogSessions logSessions = new LogSessions(dynos.logs(), Materializer.matFromSystem(system));
+      // one listener for the API, git and the capability URLs of builds and log sessions
       Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> apiHandler =
           r -> GitSmartHttp.handles(r) ? git[0].handle(r)
               : BuildStreams.handles(r) ? streams.handle(r)
+              : LogSessions.handles(r) ? logSessions.handle(r)
               : api[0].handle(r);
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiPort()).bind(apiHandler::apply),
           "SKIFF_API_PORT", settings));
@@ -171,6 +178,7 @@ public final class SkiffNode implements AutoCloseable {
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
       new DynoEndpoints(apps, dynos.reconciler(), urls).register(api[0].routes());
+      new LogSessionEndpoints(apps, logSessions, urls).register(api[0].routes());
       dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()

@@ -1,0 +1,64 @@
+package skiff.http.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Set;
+import skiff.actors.apps.AppService;
+import skiff.http.logs.LogSessions;
+
+/** {@code POST /apps/{app}/log-sessions}: what {@code skiff logs} and {@code heroku logs} start with. */
+public final class LogSessionEndpoints {
+  private static final Set<String> PLATFORM_DYNOS = Set.of("router", "api", "run", "release", "build");
+  private final AppService apps;
+  private final LogSessions sessions;
+  private final PublicUrls urls;
+
+  public LogSessionEndpoints(AppService apps, LogSessions sessions, PublicUrls urls) {
+    this.apps = apps;
+    this.sessions = sessions;
+    this.urls = urls;
+  }
+
+  public void register(ApiRoutes routes) {
+    routes.post("/apps/{app}/log-sessions", call -> {
+      JsonNode body = call.jsonObject();
+      int lines = body.path("lines").asInt(100);
+      if (lines < 1 || lines > 1500) {
+        throw ApiError.invalid("lines must be between 1 and 1500 (Skiff keeps the last 1,500 lines).");
+      }
+      boolean tail = body.path("tail").asBoolean(false);
+      String dyno = firstText(body, "dyno", "dyno_name", "type");
+      String source = PlatformApi.text(body, "source");
+      if (source != null && !source.equals("app") && !source.equals("heroku")) {
+        throw ApiError.invalid("source must be app or heroku, not '" + source + "'.");
+      }
+      return apps.find(call.app()).thenApply(app -> {
+        if (dyno != null) {
+          String type = dyno.contains(".") ? dyno.substring(0, dyno.indexOf('.')) : dyno;
+          if (!app.processTypes().containsKey(type) && !PLATFORM_DYNOS.contains(type)) {
+            throw ApiError.invalid("No dyno or process type '" + dyno + "' on " + app.name() + "; it has "
+                + String.join(", ", new java.util.TreeSet<>(app.processTypes().keySet())) + " (and router, api).");
+          }
+        }
+        String id = sessions.open(new LogSessions.Session(app.id(), lines, tail, dyno, source, Instant.now()));
+        ObjectNode n = Representations.JSON.createObjectNode();
+        n.put("id", id);
+        n.put("logplex_url", urls.apiBase() + "/streams/logs/" + id);
+        n.put("created_at", Representations.time(Instant.now()));
+        n.put("updated_at", Representations.time(Instant.now()));
+        return ApiResponse.created(n);
+      });
+    });
+  }
+
+  private static String firstText(JsonNode body, String... fields) {
+    for (String f : fields) {
+      String v = PlatformApi.text(body, f);
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,128 @@
+package skiff.http.logs;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import skiff.actors.logs.AppLogs;
+import skiff.actors.logs.LogLine;
+
+/**
+ * Log sessions: what {@code POST /apps/{app}/log-sessions} creates and {@code logplex_url} serves,
+ * as server-sent events at an unguessable URL (the CLI sends no token there). History first (the
+ * last N matching lines, or everything after {@code Last-Event-ID} on a reconnect), then, for a
+ * tail, every new line as it arrives.
+ */
+public final class LogSessions {
+  private static final Pattern PATH = Pattern.compile("^/streams/logs/([0-9a-f-]{36})$");
+  private static final Duration KEPT_FOR = Duration.ofHours(1);
+  private static final int TAIL_BUFFER = 10_000;
+
+  /** A session's filters: {@code dyno} is a dyno (web.1) or a process type (web); {@code source} app or heroku. */
+  public record Session(String appId, int lines, boolean tail, String dyno, String source, Instant createdAt) {}
+
+  private final AppLogs logs;
+  private final Materializer materializer;
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+  public LogSessions(AppLogs logs, Materializer materializer) {
+    this.logs = logs;
+    this.materializer = materializer;
+  }
+
+  public String open(Session session) {
+    Instant cutoff = Instant.now().minus(KEPT_FOR);
+    sessions.values().removeIf(s -> s.createdAt().isBefore(cutoff));
+    String id = UUID.randomUUID().toString();
+    sessions.put(id, session);
+    return id;
+  }
+
+  public static boolean handles(HttpRequest request) {
+    return request.getUri().path().startsWith("/streams/logs/");
+  }
+
+  public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    request.discardEntityBytes(materializer);
+    Matcher m = PATH.matcher(request.getUri().path());
+    Session session = m.matches() ? sessions.get(m.group(1)) : null;
+    if (session == null) {
+      return CompletableFuture.completedStage(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND)
+          .withEntity(ContentTypes.TEXT_PLAIN_UTF8, "No such log session; create one with POST"
+              + " /apps/APP/log-sessions.\n"));
+    }
+    Optional<Long> resumeAfter = request.getHeader("Last-Event-ID").map(HttpHeader::value)
+        .flatMap(LogSessions::parseLong);
+    List<LogLine> history = logs.since(session.appId(), resumeAfter.orElse(0L)).stream()
+        .filter(l -> l.matches(session.dyno(), session.source())).toList();
+    if (resumeAfter.isEmpty() && history.size() > session.lines()) {
+      history = history.subList(history.size() - session.lines(), history.size());
+    }
+    long lastSent = history.isEmpty() ? resumeAfter.orElse(0L) : history.get(history.size() - 1).seq();
+    // retry: a short reconnect delay, so a finished (non-tail) stream lets the CLI exit at once
+    Source<ByteString, ?> head = Source.single(ByteString.fromString("retry: 200\n\n"))
+        .concat(Source.from(history).map(LogSessions::event));
+    Source<ByteString, ?> body = session.tail() ? head.concat(follow(session, lastSent)) : head;
+    return CompletableFuture.completedStage(HttpResponse.create().withEntity(HttpEntities.createChunked(
+        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body)).addHeader(
+        org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-cache")));
+  }
+
+  /** New lines as they come; a comment every 20 s keeps idle connections open. */
+  private Source<ByteString, ?> follow(Session session, long after) {
+    return Source.<LogLine>queue(TAIL_BUFFER, OverflowStrategy.dropHead())
+        .mapMaterializedValue(queue -> {
+          AutoCloseable following = logs.follow(session.appId(), line -> {
+            if (line.seq() > after && line.matches(session.dyno(), session.source())) {
+              queue.offer(line);
+            }
+          });
+          queue.watchCompletion().whenComplete((done, error) -> {
+            try {
+              following.close();
+            } catch (Exception ignored) {
+              // nothing to release
+            }
+          });
+          return queue;
+        })
+        .map(LogSessions::event)
+        .keepAlive(Duration.ofSeconds(20), () -> ByteString.fromString(":\n\n"));
+  }
+
+  /** One SSE event per line; its id lets the reader resume after it. */
+  static ByteString event(LogLine line) {
+    StringBuilder text = new StringBuilder("id: ").append(line.seq()).append('\n');
+    for (String part : line.formatted().split("\n", -1)) {
+      text.append("data: ").append(part).append('\n');
+    }
+    return ByteString.fromArray(text.append('\n').toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Optional<Long> parseLong(String s) {
+    try {
+      return Optional.of(Long.parseLong(s.trim()));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+}
