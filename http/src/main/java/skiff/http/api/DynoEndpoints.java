@@ -10,6 +10,7 @@ import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.AppService;
 import skiff.actors.dynos.DynoEntity.DynoView;
 import skiff.actors.dynos.FormationReconciler;
+import skiff.actors.dynos.OneOffRunner;
 
 /**
  * Dynos: list them with Heroku's fields, restart all / a type / one, and stop one. Skiff adds
@@ -20,15 +21,24 @@ public final class DynoEndpoints {
   private final FormationReconciler dynos;
   private final Representations json;
 
-  public DynoEndpoints(AppService apps, FormationReconciler dynos, PublicUrls urls) {
+  private final OneOffRunner oneOffs;
+
+  public DynoEndpoints(AppService apps, FormationReconciler dynos, OneOffRunner oneOffs, PublicUrls urls) {
     this.apps = apps;
     this.dynos = dynos;
+    this.oneOffs = oneOffs;
     this.json = new Representations(urls);
   }
 
   public void register(ApiRoutes routes) {
     routes.get("/apps/{app}/dynos", call -> apps.find(call.app()).thenCompose(app -> dynos.views(app)
-        .thenApply(views -> ApiResponse.ok(AppEndpoints.array(views.stream().map(v -> dyno(app, v)).toList())))));
+        .thenApply(views -> {
+          var list = AppEndpoints.array(views.stream().map(v -> dyno(app, v)).toList());
+          oneOffs.running(app.id()).forEach(r -> list.add(oneOff(app, r.name(), r.command(), r.state(), r.since(),
+              r.releaseVersion(), null)));
+          return ApiResponse.ok(list);
+        })));
+    routes.post("/apps/{app}/dynos", this::runOneOff);
     routes.get("/apps/{app}/dynos/{dyno}", call -> apps.find(call.app()).thenCompose(app -> dynos.views(app)
         .thenApply(views -> ApiResponse.ok(dyno(app, views.stream().filter(v -> v.name().equals(call.param("dyno")))
             .findFirst().orElseThrow(() -> ApiError.notFound("Couldn't find that dyno (" + call.param("dyno")
@@ -58,6 +68,54 @@ public final class DynoEndpoints {
       return CompletableFuture.allOf(restarts.toArray(CompletableFuture[]::new))
           .thenApply(v -> ApiResponse.accepted(Representations.JSON.createObjectNode()));
     });
+  }
+
+  /** {@code heroku run}: {@code {"command", "attach", "env", "force_no_tty", "size"}}. */
+  private CompletionStage<ApiResponse> runOneOff(ApiCall call) {
+    var body = call.jsonObject();
+    String command = PlatformApi.text(body, "command");
+    if (command == null || command.isBlank()) {
+      throw ApiError.invalid("command is required: what to run, e.g. {\"command\": \"bash\"}.");
+    }
+    boolean attach = body.path("attach").asBoolean(false);
+    java.util.Map<String, String> env = new java.util.HashMap<>();
+    body.path("env").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+    boolean tty = attach && !body.path("force_no_tty").asBoolean(false) && env.containsKey("COLUMNS");
+    Cause cause = call.cause();
+    return apps.find(call.app()).thenApply(app -> {
+      if (app.currentSlug() == null) {
+        throw new ApiError(409, "conflict", "Nothing is deployed to " + app.name() + " yet: git push first.");
+      }
+      OneOffRunner.Started started;
+      try {
+        started = oneOffs.run(app, command, env, attach, tty, cause);
+      } catch (Exception e) {
+        throw new ApiError(500, "internal_server_error", "The one-off dyno could not start: " + e.getMessage());
+      }
+      return ApiResponse.created(oneOff(app, started.name(), command, "starting", java.time.Instant.now(),
+          app.currentVersion(), started.attachUrl()));
+    });
+  }
+
+  private ObjectNode oneOff(LiveApp app, String name, String command, String state, java.time.Instant since,
+      int releaseVersion, String attachUrl) {
+    ObjectNode n = Representations.JSON.createObjectNode();
+    n.put("id", Representations.stableId("dyno", app.id(), name, since.toString()));
+    n.put("name", name);
+    n.put("type", "run");
+    n.put("state", state);
+    n.put("command", command);
+    n.put("size", "Basic");
+    if (attachUrl == null) {
+      n.putNull("attach_url");
+    } else {
+      n.put("attach_url", attachUrl);
+    }
+    n.putObject("release").put("version", releaseVersion).put("id", app.releaseIds().get(releaseVersion));
+    n.putObject("app").put("id", app.id()).put("name", app.name());
+    n.put("created_at", Representations.time(since));
+    n.put("updated_at", Representations.time(since));
+    return n;
   }
 
   private ObjectNode dyno(LiveApp app, DynoView v) {

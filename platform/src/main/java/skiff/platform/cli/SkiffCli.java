@@ -86,6 +86,17 @@ public final class SkiffCli {
         this::psScale);
     add("logs", "logs [-a APP] [-n NUM] [-t|--tail] [-d|--dyno web.1] [-p|--ps web] [-s|--source app|heroku]",
         "show the app's log: its dynos, the router, the platform and the API", this::logs);
+    add("run", "run [-a APP] [-e K=V;K2=V2] -- COMMAND [ARGS]", "run a one-off dyno attached to this terminal"
+        + " (exits with the command's status)", this::run);
+    add("run:detached", "run:detached [-a APP] -- COMMAND [ARGS]", "run a one-off dyno; its output goes to the logs",
+        a -> {
+          String app = app(a);
+          String command = oneOffCommand(a);
+          JsonNode dyno = step("Running " + command + " on ⬢ " + app, () -> api(a).post("/apps/" + app + "/dynos",
+              Map.of("command", command, "attach", false)), d -> "done, " + d.path("name").asText());
+          out.println("Run skiff logs -a " + app + " --dyno " + dyno.path("name").asText() + " to view the output.");
+          return 0;
+        });
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
       out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
       return 0;
@@ -694,6 +705,120 @@ public final class SkiffCli {
       out.flush();
     });
     return 0;
+  }
+
+  private static String oneOffCommand(Args args) {
+    List<String> words = args.afterDashes().isEmpty() ? args.positionals() : args.afterDashes();
+    if (words.isEmpty()) {
+      throw new Problem("Say what to run: skiff run -a APP -- COMMAND");
+    }
+    // words the shell would split or expand are quoted, so `-- sh -c 'exit 3'` stays three words
+    return words.size() == 1 ? words.get(0) : String.join(" ", words.stream().map(SkiffCli::shellWord).toList());
+  }
+
+  static String shellWord(String word) {
+    return word.matches("[A-Za-z0-9_./:=@%+,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+  }
+
+  private static final String EXIT_MARKER = "\uFFFF skiff-command-exit-status: ";
+
+  /**
+   * Attached one-off: the command (followed by an exit-status marker line) runs in run.N; its
+   * output comes back over the TLS rendezvous connection, and the marker gives this process's status.
+   */
+  private int run(Args args) throws Exception {
+    String app = app(args);
+    String command = oneOffCommand(args);
+    Map<String, String> env = new LinkedHashMap<>();
+    args.value("e", "env").ifPresent(list -> {
+      for (String pair : list.split(";")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          env.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
+        }
+      }
+    });
+    env.putIfAbsent("TERM", this.env.getOrDefault("TERM", "dumb"));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("command", command + "; echo \"" + EXIT_MARKER + "$?\"");
+    body.put("attach", true);
+    body.put("env", env);
+    body.put("force_no_tty", true);
+    JsonNode dyno = step("Running " + command + " on ⬢ " + app, () -> api(args).post("/apps/" + app + "/dynos", body),
+        d -> "up, " + d.path("name").asText());
+    URI attach = URI.create(dyno.path("attach_url").asText());
+    try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tlsContext().getSocketFactory()
+        .createSocket(attach.getHost(), attach.getPort())) {
+      socket.startHandshake();
+      java.io.OutputStream toDyno = socket.getOutputStream();
+      java.io.InputStream fromDyno = socket.getInputStream();
+      toDyno.write((attach.getPath().substring(1) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      toDyno.flush();
+      for (int c; (c = fromDyno.read()) >= 0 && c != '\n'; ) {
+        // the ack line
+      }
+      Thread input = new Thread(() -> {
+        try {
+          System.in.transferTo(toDyno);
+          toDyno.write(4); // EOT: the end of our input
+          toDyno.flush();
+        } catch (IOException ignored) {
+          // the dyno ended first
+        }
+      }, "run-input");
+      input.setDaemon(true);
+      input.start();
+      return copyUntilExitMarker(fromDyno);
+    }
+  }
+
+  /** Copies the dyno's output to ours and returns the status from the marker line (255 if none came). */
+  private int copyUntilExitMarker(java.io.InputStream fromDyno) throws IOException {
+    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    byte[] marker = EXIT_MARKER.getBytes(StandardCharsets.UTF_8);
+    for (int c; (c = fromDyno.read()) >= 0; ) {
+      line.write(c);
+      if (c == '\n') {
+        String text = line.toString(StandardCharsets.UTF_8);
+        int at = text.indexOf(EXIT_MARKER);
+        if (at >= 0) {
+          out.print(text.substring(0, at));
+          out.flush();
+          return Integer.parseInt(text.substring(at + EXIT_MARKER.length()).trim());
+        }
+        out.print(text);
+        out.flush();
+        line.reset();
+      } else if (line.size() == 1 && c != (marker[0] & 0xff) && fromDyno.available() == 0) {
+        out.print((char) c);
+        out.flush();
+        line.reset();
+      }
+    }
+    out.print(line.toString(StandardCharsets.UTF_8));
+    err.println(" ▸    The connection ended without the command's exit status.");
+    return 255;
+  }
+
+  /** Trusts Skiff's CA ($SKIFF_CA_FILE, else SKIFF_HOME's tls/ca.pem) on top of the system's. */
+  private javax.net.ssl.SSLContext tlsContext() throws Exception {
+    Path ca = Path.of(env.getOrDefault("SKIFF_CA_FILE",
+        env.getOrDefault("SKIFF_HOME", home().resolve(".skiff").toString()) + "/tls/ca.pem"));
+    if (!Files.isReadable(ca)) {
+      return javax.net.ssl.SSLContext.getDefault();
+    }
+    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (java.io.InputStream pem = Files.newInputStream(ca)) {
+      trust.setCertificateEntry("skiff", java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(pem));
+    }
+    javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    return context;
   }
 
   private int maintenance(Args args, boolean on) {

@@ -103,6 +103,17 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
 
   @Override
   public Started start(Launch launch, Listener listener) throws Exception {
+    return start(launch, listener, false, false).started();
+  }
+
+  /** An attached one-off: the caller gets the process's streams instead of the logs getting its output. */
+  public record Attached(Started started, Process process) {}
+
+  public Attached startAttached(Launch launch, Listener listener, boolean tty) throws Exception {
+    return start(launch, listener, true, tty);
+  }
+
+  private Attached start(Launch launch, Listener listener, boolean attached, boolean tty) throws Exception {
     Path slug = slugs.unpacked(launch.slugChecksum());
     Path dir = Files.createDirectories(dynos.resolve(launch.appId()).resolve(launch.dynoName() + "-"
         + launch.runId().substring(0, 8)));
@@ -121,12 +132,12 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       app = Path.of("/app");
       command.addAll(List.of("/bin/sh", "-c", isolatedScript(), "dyno", cgroupProcs(cgroup), slug.toString(),
           dir.resolve("upper").toString(), dir.resolve("work").toString(), dir.resolve("merged").toString(),
-          home.toString(), hostname(launch), launch.command()));
+          home.toString(), hostname(launch), commandFor(launch, tty)));
     } else {
       app = dir.resolve("app");
       copyTree(slug, app);
       command.addAll(List.of("/bin/sh", "-c", plainScript(), "dyno", cgroupProcs(cgroup), app.toString(),
-          launch.command()));
+          commandFor(launch, tty)));
     }
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     Map<String, String> env = builder.environment();
@@ -147,11 +158,15 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       ports.release(port);
       throw e;
     }
-    process.getOutputStream().close();
+    if (!attached) {
+      process.getOutputStream().close();
+    }
     Files.writeString(dir.resolve("run.pid"), process.pid() + " " + startTime(process.pid()) + "\n");
     RunningDyno run = new RunningDyno(launch, process, dir, cgroup, port, listener);
     runs.put(launch.runId(), run);
-    pumpOutput(run);
+    if (!attached) {
+      pumpOutput(run);
+    }
     if (launch.web()) {
       watchPort(run);
     } else {
@@ -166,7 +181,19 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       watchMemory(run);
     }
     process.onExit().thenRun(() -> exited(run));
-    return new Started(launch.runId(), port, process.pid());
+    return new Attached(new Started(launch.runId(), port, process.pid()), process);
+  }
+
+  /** With a terminal, the command runs under util-linux {@code script} so it gets a pseudo-terminal. */
+  private static String commandFor(Launch launch, boolean tty) {
+    if (!tty) {
+      return launch.command();
+    }
+    return "exec script -qefc " + shellQuote(launch.command()) + " /dev/null";
+  }
+
+  private static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   /**
@@ -190,7 +217,9 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
           cd /app
           set +e
           for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done
-          /bin/bash -c "$7" &
+          # a background job would get /dev/null as stdin; attached one-offs need the real one
+          exec 3<&0
+          /bin/bash -c "$7" 0<&3 3<&- &
           app=$!
           trap "kill -TERM $app 2>/dev/null" TERM INT
           while :; do

@@ -42,7 +42,10 @@ import skiff.http.router.RoutingTable;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.JournalSchema;
+import skiff.platform.dynos.OneOffDynos;
+import skiff.platform.dynos.RendezvousListener;
 import skiff.platform.tls.CertificateAuthority;
+import org.apache.pekko.actor.CoordinatedShutdown;
 
 /**
  * One running Skiff node: the actor system in its cluster, the journal, the entities, and the
@@ -93,7 +96,8 @@ public final class SkiffNode implements AutoCloseable {
     for (var port : List.of(
         new Listener("SKIFF_API_PORT", settings.apiPort()),
         new Listener("SKIFF_API_TLS_PORT", settings.apiTlsPort()),
-        new Listener("SKIFF_ROUTER_PORT", settings.routerPort()))) {
+        new Listener("SKIFF_ROUTER_PORT", settings.routerPort()),
+        new Listener("SKIFF_RENDEZVOUS_PORT", settings.rendezvousPort()))) {
       port.checkFree(settings.bind());
     }
     AdminToken.Resolved token;
@@ -177,7 +181,25 @@ public final class SkiffNode implements AutoCloseable {
       api[0] = new PlatformApi(system, apps, authenticator, urls, accountCreatedAt(token.file()));
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
-      new DynoEndpoints(apps, dynos.reconciler(), urls).register(api[0].routes());
+      OneOffDynos oneOffs = new OneOffDynos(dynos.runtime(), dynos.logs(), settings.dynoMemoryBytes(),
+          settings.hostForClients());
+      RendezvousListener rendezvous;
+      try {
+        rendezvous = new RendezvousListener(tls, settings.bind(), settings.rendezvousPort(), oneOffs);
+      } catch (java.io.IOException e) {
+        throw new SettingsException("SKIFF_RENDEZVOUS_PORT: cannot listen on " + settings.bind() + ":"
+            + settings.rendezvousPort() + ": " + e.getMessage());
+      }
+      oneOffs.rendezvousPort(rendezvous.port());
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "rendezvous", () -> {
+        try {
+          rendezvous.close();
+        } catch (java.io.IOException ignored) {
+          // closing anyway
+        }
+        return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+      });
+      new DynoEndpoints(apps, dynos.reconciler(), oneOffs, urls).register(api[0].routes());
       new LogSessionEndpoints(apps, logSessions, urls).register(api[0].routes());
       dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
