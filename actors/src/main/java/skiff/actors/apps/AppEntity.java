@@ -91,6 +91,12 @@ public final class AppEntity
 
   public record RemoveDomain(String hostname, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
+  /** A log drain: syslog://, syslog+tls://, http:// or https://; at most {@link #MAX_DRAINS}. */
+  public record AddDrain(String url, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Removes the drain with this id (d.…) or URL. */
+  public record RemoveDrain(String idOrUrl, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
   /** A build begins; refused while another build of the app runs, so builds never interleave. */
   public record StartBuild(BuildRecord build, String ref, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
@@ -149,6 +155,10 @@ public final class AppEntity
 
   public record DomainRemoved(String hostname, Cause cause) implements Event {}
 
+  public record DrainAdded(LogDrain drain, Cause cause) implements Event {}
+
+  public record DrainRemoved(String drainId, Cause cause) implements Event {}
+
   /** A git push arrived at the app's repository. */
   public record PushReceived(String commit, String ref, Cause cause) implements Event {}
 
@@ -196,7 +206,8 @@ public final class AppEntity
       String runningBuildId,
       Map<String, Integer> dynoHighWater,
       int pendingVersion,
-      List<String> customDomains)
+      List<String> customDomains,
+      List<LogDrain> drains)
       implements State {
     /** Builds kept in the app's state for the builds API; the journal keeps every one. */
     public static final int BUILDS_KEPT = 100;
@@ -210,6 +221,7 @@ public final class AppEntity
       builds = List.copyOf(builds);
       dynoHighWater = Map.copyOf(dynoHighWater);
       customDomains = List.copyOf(customDomains);
+      drains = List.copyOf(drains);
     }
 
     /** The newest version issued, live or not. */
@@ -271,6 +283,7 @@ public final class AppEntity
     Map<String, Integer> dynoHighWater;
     int pendingVersion;
     List<String> customDomains;
+    List<LogDrain> drains;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -281,13 +294,13 @@ public final class AppEntity
       slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
       builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
       dynoHighWater = new HashMap<>(a.dynoHighWater); pendingVersion = a.pendingVersion;
-      customDomains = new ArrayList<>(a.customDomains);
+      customDomains = new ArrayList<>(a.customDomains); drains = new ArrayList<>(a.drains);
     }
 
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
           config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId,
-          dynoHighWater, pendingVersion, customDomains);
+          dynoHighWater, pendingVersion, customDomains, drains);
     }
   }
 
@@ -396,6 +409,12 @@ public final class AppEntity
         .onCommand(AddDomain.class, (s, c) -> s.customDomains().contains(c.hostname())
             ? Effect().reply(c.replyTo(), new Accepted(s, null))
             : persistAndReply(List.of(new DomainAdded(c.hostname(), c.cause())), c.replyTo()))
+        .onCommand(AddDrain.class, this::addDrain)
+        .onCommand(RemoveDrain.class, (s, c) -> s.drains().stream()
+            .filter(d -> d.id().equals(c.idOrUrl()) || d.url().equals(c.idOrUrl())).findFirst()
+            .map(d -> persistAndReply(List.of(new DrainRemoved(d.id(), c.cause())), c.replyTo()))
+            .orElseGet(() -> Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that drain ("
+                + c.idOrUrl() + ")."))))
         .onCommand(RemoveDomain.class, (s, c) -> !s.customDomains().contains(c.hostname())
             ? Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that domain (" + c.hostname() + ")."))
             : persistAndReply(List.of(new DomainRemoved(c.hostname(), c.cause())), c.replyTo()))
@@ -442,6 +461,24 @@ public final class AppEntity
 
   private ReplyEffect<Event, State> setBuildStack(LiveApp s, SetBuildStack c) {
     return persistAndReply(List.of(new BuildStackChanged(c.stack(), c.cause())), c.replyTo());
+  }
+
+  public static final int MAX_DRAINS = 5;
+
+  private ReplyEffect<Event, State> addDrain(LiveApp s, AddDrain c) {
+    var problem = LogDrain.problemWith(c.url());
+    if (problem.isPresent()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(problem.get()));
+    }
+    if (s.drains().stream().anyMatch(d -> d.url().equals(c.url()))) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Drain " + c.url() + " is already on " + s.name() + "."));
+    }
+    if (s.drains().size() >= MAX_DRAINS) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(s.name() + " already has " + MAX_DRAINS
+          + " drains, the most an app may have. Remove one first."));
+    }
+    LogDrain drain = new LogDrain("d." + UUID.randomUUID(), c.url(), c.cause().at());
+    return persistAndReply(List.of(new DrainAdded(drain, c.cause())), c.replyTo());
   }
 
   private static java.util.Optional<Rejection> releaseInFlight(LiveApp s) {
@@ -754,7 +791,7 @@ public final class AppEntity
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
             Map.of(), Map.of(), null, List.of(), null, Map.of(), 0,
-            List.of()));
+            List.of(), List.of()));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
@@ -797,6 +834,8 @@ public final class AppEntity
           b.customDomains.add(e.hostname());
           b.updatedAt = e.cause().at();
         }))
+        .onEvent(DrainAdded.class, (s, e) -> s.with(b -> b.drains.add(e.drain())))
+        .onEvent(DrainRemoved.class, (s, e) -> s.with(b -> b.drains.removeIf(d -> d.id().equals(e.drainId()))))
         .onEvent(DomainRemoved.class, (s, e) -> s.with(b -> {
           b.customDomains.remove(e.hostname());
           b.updatedAt = e.cause().at();

@@ -97,6 +97,34 @@ public final class SkiffCli {
           out.println("Run skiff logs -a " + app + " --dyno " + dyno.path("name").asText() + " to view the output.");
           return 0;
         });
+    add("drains", "drains [-a APP] [--json]", "list the app's log drains", a -> {
+      JsonNode drains = api(a).get("/apps/" + app(a) + "/log-drains");
+      if (!json(a, drains)) {
+        drains.forEach(d -> out.println(d.path("url").asText() + " (" + d.path("token").asText() + ")"));
+      }
+      return 0;
+    });
+    add("drains:add", "drains:add URL [-a APP]", "send the app's log to syslog://HOST:PORT, syslog+tls:// or https://",
+        a -> {
+          String url = a.positional(0).orElseThrow(() -> new Problem("Usage: skiff drains:add URL -a APP"));
+          JsonNode d = api(a).post("/apps/" + app(a) + "/log-drains", Map.of("url", url));
+          out.println("Successfully added drain " + d.path("url").asText() + " (" + d.path("token").asText() + ")");
+          return 0;
+        });
+    add("drains:remove", "drains:remove URL|TOKEN [-a APP]", "stop sending the app's log to a drain", a -> {
+      String which = a.positional(0).orElseThrow(() -> new Problem("Usage: skiff drains:remove URL -a APP"));
+      String app = app(a);
+      ApiClient api = api(a);
+      String token = which;
+      for (JsonNode d : api.get("/apps/" + app + "/log-drains")) {
+        if (d.path("url").asText().equals(which)) {
+          token = d.path("token").asText(); // URLs do not fit in a path segment; tokens do
+        }
+      }
+      api.delete("/apps/" + app + "/log-drains/" + token);
+      out.println("Successfully removed drain " + which);
+      return 0;
+    });
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
       out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
       return 0;

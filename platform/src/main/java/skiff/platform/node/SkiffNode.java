@@ -28,10 +28,11 @@ import org.apache.pekko.stream.Materializer;
 import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.AppService;
 import skiff.platform.logs.ApiLogLines;
+import skiff.platform.logs.LogDrains;
 import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
 import skiff.http.api.DynoEndpoints;
-import skiff.http.api.LogSessionEndpoints;
+import skiff.http.api.LogEndpoints;
 import skiff.http.logs.LogSessions;
 import skiff.http.api.PlatformApi;
 import skiff.http.builds.BuildStreams;
@@ -128,7 +129,7 @@ public final class SkiffNode implements AutoCloseable {
       RoutingTable routes = new RoutingTable(settings.domain());
       Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
-          AppObserver.all(routes, new ApiLogLines(dynos.logs())));
+          AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls())));
       AppService apps = new AppService(system, settings.askTimeout());
 
       Http http = Http.get(system);
@@ -200,7 +201,7 @@ public final class SkiffNode implements AutoCloseable {
         return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
       });
       new DynoEndpoints(apps, dynos.reconciler(), oneOffs, urls).register(api[0].routes());
-      new LogSessionEndpoints(apps, logSessions, urls).register(api[0].routes());
+      new LogEndpoints(apps, logSessions, urls).register(api[0].routes());
       dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
@@ -260,6 +261,15 @@ public final class SkiffNode implements AutoCloseable {
           + "); choose another directory with SKIFF_HOME");
     } catch (IOException e) {
       throw new SettingsException("SKIFF_HOME=" + home + " cannot be used: " + e.getMessage());
+    }
+  }
+
+  /** Drains over TLS trust what the JVM trusts. */
+  private static SSLContext clientTls() {
+    try {
+      return SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

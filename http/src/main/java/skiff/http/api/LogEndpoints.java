@@ -7,20 +7,24 @@ import java.util.Set;
 import skiff.actors.apps.AppService;
 import skiff.http.logs.LogSessions;
 
-/** {@code POST /apps/{app}/log-sessions}: what {@code skiff logs} and {@code heroku logs} start with. */
-public final class LogSessionEndpoints {
+/**
+ * {@code POST /apps/{app}/log-sessions} (what {@code skiff logs} and {@code heroku logs} start
+ * with) and {@code /apps/{app}/log-drains}.
+ */
+public final class LogEndpoints {
   private static final Set<String> PLATFORM_DYNOS = Set.of("router", "api", "run", "release", "build");
   private final AppService apps;
   private final LogSessions sessions;
   private final PublicUrls urls;
 
-  public LogSessionEndpoints(AppService apps, LogSessions sessions, PublicUrls urls) {
+  public LogEndpoints(AppService apps, LogSessions sessions, PublicUrls urls) {
     this.apps = apps;
     this.sessions = sessions;
     this.urls = urls;
   }
 
   public void register(ApiRoutes routes) {
+    registerDrains(routes);
     routes.post("/apps/{app}/log-sessions", call -> {
       JsonNode body = call.jsonObject();
       int lines = body.path("lines").asInt(100);
@@ -50,6 +54,39 @@ public final class LogSessionEndpoints {
         return ApiResponse.created(n);
       });
     });
+  }
+
+  private void registerDrains(ApiRoutes routes) {
+    routes.get("/apps/{app}/log-drains", call -> apps.find(call.app()).thenApply(app -> ApiResponse.ok(
+        AppEndpoints.array(app.drains().stream().map(d -> drain(app.id(), d)).toList()))));
+    routes.post("/apps/{app}/log-drains", call -> {
+      String url = PlatformApi.text(call.jsonObject(), "url");
+      if (url == null) {
+        throw ApiError.invalid("url is required, e.g. {\"url\": \"syslog://logs.example.com:514\"}.");
+      }
+      return apps.command(call.app(), r -> new skiff.actors.apps.AppEntity.AddDrain(url.trim(), call.cause(), r))
+          .thenApply(a -> ApiResponse.created(drain(a.app().id(), a.app().drains().stream()
+              .filter(d -> d.url().equals(url.trim())).findFirst().orElseThrow())));
+    });
+    routes.delete("/apps/{app}/log-drains/{drain}", call -> apps.find(call.app()).thenCompose(app -> {
+      var drain = app.drains().stream().filter(d -> d.id().equals(call.param("drain"))
+          || d.url().equals(call.param("drain"))).findFirst()
+          .orElseThrow(() -> ApiError.notFound("Couldn't find that drain (" + call.param("drain") + ")."));
+      return apps.command(app.id(), r -> new skiff.actors.apps.AppEntity.RemoveDrain(drain.id(), call.cause(), r))
+          .thenApply(a -> ApiResponse.ok(drain(app.id(), drain)));
+    }));
+  }
+
+  private static ObjectNode drain(String appId, skiff.actors.apps.LogDrain d) {
+    ObjectNode n = Representations.JSON.createObjectNode();
+    n.put("id", Representations.stableId("drain", d.id()));
+    n.put("token", d.id());
+    n.put("url", d.url());
+    n.putNull("addon");
+    n.putObject("app").put("id", appId);
+    n.put("created_at", Representations.time(d.createdAt()));
+    n.put("updated_at", Representations.time(d.createdAt()));
+    return n;
   }
 
   private static String firstText(JsonNode body, String... fields) {
