@@ -9,7 +9,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import skiff.actors.Cause;
 
 /** One authenticated API request as an endpoint sees it: path parameters, body, caller and request id. */
-public record ApiCall(HttpRequest request, Map<String, String> params, String body, Account account, String requestId) {
+public record ApiCall(HttpRequest request, Map<String, String> params, String body, Account account, String requestId,
+    String token) {
 
   public String param(String name) {
     return params.get(name);

@@ -46,6 +46,7 @@ public final class PlatformApi {
     this.materializer = Materializer.matFromSystem(system);
     Representations json = new Representations(urls);
     new AccountEndpoints(json, accountCreatedAt).register(routes);
+    new OAuthEndpoints(json, accountCreatedAt).register(routes);
     new AppEndpoints(apps, json).register(routes);
     new ReleaseEndpoints(apps, json).register(routes);
     new FormationEndpoints(apps, json).register(routes);
@@ -72,7 +73,8 @@ public final class PlatformApi {
   }
 
   private CompletionStage<ApiResponse> dispatch(HttpRequest request, String method, String path, String requestId) {
-    Optional<Account> account = credentials(request).flatMap(authenticator::accountFor);
+    Optional<String> token = credentials(request);
+    Optional<Account> account = token.flatMap(authenticator::accountFor);
     if (account.isEmpty()) {
       request.discardEntityBytes(materializer);
       throw ApiError.unauthorized();
@@ -94,7 +96,7 @@ public final class PlatformApi {
         .thenCompose(strict -> {
           logCall(method, path, requestId, request, account.get());
           ApiCall call = new ApiCall(request, match.get().params(), strict.getData().utf8String(), account.get(),
-              requestId);
+              requestId, token.get());
           return match.get().endpoint().handle(call);
         });
   }

@@ -1,0 +1,185 @@
+package skiff.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import skiff.platform.node.SkiffNode;
+
+/**
+ * The official heroku CLI (pinned 11.10.0, installed with npm into a cache folder) against a real
+ * node, with a scratch HOME and the environment that keeps it from calling anything but Skiff.
+ */
+class HerokuCliTest {
+  private static final String VERSION = "11.10.0";
+  private static final java.util.concurrent.atomic.AtomicInteger REQUESTS_SEEN =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private static SkiffNode node;
+  private static Path cli;
+  private static Path home;
+  private static Path repo;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cli = install();
+    home = Files.createTempDirectory("heroku-home");
+    node = TestNode.start(TestNode.freshHome());
+    repo = Files.createTempDirectory("heroku-repo").resolve("cli-app");
+    Git git = Git.init(repo);
+    git.write("web.py", DynoApp.WEB).write("requirements.txt", "").write("Procfile", "web: python3 web.py\n")
+        .commit("for the heroku cli");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** npm install heroku@VERSION into ~/.cache/skiff, once per machine. */
+  private static Path install() throws Exception {
+    Path dir = Path.of(System.getProperty("user.home"), ".cache", "skiff", "heroku-cli-" + VERSION);
+    Path bin = dir.resolve("node_modules/.bin/heroku");
+    if (!Files.isExecutable(bin)) {
+      Files.createDirectories(dir);
+      Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--prefix", dir.toString(),
+          "heroku@" + VERSION).redirectErrorStream(true).start();
+      String out = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(npm.waitFor(10, TimeUnit.MINUTES) && npm.exitValue() == 0, "npm install heroku failed: " + out);
+    }
+    return bin;
+  }
+
+  record Run(int status, String out, String err) {
+    String all() {
+      return out + err;
+    }
+  }
+
+  private static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("HOME", home.toString());
+    env.put("PATH", cli.getParent() + ":" + System.getenv("PATH"));
+    env.put("HEROKU_HOST", "http://127.0.0.1:" + node.apiPort());
+    env.put("HEROKU_API_KEY", TestNode.TOKEN);
+    env.put("HEROKU_PARTICLEBOARD_URL", "http://127.0.0.1:" + node.apiPort());
+    env.put("HEROKU_GIT_HOST", "127.0.0.1:" + node.apiTlsPort());
+    env.put("DISABLE_TELEMETRY", "true");
+    env.put("HEROKU_SKIP_NEW_VERSION_CHECK", "true");
+    env.put("HEROKU_DISABLE_AUTOUPDATE", "true");
+    env.put("NODE_EXTRA_CA_CERTS", node.caPem().toString());
+    env.put("GIT_SSL_CAINFO", node.caPem().toString());
+    env.put("GIT_TERMINAL_PROMPT", "0");
+    env.put("HEROKU_DEBUG", "1");
+    return env;
+  }
+
+  private static Run heroku(String... args) throws Exception {
+    return exec(repo, prepend(cli.toString(), args));
+  }
+
+  private static String[] prepend(String first, String[] rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
+
+  private static Run exec(Path dir, String... command) throws IOException, InterruptedException {
+    ProcessBuilder b = new ProcessBuilder(command).directory(dir.toFile());
+    b.environment().remove("GIT_SSL_CAINFO");
+    b.environment().remove("NODE_EXTRA_CA_CERTS");
+    b.environment().putAll(env());
+    b.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p = b.start();
+    byte[] err = new byte[0];
+    Thread errReader = new Thread(() -> { });
+    java.util.concurrent.CompletableFuture<byte[]> errBytes = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return p.getErrorStream().readAllBytes();
+      } catch (IOException e) {
+        return new byte[0];
+      }
+    });
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(2, TimeUnit.MINUTES), "heroku " + String.join(" ", command) + " hung");
+    return new Run(p.exitValue(), out, new String(errBytes.join(), StandardCharsets.UTF_8));
+  }
+
+  private static Run ok(String... args) throws Exception {
+    Run r = heroku(args);
+    assertEquals(0, r.status(), "heroku " + String.join(" ", args) + " failed:\n" + r.all());
+    List<String> elsewhere = new ArrayList<>();
+    // HEROKU_DEBUG prints every request as "http → METHOD URL"; all of them must go to this node
+    List<String> requests = r.all().lines().filter(l -> l.contains(" http → ")).toList();
+    requests.stream().filter(l -> !l.contains("://127.0.0.1")).forEach(elsewhere::add);
+    REQUESTS_SEEN.addAndGet(requests.size());
+    assertTrue(elsewhere.isEmpty(), "the CLI reached beyond Skiff: " + elsewhere);
+    return r;
+  }
+
+  @Test
+  void theCommandsUsersKnowWorkAgainstSkiff() throws Exception {
+    assertTrue(ok("apps:create", "cli-app").all().contains("Creating cli-app... done"));
+    Run remote = exec(repo, "git", "remote", "get-url", "heroku");
+    assertEquals("https://127.0.0.1:" + node.apiTlsPort() + "/cli-app.git", remote.out().strip());
+
+    Run push = exec(repo, "git", "push", "heroku", "main");
+    assertEquals(0, push.status(), "git push heroku main through the CLI's credential helper:\n" + push.all());
+    assertTrue(push.all().contains("Released v2"), push.all());
+
+    assertTrue(ok("apps").out().contains("cli-app"));
+    assertTrue(ok("apps:info", "-a", "cli-app").out().contains("cli-app"));
+    assertTrue(ok("config:set", "FOO=bar", "-a", "cli-app").all().contains("done, v3"));
+    assertEquals("bar", ok("config:get", "FOO", "-a", "cli-app").out().strip());
+    assertTrue(ok("config", "-a", "cli-app").out().contains("FOO: bar"));
+    assertTrue(ok("config:unset", "FOO", "-a", "cli-app").all().contains("done, v4"));
+    assertTrue(ok("releases", "-a", "cli-app").out().contains("Remove FOO config vars"));
+    assertTrue(ok("releases:info", "v3", "-a", "cli-app").all().contains("Set FOO config vars"));
+    assertTrue(ok("releases:rollback", "v3", "-a", "cli-app").all().contains("done, v5"));
+    assertTrue(ok("releases:rollback", "-a", "cli-app").all().contains("done, v6"));
+
+    assertTrue(ok("ps:scale", "web=2", "-a", "cli-app").all().contains("web at 2"));
+    DynoTest.awaitDyno(new Api(node.apiPort(), TestNode.TOKEN), "cli-app", "web.2",
+        d -> d.path("state").asText().equals("up"), java.time.Duration.ofSeconds(30));
+    assertTrue(ok("ps", "-a", "cli-app").out().contains("web.2: up"));
+    ok("ps:restart", "-a", "cli-app");
+    ok("ps:restart", "web.1", "-a", "cli-app");
+    ok("ps:stop", "web.2", "-a", "cli-app");
+
+    assertTrue(ok("logs", "-a", "cli-app", "-n", "50").out().contains("app[api]"), "logs");
+    assertTrue(ok("logs", "-a", "cli-app", "--source", "heroku", "--dyno", "web.1").out().contains("heroku[web.1]"));
+
+    Run run = ok("run", "-a", "cli-app", "--", "python3", "-c", "import os;print(os.environ['DYNO'])");
+    assertTrue(run.out().matches("(?s).*run\\.\\d+.*"), run.all());
+    Run exit = heroku("run", "-x", "-a", "cli-app", "--", "sh", "-c", "exit 3");
+    assertEquals(3, exit.status(), exit.all());
+    assertTrue(ok("run:detached", "-a", "cli-app", "--", "echo", "hi").all().contains("run."));
+
+    assertTrue(ok("stack", "-a", "cli-app").out().contains("cedar"));
+    assertTrue(ok("domains", "-a", "cli-app").out().contains("cli-app.localhost"));
+    ok("domains:add", "www.cli-app.test", "-a", "cli-app");
+    ok("domains:remove", "www.cli-app.test", "-a", "cli-app");
+    assertTrue(ok("access", "-a", "cli-app").out().contains("owner"));
+    ok("maintenance:on", "-a", "cli-app");
+    assertEquals("on", ok("maintenance", "-a", "cli-app").out().strip());
+    ok("maintenance:off", "-a", "cli-app");
+    assertEquals("admin@skiff.local", ok("auth:whoami").out().strip());
+    assertEquals(TestNode.TOKEN, ok("auth:token").out().strip());
+    ok("apps:rename", "cli-app-two", "-a", "cli-app");
+    ok("apps:destroy", "-a", "cli-app-two", "--confirm", "cli-app-two");
+    assertFalse(ok("apps").out().contains("cli-app-two"));
+    assertTrue(REQUESTS_SEEN.get() > 40, "the debug output showed the requests: " + REQUESTS_SEEN.get());
+  }
+}
