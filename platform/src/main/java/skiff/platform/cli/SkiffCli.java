@@ -125,6 +125,8 @@ public final class SkiffCli {
       out.println("Successfully removed drain " + which);
       return 0;
     });
+    add("events", "events [-a APP] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [--dyno web.1]"
+        + " [--actor EMAIL] [--json]", "the app's journal: who did what, when, under which request", this::events);
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
       out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
       return 0;
@@ -854,6 +856,55 @@ public final class SkiffCli {
     javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
     context.init(null, factory.getTrustManagers(), null);
     return context;
+  }
+
+  private int events(Args args) throws IOException {
+    String app = app(args);
+    List<String> query = new ArrayList<>();
+    args.value(null, "since").ifPresent(v -> query.add("since=" + instantOrAgo(v)));
+    args.value(null, "until").ifPresent(v -> query.add("until=" + instantOrAgo(v)));
+    args.value(null, "type").ifPresent(v -> query.add("type=" + v));
+    args.value("d", "dyno").ifPresent(v -> query.add("dyno=" + v));
+    args.value(null, "actor").ifPresent(v -> query.add("actor=" + v));
+    JsonNode events = api(args).get("/apps/" + app + "/events" + (query.isEmpty() ? "" : "?"
+        + String.join("&", query.stream().map(q -> q.replace("+", "%2B")).toList())), "id ..; max=1000");
+    if (json(args, events)) {
+      return 0;
+    }
+    for (JsonNode e : events) {
+      JsonNode data = e.path("data").deepCopy();
+      out.printf("%s  %-18s %-20s %s%s%n", e.path("at").asText(), e.path("actor").asText(),
+          e.path("type").asText() + (e.has("dyno") ? " " + e.path("dyno").asText() : ""), summary(data),
+          e.path("request_id").isNull() ? "" : "  request_id=" + e.path("request_id").asText());
+    }
+    return 0;
+  }
+
+  /** A compact one-line rendering of an event's data. */
+  private static String summary(JsonNode data) {
+    if (data.has("release")) {
+      JsonNode r = data.path("release");
+      return "v" + r.path("version").asInt() + " \"" + r.path("description").asText() + "\" (" + r.path("status")
+          .asText() + ")";
+    }
+    String text = data.toString();
+    return text.length() > 120 ? text.substring(0, 117) + "..." : text;
+  }
+
+  /** "1h", "30m", "2d" ago, or an ISO instant as given. */
+  static String instantOrAgo(String value) {
+    var m = java.util.regex.Pattern.compile("^(\\d+)([smhd])$").matcher(value);
+    if (!m.matches()) {
+      return value;
+    }
+    long n = Long.parseLong(m.group(1));
+    java.time.Duration d = switch (m.group(2)) {
+      case "s" -> java.time.Duration.ofSeconds(n);
+      case "m" -> java.time.Duration.ofMinutes(n);
+      case "h" -> java.time.Duration.ofHours(n);
+      default -> java.time.Duration.ofDays(n);
+    };
+    return Instant.now().minus(d).toString();
   }
 
   private int maintenance(Args args, boolean on) {
