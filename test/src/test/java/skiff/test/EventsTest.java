@@ -63,4 +63,64 @@ class EventsTest {
       api.get("/apps/story/events?since=yesterday").expectError(422, "invalid_params", "not a timestamp");
     }
   }
+
+  /** What the live API said at a moment, to compare with the state replayed for that moment. */
+  private record Snapshot(Instant at, int release, List<String> configNames, String formation, List<String> dynos) {}
+
+  private static Snapshot live(Api api, String app) throws Exception {
+    Thread.sleep(300);
+    Instant at = Instant.now();
+    JsonNode releases = api.get("/apps/" + app + "/releases", "version ..; max=1, order=desc").body();
+    List<String> names = new ArrayList<>();
+    api.get("/apps/" + app + "/config-vars").body().fieldNames().forEachRemaining(names::add);
+    java.util.Collections.sort(names);
+    List<String> formation = new ArrayList<>();
+    api.get("/apps/" + app + "/formation").body().forEach(f -> formation.add(f.path("type").asText() + "="
+        + f.path("quantity").asInt()));
+    List<String> dynos = new ArrayList<>();
+    api.get("/apps/" + app + "/dynos").body().forEach(d -> dynos.add(d.path("name").asText() + ":"
+        + d.path("state").asText() + ":v" + d.path("release").path("version").asInt()));
+    Thread.sleep(300);
+    return new Snapshot(at, releases.get(0).path("version").asInt(), names, String.join(" ", formation), dynos);
+  }
+
+  private static void assertReplayMatches(Api api, String app, Snapshot then) {
+    JsonNode state = api.get("/apps/" + app + "/state?at=" + then.at()).expect(200).body();
+    assertEquals(then.release(), state.path("release").path("version").asInt(), "release at " + then.at());
+    List<String> names = new ArrayList<>();
+    state.path("config_var_names").forEach(n -> names.add(n.asText()));
+    assertEquals(then.configNames(), names);
+    List<String> formation = new ArrayList<>();
+    state.path("formation").forEach(f -> formation.add(f.path("type").asText() + "=" + f.path("quantity").asInt()));
+    assertEquals(then.formation(), String.join(" ", formation));
+    List<String> dynos = new ArrayList<>();
+    state.path("dynos").forEach(d -> dynos.add(d.path("name").asText() + ":" + d.path("state").asText() + ":v"
+        + d.path("release").asInt()));
+    assertEquals(then.dynos(), dynos, "dynos at " + then.at());
+  }
+
+  @Test
+  void theStateReplayedForAPastInstantIsWhatTheApiSaidThen() throws Exception {
+    try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
+      Api api = new Api(node.apiPort(), TestNode.TOKEN);
+      DynoTest.deploy(api, node.apiPort(), Files.createTempDirectory("replay"), "replay");
+      DynoTest.awaitDyno(api, "replay", "web.1", d -> d.path("state").asText().equals("up"), Duration.ofSeconds(20));
+      Snapshot first = live(api, "replay");
+      api.patch("/apps/replay/config-vars", "{\"A\":\"1\",\"B\":\"2\"}").expect(200);
+      api.patch("/apps/replay/formation", "{\"updates\":[{\"type\":\"worker\",\"quantity\":1}]}").expect(200);
+      DynoTest.awaitDyno(api, "replay", "web.1", d -> d.path("release").path("version").asInt() == 3
+          && d.path("state").asText().equals("up"), Duration.ofSeconds(20));
+      DynoTest.awaitDyno(api, "replay", "worker.1", d -> d.path("state").asText().equals("up"), Duration.ofSeconds(20));
+      Snapshot second = live(api, "replay");
+      api.patch("/apps/replay/config-vars", "{\"A\":null}").expect(200);
+      api.post("/apps/replay/releases", "{\"release\":\"2\"}").expect(201);
+
+      assertReplayMatches(api, "replay", first);
+      assertReplayMatches(api, "replay", second);
+      JsonNode revealed = api.get("/apps/replay/state?at=" + second.at() + "&reveal=true").body();
+      assertEquals("2", revealed.path("config_vars").path("B").asText());
+      api.get("/apps/replay/state?at=2020-01-01T00:00:00Z").expectError(422, "invalid_params", "did not exist");
+      api.get("/apps/replay/state?at=noon").expectError(422, "invalid_params", "not a timestamp");
+    }
+  }
 }

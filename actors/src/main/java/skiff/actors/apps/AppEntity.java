@@ -318,6 +318,20 @@ public final class AppEntity
         new AppEntity(appId, ledger, scheduler, observer, clock, ctx, timers)));
   }
 
+  /**
+   * The app as its events up to some point make it: the same event handlers as recovery, with no
+   * effects, so a past state computed from the journal is exactly what the app was.
+   */
+  public static State replay(String appId, List<Event> events) {
+    EventHandler<State, Event> handler = new AppEntity(appId, null, DynoScheduler.NONE, AppObserver.NONE,
+        Instant::now, null, null).eventHandler();
+    State state = new NoApp();
+    for (Event e : events) {
+      state = handler.apply(state, e);
+    }
+    return state;
+  }
+
   public static String tag(String appId) {
     return "app:" + appId;
   }

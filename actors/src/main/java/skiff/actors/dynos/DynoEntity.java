@@ -164,6 +164,23 @@ public final class DynoEntity
       return change.apply(new Builder(this)).build();
     }
 
+    /** The process the dyno is seen as: the one serving, else the newest. */
+    public Proc shown() {
+      if (current != null && current.status().equals("up")) {
+        return current;
+      }
+      if (previous != null && previous.status().equals("up")) {
+        return previous;
+      }
+      return current != null ? current : previous;
+    }
+
+    /** The release the dyno runs as seen from outside: its serving process's, else the one assigned. */
+    public int shownRelease() {
+      Proc proc = shown();
+      return proc != null ? proc.releaseVersion() : spec == null ? 0 : spec.releaseVersion();
+    }
+
     /** The port the router should use: the current process when up, else a draining one still up. */
     public int servingPort() {
       if (current != null && current.status().equals("up")) {
@@ -205,6 +222,18 @@ public final class DynoEntity
   }
 
   // ---- wiring ------------------------------------------------------------------------------
+
+  /** A dyno's state after these events, computed the way recovery does (no effects). */
+  public static State replay(String entityId, List<Event> events) {
+    EventHandler<State, Event> handler = new DynoEntity(entityId, null, new DynoPolicy(Duration.ZERO, Duration.ZERO,
+        Duration.ZERO, Duration.ZERO, Duration.ZERO, 0), LogSink.NONE, DynoWatcher.NONE, Instant::now, null, null, null)
+        .eventHandler();
+    State state = State.empty();
+    for (Event e : events) {
+      state = handler.apply(state, e);
+    }
+    return state;
+  }
 
   public static String entityId(String appId, String dynoName) {
     return appId + ":" + dynoName;
@@ -316,9 +345,9 @@ public final class DynoEntity
 
   private Status status(State s) {
     String type = name.substring(0, name.indexOf('.'));
-    Proc shown = s.current() != null ? s.current() : s.previous();
+    Proc shown = s.shown();
     String state = s.retired() && s.current() == null ? "down" : s.phase();
-    return new Status(new DynoView(name, type, state, s.spec() == null ? 0 : s.spec().releaseVersion(),
+    return new Status(new DynoView(name, type, state, s.shownRelease(),
         s.spec() == null ? null : s.spec().command(), s.spec() == null ? null : s.spec().size(), s.servingPort(),
         shown == null ? 0 : shown.pid(), s.phaseSince(), s.restartNotBefore(), s.lastExitStatus(), s.retired()));
   }
@@ -734,7 +763,9 @@ public final class DynoEntity
             b.previous = null;
           } else if (b.current != null && b.current.runId().equals(e.runId())) {
             b.current = null;
-            b.phase = b.idled ? "idle" : "down";
+            // a replaced process that still serves keeps the dyno up while its successor starts
+            boolean stillServing = b.previous != null && "up".equals(b.previous.status());
+            b.phase = stillServing ? "up" : b.idled ? "idle" : "down";
             b.phaseSince = e.cause().at();
             b.lastExitStatus = e.status();
           }

@@ -269,4 +269,20 @@ class DynoEntityTest {
     assertInstanceOf(DynoEntity.Woken.class, woken.events().get(0));
     assertInstanceOf(DynoEntity.Starting.class, woken.events().get(1));
   }
+
+  @Test
+  void aReleaseArrivingWhileTheLastOneIsStillStartingReplacesItAndTheOldKeepsServing() {
+    String old = runningUp(1);
+    var second = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 2), by(), r));
+    String v2 = ((DynoEntity.Starting) second.events().get(1)).runId();
+    dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 3), by(), r));
+    assertTrue(runtime.stops.contains(v2), "the half-started v2 is stopped");
+    runtime.exit(v2, 143, false, false);
+    await(s -> s.current() != null && s.current().releaseVersion() == 3);
+    assertEquals(old, state().previous().runId(), "v1 still serves");
+    assertEquals("up", state().phase());
+    runtime.up(state().current().runId());
+    await(s -> s.current().status().equals("up") && s.previous() != null && s.previous().status().equals("stopping"));
+    assertEquals(3, state().shownRelease());
+  }
 }

@@ -127,6 +127,10 @@ public final class SkiffCli {
     });
     add("events", "events [-a APP] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [--dyno web.1]"
         + " [--actor EMAIL] [--json]", "the app's journal: who did what, when, under which request", this::events);
+    add("state", "state [-a APP] [--at 2026-11-26T14:00:00Z|1h] [--reveal] [--json]",
+        "the app as it was at an instant, replayed from the journal", this::state);
+    add("state:diff", "state:diff --from T1 --to T2 [-a APP]", "what changed between two instants", this::stateDiff);
+    add("releases:diff", "releases:diff vA vB [-a APP]", "what differs between two releases", this::releasesDiff);
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
       out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
       return 0;
@@ -905,6 +909,103 @@ public final class SkiffCli {
       default -> java.time.Duration.ofDays(n);
     };
     return Instant.now().minus(d).toString();
+  }
+
+  private JsonNode stateAt(Args args, String app, String at, boolean reveal) {
+    return api(args).get("/apps/" + app + "/state?at=" + instantOrAgo(at).replace("+", "%2B")
+        + (reveal ? "&reveal=true" : ""));
+  }
+
+  private int state(Args args) throws IOException {
+    String app = app(args);
+    JsonNode state = stateAt(args, app, args.value(null, "at").orElse(Instant.now().toString()), args.has("reveal"));
+    if (json(args, state)) {
+      return 0;
+    }
+    out.println("=== " + state.path("name").asText() + " at " + state.path("at").asText());
+    Map<String, String> rows = new LinkedHashMap<>();
+    rows.put("Release", "v" + state.path("release").path("version").asInt() + " "
+        + state.path("release").path("description").asText(""));
+    rows.put("Slug", state.path("release").path("slug_checksum").asText("none"));
+    rows.put("Maintenance", state.path("maintenance").asBoolean() ? "on" : "off");
+    List<String> vars = new ArrayList<>();
+    if (state.has("config_vars")) {
+      state.path("config_vars").fields().forEachRemaining(f -> vars.add(f.getKey() + "=" + f.getValue().asText()));
+    } else {
+      state.path("config_var_names").forEach(v -> vars.add(v.asText()));
+    }
+    rows.put("Config vars", String.join(", ", vars));
+    List<String> formation = new ArrayList<>();
+    state.path("formation").forEach(f -> formation.add(f.path("type").asText() + "=" + f.path("quantity").asInt()));
+    rows.put("Formation", String.join(" ", formation));
+    List<String> dynos = new ArrayList<>();
+    state.path("dynos").forEach(d -> dynos.add(d.path("name").asText() + " " + d.path("state").asText() + " (v"
+        + d.path("release").asInt() + ")"));
+    rows.put("Dynos", String.join(", ", dynos));
+    printRows(rows);
+    return 0;
+  }
+
+  private int stateDiff(Args args) {
+    String app = app(args);
+    String from = args.value(null, "from").orElseThrow(() -> new Problem("Usage: skiff state:diff --from T1 --to T2"));
+    String to = args.value(null, "to").orElse(Instant.now().toString());
+    JsonNode a = stateAt(args, app, from, false);
+    JsonNode b = stateAt(args, app, to, false);
+    out.println("=== " + app + ": " + a.path("at").asText() + " -> " + b.path("at").asText());
+    diffLine("Release", "v" + a.path("release").path("version").asInt(), "v" + b.path("release").path("version").asInt());
+    diffLine("Slug", a.path("release").path("slug_checksum").asText("none"),
+        b.path("release").path("slug_checksum").asText("none"));
+    diffNames("Config vars", a.path("config_var_names"), b.path("config_var_names"));
+    diffLine("Formation", a.path("formation").toString(), b.path("formation").toString());
+    diffLine("Process types", a.path("process_types").toString(), b.path("process_types").toString());
+    diffLine("Maintenance", a.path("maintenance").asText(), b.path("maintenance").asText());
+    return 0;
+  }
+
+  private int releasesDiff(Args args) {
+    String app = app(args);
+    ApiClient api = api(args);
+    String va = args.positional(0).orElseThrow(() -> new Problem("Usage: skiff releases:diff vA vB -a APP"));
+    String vb = args.positional(1).orElseThrow(() -> new Problem("Usage: skiff releases:diff vA vB -a APP"));
+    String a = va.replaceFirst("^v", "");
+    String b = vb.replaceFirst("^v", "");
+    JsonNode ra = api.get("/apps/" + app + "/releases/" + a);
+    JsonNode rb = api.get("/apps/" + app + "/releases/" + b);
+    JsonNode ca = api.get("/apps/" + app + "/releases/" + a + "/config-vars");
+    JsonNode cb = api.get("/apps/" + app + "/releases/" + b + "/config-vars");
+    out.println("=== " + app + ": v" + a + " -> v" + b);
+    diffLine("Description", ra.path("description").asText(), rb.path("description").asText());
+    diffLine("Slug", ra.path("slug").path("id").asText("none"), rb.path("slug").path("id").asText("none"));
+    TreeMap<String, String> before = new TreeMap<>();
+    ca.fields().forEachRemaining(f -> before.put(f.getKey(), f.getValue().asText()));
+    TreeMap<String, String> after = new TreeMap<>();
+    cb.fields().forEachRemaining(f -> after.put(f.getKey(), f.getValue().asText()));
+    java.util.TreeSet<String> keys = new java.util.TreeSet<>(before.keySet());
+    keys.addAll(after.keySet());
+    for (String k : keys) {
+      if (!before.containsKey(k)) {
+        out.println("+ config " + k);
+      } else if (!after.containsKey(k)) {
+        out.println("- config " + k);
+      } else if (!before.get(k).equals(after.get(k))) {
+        out.println("~ config " + k + " (changed)");
+      }
+    }
+    return 0;
+  }
+
+  private void diffLine(String what, String a, String b) {
+    out.println(a.equals(b) ? "  " + what + ": " + a : "~ " + what + ": " + a + " -> " + b);
+  }
+
+  private void diffNames(String what, JsonNode a, JsonNode b) {
+    java.util.Set<String> before = new java.util.TreeSet<>();
+    a.forEach(n -> before.add(n.asText()));
+    java.util.Set<String> after = new java.util.TreeSet<>();
+    b.forEach(n -> after.add(n.asText()));
+    after.stream().filter(n -> !before.contains(n)).forEach(n -> out.println("+ " + what + ": " + n));
+    before.stream().filter(n -> !after.contains(n)).forEach(n -> out.println("- " + what + ": " + n));
   }
 
   private int maintenance(Args args, boolean on) {

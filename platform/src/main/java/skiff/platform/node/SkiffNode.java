@@ -33,6 +33,7 @@ import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
 import skiff.http.api.DynoEndpoints;
 import skiff.http.api.EventEndpoints;
+import skiff.http.api.StateEndpoints;
 import skiff.http.api.LogEndpoints;
 import skiff.http.logs.LogSessions;
 import skiff.http.api.PlatformApi;
@@ -203,7 +204,9 @@ public final class SkiffNode implements AutoCloseable {
       });
       new DynoEndpoints(apps, dynos.reconciler(), oneOffs, urls).register(api[0].routes());
       new LogEndpoints(apps, logSessions, urls).register(api[0].routes());
-      new EventEndpoints(apps, new skiff.persistence.JournalReader(system)).register(api[0].routes());
+      skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
+      new EventEndpoints(apps, journalReader).register(api[0].routes());
+      new StateEndpoints(apps, journalReader).register(api[0].routes());
       dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
