@@ -331,6 +331,15 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     for (ProcessHandle p : appProcesses(run)) {
       p.destroy(); // SIGTERM to every process of the dyno
     }
+    // a dyno stopped while it starts may not have its signal handler yet (a PID 1 without one
+    // drops SIGTERM), so the signal is repeated each second until the grace is over
+    for (long at = 1000; at < grace.toMillis(); at += 1000) {
+      watcher.schedule(() -> {
+        if (run.process.isAlive()) {
+          appProcesses(run).forEach(ProcessHandle::destroy);
+        }
+      }, at, TimeUnit.MILLISECONDS);
+    }
     watcher.schedule(() -> {
       if (run.process.isAlive()) {
         run.killedAfterGrace = true;
