@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,85 @@ class HerokuCliTest {
     env.put("GIT_TERMINAL_PROMPT", "0");
     env.put("HEROKU_DEBUG", "1");
     return env;
+  }
+
+  private static Run ok2(Path dir, String... args) throws Exception {
+    Run r = exec(dir, prepend(cli.toString(), args));
+    assertEquals(0, r.status(), String.join(" ", args) + ":\n" + r.all());
+    return r;
+  }
+
+  /** `logs --tail` runs until stopped: read what it prints for a few seconds, then stop it. */
+  private static Run tailFor(String app) throws Exception {
+    ProcessBuilder b = new ProcessBuilder(cli.toString(), "logs", "--tail", "-a", app).directory(repo.toFile());
+    b.environment().putAll(env());
+    b.environment().remove("HEROKU_DEBUG");
+    b.redirectErrorStream(true);
+    Process p = b.start();
+    StringBuilder seen = new StringBuilder();
+    Thread reader = new Thread(() -> {
+      try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String l; (l = in.readLine()) != null; ) {
+          synchronized (seen) {
+            seen.append(l).append('\n');
+          }
+        }
+      } catch (IOException ignored) {
+        // stopped
+      }
+    });
+    reader.start();
+    Thread.sleep(3000);
+    RouterTest.through(node.routerPort(), app, "/", Map.of());
+    Thread.sleep(2000);
+    boolean stillTailing = p.isAlive();
+    p.destroy();
+    p.waitFor(10, TimeUnit.SECONDS);
+    assertTrue(stillTailing, "--tail keeps the stream open");
+    synchronized (seen) {
+      return new Run(0, seen.toString(), "");
+    }
+  }
+
+  /** `login -i` in a pseudo-terminal (email, then the API token as password), whoami from .netrc, logout. */
+  private static void loginAndLogout() throws Exception {
+    Map<String, String> env = env();
+    env.remove("HEROKU_API_KEY");
+    env.remove("HEROKU_DEBUG");
+    ProcessBuilder b = new ProcessBuilder("script", "-qfec", cli + " login -i", "/dev/null").directory(repo.toFile());
+    b.environment().putAll(env);
+    b.environment().remove("HEROKU_API_KEY");
+    b.redirectErrorStream(true);
+    Process p = b.start();
+    try (OutputStream in = p.getOutputStream()) {
+      Thread.sleep(5000);
+      in.write("admin@skiff.local\r".getBytes(StandardCharsets.UTF_8));
+      in.flush();
+      Thread.sleep(2000);
+      in.write((TestNode.TOKEN + "\r").getBytes(StandardCharsets.UTF_8));
+      in.flush();
+      Thread.sleep(5000);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertTrue(out.contains("Logged in as"), out);
+    String netrc = Files.readString(home.resolve(".netrc"));
+    assertTrue(netrc.contains("machine 127.0.0.1:" + node.apiPort()) && netrc.contains(TestNode.TOKEN), netrc);
+    ProcessBuilder whoami = new ProcessBuilder(cli.toString(), "auth:whoami").directory(repo.toFile());
+    whoami.environment().putAll(env);
+    whoami.environment().remove("HEROKU_API_KEY");
+    Process w = whoami.start();
+    assertEquals("admin@skiff.local", new String(w.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+    ProcessBuilder logout = new ProcessBuilder(cli.toString(), "logout").directory(repo.toFile());
+    logout.environment().putAll(env);
+    logout.environment().remove("HEROKU_API_KEY");
+    Process l = logout.start();
+    l.getInputStream().readAllBytes();
+    assertTrue(l.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, l.exitValue());
+    assertTrue(!Files.exists(home.resolve(".netrc")) || !Files.readString(home.resolve(".netrc")).contains(TestNode.TOKEN),
+        "logout removed the token");
   }
 
   private static Run heroku(String... args) throws Exception {
@@ -177,6 +257,15 @@ class HerokuCliTest {
     ok("maintenance:off", "-a", "cli-app");
     assertEquals("admin@skiff.local", ok("auth:whoami").out().strip());
     assertEquals(TestNode.TOKEN, ok("auth:token").out().strip());
+    ok("stack:set", "cedar", "-a", "cli-app");
+    Run tail = tailFor("cli-app");
+    assertTrue(tail.out().contains("heroku[router]") || tail.out().contains("app[api]"), tail.all());
+    Path other = Files.createTempDirectory("heroku-remote");
+    assertEquals(0, exec(other, "git", "init", "-q").status());
+    ok2(other, "git:remote", "-a", "cli-app");
+    assertEquals("https://127.0.0.1:" + node.apiTlsPort() + "/cli-app.git",
+        exec(other, "git", "remote", "get-url", "heroku").out().strip());
+    loginAndLogout();
     ok("apps:rename", "cli-app-two", "-a", "cli-app");
     ok("apps:destroy", "-a", "cli-app-two", "--confirm", "cli-app-two");
     assertFalse(ok("apps").out().contains("cli-app-two"));
