@@ -19,5 +19,8 @@ class NetrcTest {
     assertEquals("t2", netrc.find("127.0.0.1:5000").orElseThrow().password());
     assertEquals("heroku-token", netrc.find("api.heroku.com").orElseThrow().password());
     assertTrue(Files.getPosixFilePermissions(file).toString().equals("[OWNER_READ, OWNER_WRITE]"));
+    assertTrue(netrc.remove("127.0.0.1:5000"));
+    assertTrue(netrc.find("127.0.0.1:5000").isEmpty());
+    assertEquals("heroku-token", netrc.find("api.heroku.com").orElseThrow().password());
   }
 }

@@ -19,17 +19,17 @@ class EventsTest {
     try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       DynoTest.deploy(api, node.apiPort(), Files.createTempDirectory("events"), "story");
-      JsonNode up = DynoTest.awaitDyno(api, "story", "web.1", d -> d.path("state").asText().equals("up"),
-          Duration.ofSeconds(20));
+      DynoTest.awaitDyno(api, "story", "web.1", d -> d.path("state").asText().equals("up"), Duration.ofSeconds(20));
       Instant beforeConfig = Instant.now();
       Api.Answer set = api.patch("/apps/story/config-vars", "{\"A\":\"1\"}").expect(200);
       api.patch("/apps/story/config-vars", "{\"A\":null}").expect(200);
       api.patch("/apps/story/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":2}]}").expect(200);
       DynoTest.awaitDyno(api, "story", "web.1", d -> d.path("release").path("version").asInt() == 4
           && d.path("state").asText().equals("up"), Duration.ofSeconds(20));
-      DynoTest.killDyno(DynoTest.dyno(api, "story", "web.1"));
+      JsonNode victim = DynoTest.dyno(api, "story", "web.1");
+      DynoTest.killDyno(victim);
       DynoTest.awaitDyno(api, "story", "web.1", d -> d.path("state").asText().equals("up")
-          && d.path("pid").asLong() != up.path("pid").asLong(), Duration.ofSeconds(10));
+          && d.path("pid").asLong() != victim.path("pid").asLong(), Duration.ofSeconds(10));
       api.post("/apps/story/releases", "{\"release\":\"2\"}").expect(201);
 
       JsonNode events = api.get("/apps/story/events", "id ..; max=1000").expect(200).body();

@@ -59,6 +59,21 @@ public final class Netrc {
   public void put(Entry entry) throws IOException {
     List<Entry> kept = new ArrayList<>(entries().stream().filter(e -> !e.machine().equals(entry.machine())).toList());
     kept.add(entry);
+    write(kept);
+  }
+
+  /** Drops the entry for the machine; returns whether there was one. */
+  public boolean remove(String machine) throws IOException {
+    List<Entry> all = entries();
+    List<Entry> kept = all.stream().filter(e -> !e.machine().equals(machine)).toList();
+    if (kept.size() == all.size()) {
+      return false;
+    }
+    write(kept);
+    return true;
+  }
+
+  private void write(List<Entry> kept) throws IOException {
     StringBuilder text = new StringBuilder();
     for (Entry e : kept) {
       text.append("machine ").append(e.machine()).append('\n');

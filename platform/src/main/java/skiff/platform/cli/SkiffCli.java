@@ -54,6 +54,11 @@ public final class SkiffCli {
 
   private void register() {
     add("login", "login [--token TOKEN]", "store your API token in ~/.netrc for this API host", this::login);
+    add("logout", "logout", "remove this API host's token from ~/.netrc", a -> {
+      boolean had = new Netrc(home().resolve(".netrc")).remove(netrcMachine());
+      out.println(had ? "Logged out of " + netrcMachine() : "Not logged in to " + netrcMachine() + " (nothing in ~/.netrc)");
+      return 0;
+    });
     add("auth:whoami", "auth:whoami", "show the account the token belongs to", a -> {
       out.println(api(a).get("/account").path("email").asText());
       return 0;
