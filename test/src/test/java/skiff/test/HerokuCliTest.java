@@ -183,8 +183,6 @@ class HerokuCliTest {
     b.environment().putAll(env());
     b.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = b.start();
-    byte[] err = new byte[0];
-    Thread errReader = new Thread(() -> { });
     java.util.concurrent.CompletableFuture<byte[]> errBytes = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
         return p.getErrorStream().readAllBytes();
