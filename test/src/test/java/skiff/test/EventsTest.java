@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import skiff.platform.node.SkiffNode;
 
@@ -120,6 +121,29 @@ class EventsTest {
       JsonNode revealed = api.get("/apps/replay/state?at=" + second.at() + "&reveal=true").body();
       assertEquals("2", revealed.path("config_vars").path("B").asText());
       api.get("/apps/replay/state?at=2020-01-01T00:00:00Z").expectError(422, "invalid_params", "did not exist");
+
+      // export the journal and rebuild the app from the file alone, as events:verify does
+      Map<String, String> env = Map.of("SKIFF_HOST", "http://127.0.0.1:" + node.apiPort(), "SKIFF_API_KEY",
+          TestNode.TOKEN, "HOME", TestNode.freshHome().toString());
+      java.io.ByteArrayOutputStream exported = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+      assertEquals(0, new skiff.platform.cli.SkiffCli(env, new java.io.PrintStream(exported, true,
+          java.nio.charset.StandardCharsets.UTF_8), quiet).run(new String[] {"events:export", "-a", "replay"}));
+      java.nio.file.Path file = Files.createTempFile("replay", ".jsonl");
+      Files.write(file, exported.toByteArray());
+      java.io.ByteArrayOutputStream verified = new java.io.ByteArrayOutputStream();
+      assertEquals(0, new skiff.platform.cli.SkiffCli(Map.of(), new java.io.PrintStream(verified, true,
+          java.nio.charset.StandardCharsets.UTF_8), quiet).run(new String[] {"events:verify", file.toString()}));
+      String rebuilt = verified.toString(java.nio.charset.StandardCharsets.UTF_8);
+      JsonNode now = api.get("/apps/replay/state").body();
+      assertTrue(rebuilt.contains("Release:     v" + now.path("release").path("version").asInt() + " slug "
+          + now.path("release").path("slug_checksum").asText()), rebuilt);
+      List<String> names = new ArrayList<>();
+      now.path("config_var_names").forEach(n -> names.add(n.asText()));
+      assertTrue(rebuilt.contains("Config vars: " + String.join(", ", names) + "\n"), rebuilt);
+      List<String> formation = new ArrayList<>();
+      now.path("formation").forEach(f -> formation.add(f.path("type").asText() + "=" + f.path("quantity").asInt()));
+      assertTrue(rebuilt.contains("Formation:   " + String.join(" ", formation) + "\n"), rebuilt);
       api.get("/apps/replay/state?at=noon").expectError(422, "invalid_params", "not a timestamp");
     }
   }

@@ -34,6 +34,23 @@ public final class EventEndpoints {
 
   public void register(ApiRoutes routes) {
     routes.get("/apps/{app}/events", this::list);
+    routes.get("/apps/{app}/events/export", call -> apps.find(call.app())
+        .thenCompose(app -> journal.byTag(AppEntity.tag(app.id())))
+        .thenApply(all -> {
+          var lines = Representations.JSON.createArrayNode();
+          all.forEach(e -> lines.add(exported(e)));
+          return ApiResponse.ok(lines);
+        }));
+  }
+
+  /** An event as export writes it: enough to rebuild it (its class and data) and to order it. */
+  static ObjectNode exported(EventEnvelope envelope) {
+    ObjectNode n = Representations.JSON.createObjectNode();
+    n.put("persistence_id", envelope.persistenceId());
+    n.put("sequence_nr", envelope.sequenceNr());
+    n.put("class", envelope.event().getClass().getName());
+    n.set("event", DATA.valueToTree(envelope.event()));
+    return n;
   }
 
   private CompletionStage<ApiResponse> list(ApiCall call) {

@@ -136,6 +136,10 @@ public final class SkiffCli {
         "the app as it was at an instant, replayed from the journal", this::state);
     add("state:diff", "state:diff --from T1 --to T2 [-a APP]", "what changed between two instants", this::stateDiff);
     add("releases:diff", "releases:diff vA vB [-a APP]", "what differs between two releases", this::releasesDiff);
+    add("events:export", "events:export [-a APP | --all] > FILE", "the journal of an app (or every app) as JSON lines",
+        this::eventsExport);
+    add("events:verify", "events:verify FILE", "replay an export and print the state it rebuilds (no server needed)",
+        this::eventsVerify);
     add("maintenance", "maintenance [-a APP]", "show whether maintenance mode is on", a -> {
       out.println(api(a).get("/apps/" + app(a)).path("maintenance").asBoolean() ? "on" : "off");
       return 0;
@@ -914,6 +918,37 @@ public final class SkiffCli {
       default -> java.time.Duration.ofDays(n);
     };
     return Instant.now().minus(d).toString();
+  }
+
+  private int eventsExport(Args args) {
+    ApiClient api = api(args);
+    List<String> apps = new ArrayList<>();
+    if (args.has("all")) {
+      api.get("/apps").forEach(a -> apps.add(a.path("name").asText()));
+    } else {
+      apps.add(app(args));
+    }
+    long count = 0;
+    for (String app : apps) {
+      for (JsonNode line : api.get("/apps/" + app + "/events/export")) {
+        out.println(line.toString());
+        count++;
+      }
+    }
+    out.flush();
+    err.println("Exported " + count + " events of " + apps.size() + " app(s).");
+    return 0;
+  }
+
+  private int eventsVerify(Args args) throws Exception {
+    Path file = Path.of(args.positional(0).orElseThrow(() -> new Problem("Usage: skiff events:verify FILE")));
+    if (!Files.isReadable(file)) {
+      throw new Problem("Cannot read " + file + ".");
+    }
+    for (JournalReplay.AppState app : JournalReplay.replay(Files.readAllLines(file))) {
+      out.println(app.describe());
+    }
+    return 0;
   }
 
   private JsonNode stateAt(Args args, String app, String at, boolean reveal) {
