@@ -79,7 +79,8 @@ public final class EventEndpoints {
     }));
   }
 
-  private static Instant instant(String name, String value) {
+  /** An ISO-8601 instant from a query parameter, or a 422 naming the parameter. */
+  static Instant instant(String name, String value) {
     if (value == null) {
       return null;
     }

@@ -3,7 +3,6 @@ package skiff.http.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +36,7 @@ public final class StateEndpoints {
   }
 
   private CompletionStage<ApiResponse> state(ApiCall call) {
-    Instant at = call.query("at").map(StateEndpoints::parse).orElseGet(Instant::now);
+    Instant at = call.query("at").map(v -> EventEndpoints.instant("at", v)).orElseGet(Instant::now);
     boolean reveal = call.query("reveal").map(Boolean::parseBoolean).orElse(false);
     return apps.find(call.app()).thenCompose(app -> journal.byTag(AppEntity.tag(app.id())).thenApply(all -> {
       List<AppEntity.Event> appEvents = new ArrayList<>();
@@ -101,13 +100,4 @@ public final class StateEndpoints {
     });
     return n;
   }
-
-  private static Instant parse(String value) {
-    try {
-      return Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      throw ApiError.invalid("at='" + value + "' is not a timestamp; write it like 2026-11-26T14:00:00Z.");
-    }
-  }
-
 }
