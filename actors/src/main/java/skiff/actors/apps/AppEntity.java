@@ -504,8 +504,9 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> changeConfig(LiveApp s, ChangeConfig c) {
-    if (releaseInFlight(s).isPresent()) {
-      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    var releasing = releaseInFlight(s);
+    if (releasing.isPresent()) {
+      return Effect().reply(c.replyTo(), releasing.get());
     }
     for (String name : c.set().keySet()) {
       var problem = ConfigVarRules.problemWithName(name);
@@ -549,8 +550,9 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> deploy(LiveApp s, Deploy c) {
-    if (releaseInFlight(s).isPresent()) {
-      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    var releasing = releaseInFlight(s);
+    if (releasing.isPresent()) {
+      return Effect().reply(c.replyTo(), releasing.get());
     }
     Slug slug = s.slugs().get(c.slugId());
     if (slug == null) {
@@ -572,8 +574,9 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> rollback(LiveApp s, Rollback c) {
-    if (releaseInFlight(s).isPresent()) {
-      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    var releasing = releaseInFlight(s);
+    if (releasing.isPresent()) {
+      return Effect().reply(c.replyTo(), releasing.get());
     }
     ReleaseRecord target = c.target();
     if (!target.appId().equals(appId) || !s.releaseIds().containsKey(target.version())) {
@@ -636,8 +639,9 @@ public final class AppEntity
 
   /** {@code "3"} or {@code "=3"} sets, {@code "+1"} and {@code "-1"} change the current count. */
   private ReplyEffect<Event, State> startBuild(LiveApp s, StartBuild c) {
-    if (releaseInFlight(s).isPresent()) {
-      return Effect().reply(c.replyTo(), releaseInFlight(s).get());
+    var releasing = releaseInFlight(s);
+    if (releasing.isPresent()) {
+      return Effect().reply(c.replyTo(), releasing.get());
     }
     if (s.runningBuildId() != null) {
       BuildRecord running = s.build(s.runningBuildId()).orElseThrow();

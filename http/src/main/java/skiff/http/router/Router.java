@@ -103,10 +103,6 @@ public final class Router {
   }
 
   /** One request as it arrived on a listener ({@code https} for the TLS one). */
-  public CompletionStage<HttpResponse> handle(HttpRequest request, boolean https, int listenerPort) {
-    return handle(request, https, listenerPort, new ClientConnection());
-  }
-
   private CompletionStage<HttpResponse> handle(HttpRequest request, boolean https, int listenerPort,
       ClientConnection client) {
     long start = System.nanoTime();
@@ -230,11 +226,11 @@ public final class Router {
             result.complete(r);
           }
         });
-      } else if (table.idle(ex.app.appId()) && ex.client != null && !ex.client.closed) {
+      } else if (table.idle(ex.app.appId()) && !ex.client.closed) {
         wake.accept(ex.app.appId());
         system.scheduler().scheduleOnce(WAIT_STEP, check[0], system.executionContext());
       } else if (ex.client.closed) {
-        logError(ex, "H27", "Client Request Interrupted", 499, 0, "warning", " sock=client");
+        logClientGone(ex, 0);
         result.complete(HttpResponse.create().withStatus(499));
       } else if (System.nanoTime() > deadline || (!table.anyComing(ex.app.appId())
           && System.nanoTime() - ex.start > TimeUnit.SECONDS.toNanos(5))) {
@@ -271,8 +267,15 @@ public final class Router {
 
   /** Passes the response through as it comes, counting its bytes for the log line. */
   private HttpResponse stream(Exchange ex, Backend backend, HttpResponse response) {
-    AtomicLong bytes = new AtomicLong();
     ResponseEntity entity = response.entity();
+    int status = response.status().intValue();
+    if (entity.isKnownEmpty() || entity.isStrict()) {
+      // a whole answer: it is done (or the client gone) now
+      backend.outstanding.decrementAndGet();
+      logDone(ex, status, entity.getContentLengthOption().orElse(0L));
+      return finish(ex, response);
+    }
+    AtomicLong bytes = new AtomicLong();
     Source<ByteString, ?> counted = entity.getDataBytes()
         .idleTimeout(idleTimeout)
         .map(chunk -> {
@@ -282,46 +285,38 @@ public final class Router {
         .watchTermination((mat, done) -> {
           done.whenComplete((ok, error) -> {
             backend.outstanding.decrementAndGet();
-            if (ex.client.closed && error == null && bytes.get() < 64 * 1024) {
-              // the client left before the answer could reach it
-              logError(ex, "H27", "Client Request Interrupted", 499, bytes.get(), "warning", " sock=client");
+            if (error == null && bytes.get() < SMALL_RESPONSE) {
+              logDone(ex, status, bytes.get());
             } else if (error == null) {
-              logInfo(ex, response.status().intValue(), bytes.get());
+              logInfo(ex, status, bytes.get());
             } else if (unwrap(error) instanceof TimeoutException) {
-              logError(ex, "H15", "Idle connection", response.status().intValue(), bytes.get(), "error", "");
+              logError(ex, "H15", "Idle connection", status, bytes.get(), "error", "");
             } else if (isClientGone(error)) {
-              logError(ex, "H27", "Client Request Interrupted", 499, bytes.get(), "warning", " sock=client");
+              logClientGone(ex, bytes.get());
             } else {
-              logError(ex, "H18", "Server Request Interrupted", response.status().intValue(), bytes.get(), "error",
-                  " sock=backend");
+              logError(ex, "H18", "Server Request Interrupted", status, bytes.get(), "error", " sock=backend");
             }
           });
           return mat;
         });
-    if (entity.isStrict() && !entity.isKnownEmpty()) {
-      backend.outstanding.decrementAndGet();
-      long size = entity.getContentLengthOption().orElse(0L);
-      if (ex.client.closed) {
-        logError(ex, "H27", "Client Request Interrupted", 499, size, "warning", " sock=client");
-      } else {
-        logInfo(ex, response.status().intValue(), size);
-      }
-      return finish(ex, response);
-    }
-    ResponseEntity passed = entity.isKnownEmpty() ? entity
-        : entity.getContentLengthOption().isPresent()
-            ? org.apache.pekko.http.javadsl.model.HttpEntities.create(entity.getContentType(),
-                entity.getContentLengthOption().getAsLong(), counted)
-            : org.apache.pekko.http.javadsl.model.HttpEntities.createChunked(entity.getContentType(), counted);
-    if (entity.isKnownEmpty()) {
-      backend.outstanding.decrementAndGet();
-      if (ex.client.closed) {
-        logError(ex, "H27", "Client Request Interrupted", 499, 0, "warning", " sock=client");
-      } else {
-        logInfo(ex, response.status().intValue(), 0);
-      }
-    }
+    ResponseEntity passed = entity.getContentLengthOption().isPresent()
+        ? org.apache.pekko.http.javadsl.model.HttpEntities.create(entity.getContentType(),
+            entity.getContentLengthOption().getAsLong(), counted)
+        : org.apache.pekko.http.javadsl.model.HttpEntities.createChunked(entity.getContentType(), counted);
     return finish(ex, response.withEntity(passed));
+  }
+
+  /** The answer went out, unless the client had already left (H27): small answers leave no trace then. */
+  private void logDone(Exchange ex, int status, long bytes) {
+    if (ex.client.closed) {
+      logClientGone(ex, bytes);
+    } else {
+      logInfo(ex, status, bytes);
+    }
+  }
+
+  private void logClientGone(Exchange ex, long bytes) {
+    logError(ex, "H27", "Client Request Interrupted", 499, bytes, "warning", " sock=client");
   }
 
   /** Clients get HTTP/1.1 whatever the dyno spoke, without the dyno's hop-by-hop headers. */
