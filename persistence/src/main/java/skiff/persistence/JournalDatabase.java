@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * Where the event journal lives: an embedded H2 file under SKIFF_HOME by default, or a shared
- * PostgreSQL database for clusters. Produces the pekko-persistence-jdbc configuration for it, with
- * one connection pool shared by the journal, snapshot store, read journal and durable state.
+ * PostgreSQL database for clusters. Produces the pekko-persistence-jdbc configuration for it: one
+ * connection pool for the write side (journal, snapshots, durable state), one for the read journal.
  */
 public record JournalDatabase(String url, String user, String password) {
 
@@ -44,9 +44,15 @@ public record JournalDatabase(String url, String user, String password) {
         "minConnections", 1,
         // the plugin's default of 180 s makes a wrong URL hang silently for three minutes
         "connectionTimeout", 10000);
+    // the read side (events, state, export) has a pool of its own: a long export never makes a write wait
+    Map<String, Object> reads = new java.util.HashMap<>(db);
+    reads.put("numThreads", 2);
+    reads.put("maxConnections", 2);
     return ConfigFactory.parseMap(Map.of(
-            "pekko-persistence-jdbc.shared-databases.default.profile", profile))
+            "pekko-persistence-jdbc.shared-databases.default.profile", profile,
+            "pekko-persistence-jdbc.shared-databases.read.profile", profile))
         .withFallback(ConfigFactory.parseMap(db).atPath("pekko-persistence-jdbc.shared-databases.default.db"))
+        .withFallback(ConfigFactory.parseMap(reads).atPath("pekko-persistence-jdbc.shared-databases.read.db"))
         .withFallback(ConfigFactory.parseResources("skiff-journal.conf"));
   }
 }

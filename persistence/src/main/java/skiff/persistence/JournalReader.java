@@ -1,5 +1,6 @@
 package skiff.persistence;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
@@ -8,13 +9,15 @@ import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The read side of the journal: events by tag (an app's tag gathers its app, release and dyno
- * events) in journal order, through Pekko Persistence Query, apart from the write side.
+ * events; each entity kind also tags its events with the kind) in journal order, through Pekko
+ * Persistence Query on a connection pool of its own, so reads never queue behind writes.
  */
 public final class JournalReader {
   private final JdbcReadJournal journal;
@@ -27,12 +30,34 @@ public final class JournalReader {
 
   /** Every event with the tag so far, oldest first. */
   public CompletionStage<List<EventEnvelope>> byTag(String tag) {
-    return journal.currentEventsByTag(tag, Offset.noOffset()).runWith(Sink.seq(), materializer);
+    return current(tag).runWith(Sink.seq(), materializer);
   }
 
-  /** The events with the tag, then new ones as they are written. */
-  public Source<EventEnvelope, NotUsed> following(String tag) {
-    return journal.eventsByTag(tag, Offset.noOffset());
+  /** Every event with any of the tags so far, in journal order (an event carries one of them at most). */
+  public CompletionStage<List<EventEnvelope>> byTags(List<String> tags) {
+    return streamed(tags).runWith(Sink.seq(), materializer);
   }
 
+  /** The events with any of the tags so far, in journal order, produced as fast as they are read. */
+  public Source<EventEnvelope, NotUsed> streamed(List<String> tags) {
+    Source<EventEnvelope, NotUsed> merged = current(tags.get(0));
+    for (String tag : tags.subList(1, tags.size())) {
+      merged = merged.mergeSorted(current(tag), Comparator.comparingLong(JournalReader::ordering));
+    }
+    return merged;
+  }
+
+  /** The events with the tag after {@code after} (0: from the start), then new ones as they are written. */
+  public Source<EventEnvelope, NotUsed> following(String tag, long after) {
+    return journal.eventsByTag(tag, after <= 0 ? Offset.noOffset() : Offset.sequence(after));
+  }
+
+  /** The journal's global position of an event: what offsets and event ids count. */
+  public static long ordering(EventEnvelope envelope) {
+    return envelope.offset() instanceof Sequence s ? s.value() : envelope.sequenceNr();
+  }
+
+  private Source<EventEnvelope, NotUsed> current(String tag) {
+    return journal.currentEventsByTag(tag, Offset.noOffset());
+  }
 }

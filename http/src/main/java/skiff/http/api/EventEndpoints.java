@@ -4,25 +4,46 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.Sequence;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppService;
 import skiff.persistence.JournalReader;
 
 /**
- * {@code GET /apps/{app}/events}: the app's journal (its app, release and dyno events) in order,
- * each with who caused it, when and under which request; filters {@code type}, {@code dyno},
- * {@code actor}, {@code since}, {@code until} (ISO-8601 instants); {@code Range} paging by {@code id}.
+ * The journal as an API. {@code GET /apps/{app}/events}: the app's events (its app, release and
+ * dyno events) in order, each with who caused it, when and under which request; filters as in
+ * {@link EventFilter}; {@code Range} paging by {@code id}; with {@code Accept: text/event-stream}
+ * (or {@code follow=true}) the matching history and then new events as server-sent events, resumable
+ * with {@code Last-Event-ID}. {@code GET /events} is the same for the whole platform (admins only).
+ * {@code .../events/export} streams the raw events as JSON lines for {@code events:verify}.
  */
 public final class EventEndpoints {
+  /** Each entity kind tags its events with the kind; together they are the whole journal. */
+  static final List<String> PLATFORM_TAGS = List.of("directory", "app", "release", "dyno");
+
   private static final ObjectMapper DATA = new ObjectMapper().findAndRegisterModules()
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private static final ContentType EVENT_STREAM = ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
+  private static final ContentType JSON_LINES = ContentTypes.create(MediaTypes.customWithFixedCharset(
+      "application", "x-ndjson", HttpCharsets.UTF_8, Map.of(), false));
+  private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
   private final AppService apps;
   private final JournalReader journal;
@@ -33,14 +54,132 @@ public final class EventEndpoints {
   }
 
   public void register(ApiRoutes routes) {
-    routes.get("/apps/{app}/events", this::list);
+    routes.get("/apps/{app}/events", call -> {
+      EventFilter filter = EventFilter.of(call);
+      return apps.find(call.app()).thenCompose(app -> events(call, filter, List.of(AppEntity.tag(app.id()))));
+    });
+    routes.get("/events", call -> {
+      requireAdmin(call);
+      return events(call, EventFilter.of(call), PLATFORM_TAGS);
+    });
     routes.get("/apps/{app}/events/export", call -> apps.find(call.app())
-        .thenCompose(app -> journal.byTag(AppEntity.tag(app.id())))
-        .thenApply(all -> {
-          var lines = Representations.JSON.createArrayNode();
-          all.forEach(e -> lines.add(exported(e)));
-          return ApiResponse.ok(lines);
-        }));
+        .thenApply(app -> export(List.of(AppEntity.tag(app.id())))));
+    routes.get("/events/export", call -> {
+      requireAdmin(call);
+      return CompletableFuture.completedStage(export(PLATFORM_TAGS));
+    });
+  }
+
+  private static void requireAdmin(ApiCall call) {
+    if (!call.account().admin()) {
+      throw new ApiError(403, "forbidden", "Only admins can read the whole platform's journal; use GET"
+          + " /apps/APP/events for one of your apps.");
+    }
+  }
+
+  private CompletionStage<ApiResponse> events(ApiCall call, EventFilter filter, List<String> tags) {
+    if (follows(call)) {
+      if (filter.until() != null) {
+        throw ApiError.invalid("until cannot be used when following: a followed stream has no end. Drop until, or"
+            + " ask without follow.");
+      }
+      Cursor from = Cursor.parse(call.header("Last-Event-ID").orElse(null), tags);
+      return CompletableFuture.completedStage(ApiResponse.streamed(EVENT_STREAM, follow(filter, from),
+          Map.of("Cache-Control", "no-cache")));
+    }
+    RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "id");
+    return journal.byTags(tags).thenApply(all -> {
+      List<ObjectNode> events = all.stream().map(EventEndpoints::event).filter(filter::matches).toList();
+      var page = Paging.apply(events, e -> e.path("id").asText(), range);
+      return new ApiResponse(page.status(), AppEndpoints.array(page.items()), page.headers());
+    });
+  }
+
+  private static boolean follows(ApiCall call) {
+    return call.query("follow").map(Boolean::parseBoolean).orElse(false)
+        || call.header("Accept").map(a -> a.contains("text/event-stream")).orElse(false);
+  }
+
+  /**
+   * History after the cursor and then new events, as server-sent events. Each tag is read from its
+   * own offset; the event id is the cursor of all of them, so a reconnect misses nothing.
+   */
+  private Source<ByteString, ?> follow(EventFilter filter, Cursor from) {
+    Source<Pair<String, EventEnvelope>, ?> merged = Source.empty();
+    for (String tag : from.offsets().keySet()) {
+      merged = merged.merge(journal.following(tag, from.offsets().get(tag)).map(e -> Pair.create(tag, e)));
+    }
+    Source<ByteString, ?> events = merged.statefulMapConcat(() -> {
+      Cursor cursor = from.copy();
+      return tagged -> {
+        cursor.advance(tagged.first(), JournalReader.ordering(tagged.second()));
+        ObjectNode e = event(tagged.second());
+        return filter.matches(e) ? List.of(sse(cursor.toString(), e)) : List.of();
+      };
+    });
+    return Source.single(ByteString.fromString("retry: 1000\n\n"))
+        .concat(events.keepAlive(KEEP_ALIVE, () -> ByteString.fromString(":\n\n")));
+  }
+
+  private static ByteString sse(String id, ObjectNode event) {
+    return ByteString.fromString("id: " + id + "\ndata: " + event + "\n\n", StandardCharsets.UTF_8);
+  }
+
+  private ApiResponse export(List<String> tags) {
+    Source<ByteString, ?> lines = journal.streamed(tags)
+        .map(e -> ByteString.fromString(exported(e) + "\n", StandardCharsets.UTF_8));
+    return ApiResponse.streamed(JSON_LINES, lines, Map.of());
+  }
+
+  /**
+   * Where a follower is in each tag's events: {@code 42} for one tag, {@code app=42,dyno=57,...}
+   * for several. A single number resumes every tag after that journal position.
+   */
+  record Cursor(Map<String, Long> offsets) {
+    static Cursor parse(String lastEventId, List<String> tags) {
+      Map<String, Long> offsets = new LinkedHashMap<>();
+      tags.forEach(t -> offsets.put(t, 0L));
+      if (lastEventId == null || lastEventId.isBlank()) {
+        return new Cursor(offsets);
+      }
+      try {
+        if (!lastEventId.contains("=")) {
+          long after = Long.parseLong(lastEventId.trim());
+          tags.forEach(t -> offsets.put(t, after));
+          return new Cursor(offsets);
+        }
+        for (String part : lastEventId.split(",")) {
+          String[] kv = part.trim().split("=", 2);
+          if (!offsets.containsKey(kv[0])) {
+            throw ApiError.badRequest("Last-Event-ID '" + lastEventId + "' names '" + kv[0] + "', which this stream"
+                + " does not have; reconnect without Last-Event-ID.");
+          }
+          offsets.put(kv[0], Long.parseLong(kv[1].trim()));
+        }
+        return new Cursor(offsets);
+      } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+        throw ApiError.badRequest("Last-Event-ID '" + lastEventId + "' is not an event id from this stream;"
+            + " reconnect without it to start over.");
+      }
+    }
+
+    Cursor copy() {
+      return new Cursor(new LinkedHashMap<>(offsets));
+    }
+
+    void advance(String tag, long ordering) {
+      offsets.merge(tag, ordering, Math::max);
+    }
+
+    @Override
+    public String toString() {
+      if (offsets.size() == 1) {
+        return String.valueOf(offsets.values().iterator().next());
+      }
+      List<String> parts = new ArrayList<>();
+      offsets.forEach((tag, offset) -> parts.add(tag + "=" + offset));
+      return String.join(",", parts);
+    }
   }
 
   /** An event as export writes it: enough to rebuild it (its class and data) and to order it. */
@@ -53,53 +192,19 @@ public final class EventEndpoints {
     return n;
   }
 
-  private CompletionStage<ApiResponse> list(ApiCall call) {
-    String type = call.query("type").orElse(null);
-    String dyno = call.query("dyno").orElse(null);
-    String actor = call.query("actor").orElse(null);
-    Instant since = instant("since", call.query("since").orElse(null));
-    Instant until = instant("until", call.query("until").orElse(null));
-    RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "id");
-    return apps.find(call.app()).thenCompose(app -> journal.byTag(AppEntity.tag(app.id())).thenApply(all -> {
-      List<ObjectNode> events = all.stream().map(EventEndpoints::event)
-          .filter(e -> type == null || e.path("type").asText().equalsIgnoreCase(type))
-          .filter(e -> dyno == null || e.path("dyno").asText().equals(dyno))
-          .filter(e -> actor == null || e.path("actor").asText().equals(actor))
-          .filter(e -> since == null || !Instant.parse(e.path("at").asText()).isBefore(since))
-          .filter(e -> until == null || Instant.parse(e.path("at").asText()).isBefore(until))
-          .toList();
-      if (type != null && events.isEmpty() && all.stream().noneMatch(e -> e.event().getClass().getSimpleName()
-          .equalsIgnoreCase(type))) {
-        throw ApiError.invalid("No events of type '" + type + "' in " + app.name() + "'s journal; types there: "
-            + String.join(", ", all.stream().map(e -> e.event().getClass().getSimpleName()).distinct().sorted()
-            .toList()) + ".");
-      }
-      var page = Paging.apply(events, e -> e.path("id").asText(), range);
-      return new ApiResponse(page.status(), AppEndpoints.array(page.items()), page.headers());
-    }));
-  }
-
-  /** An ISO-8601 instant from a query parameter, or a 422 naming the parameter. */
-  static Instant instant(String name, String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      throw ApiError.invalid(name + "='" + value + "' is not a timestamp; write it like 2026-11-26T14:00:00Z.");
-    }
-  }
-
   static ObjectNode event(EventEnvelope envelope) {
     Object event = envelope.event();
     ObjectNode n = Representations.JSON.createObjectNode();
-    n.put("id", envelope.offset() instanceof Sequence s ? s.value() : envelope.sequenceNr());
+    n.put("id", JournalReader.ordering(envelope));
     n.put("type", event.getClass().getSimpleName());
     String entity = envelope.persistenceId();
     n.put("entity", entity);
+    String entityId = entity.substring(entity.indexOf('|') + 1);
+    if (!entity.startsWith("AppDirectory|")) {
+      n.put("app_id", entityId.contains(":") ? entityId.substring(0, entityId.indexOf(':')) : entityId);
+    }
     if (entity.startsWith("Dyno|")) {
-      n.put("dyno", entity.substring(entity.indexOf(':') + 1));
+      n.put("dyno", entityId.substring(entityId.indexOf(':') + 1));
     }
     Cause cause = causeOf(event);
     if (cause != null) {
@@ -117,6 +222,9 @@ public final class EventEndpoints {
     }
     ObjectNode data = DATA.valueToTree(event);
     data.remove("cause");
+    if (!n.has("app_id") && data.has("appId")) {
+      n.put("app_id", data.path("appId").asText());
+    }
     n.set("data", data);
     return n;
   }

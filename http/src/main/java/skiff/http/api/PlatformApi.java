@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -165,16 +166,22 @@ public final class PlatformApi {
   }
 
   private static HttpResponse toHttp(ApiResponse response, String requestId, HttpRequest request) {
+    List<HttpHeader> headers = new ArrayList<>();
+    headers.add(RawHeader.create("Request-Id", requestId));
+    headers.add(RawHeader.create("RateLimit-Remaining", "4500"));
+    response.headers().forEach((k, v) -> headers.add(RawHeader.create(k, v)));
+    if (response.streamed() != null) {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.get(response.status()))
+          .withEntity(HttpEntities.createChunked(response.streamed().type(), response.streamed().bytes()))
+          .addHeaders(headers);
+    }
     byte[] body;
     try {
       body = Representations.JSON.writeValueAsBytes(response.body());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    List<HttpHeader> headers = new ArrayList<>();
-    headers.add(RawHeader.create("Request-Id", requestId));
-    headers.add(RawHeader.create("RateLimit-Remaining", "4500"));
-    response.headers().forEach((k, v) -> headers.add(RawHeader.create(k, v)));
     return HttpResponse.create()
         .withStatus(StatusCodes.get(response.status()))
         .withEntity(ContentTypes.APPLICATION_JSON, body)

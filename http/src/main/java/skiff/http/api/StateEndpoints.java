@@ -36,7 +36,7 @@ public final class StateEndpoints {
   }
 
   private CompletionStage<ApiResponse> state(ApiCall call) {
-    Instant at = call.query("at").map(v -> EventEndpoints.instant("at", v)).orElseGet(Instant::now);
+    Instant at = call.query("at").map(v -> EventFilter.instant("at", v)).orElseGet(Instant::now);
     boolean reveal = call.query("reveal").map(Boolean::parseBoolean).orElse(false);
     return apps.find(call.app()).thenCompose(app -> journal.byTag(AppEntity.tag(app.id())).thenApply(all -> {
       List<AppEntity.Event> appEvents = new ArrayList<>();

@@ -60,6 +60,44 @@ public final class ApiClient {
     return send("DELETE", path, null, null);
   }
 
+  /**
+   * A streamed GET (JSON lines, server-sent events): each line goes to {@code line} as it arrives,
+   * until the server ends the answer.
+   */
+  public void lines(String path, String accept, java.util.function.Consumer<String> line) {
+    try {
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+          .header("Accept", accept)
+          .header("User-Agent", "skiff-cli")
+          .header("Request-Id", UUID.randomUUID().toString());
+      if (token != null) {
+        request.header("Authorization", "Bearer " + token);
+      }
+      HttpResponse<java.util.stream.Stream<String>> response = http.send(request.GET().build(),
+          HttpResponse.BodyHandlers.ofLines());
+      try (java.util.stream.Stream<String> lines = response.body()) {
+        if (response.statusCode() >= 400) {
+          JsonNode json = JSON.readTree(String.join("\n", lines.toList()));
+          throw new Failure(response.statusCode(), json.path("id").asText("error"),
+              json.path("message").asText("HTTP " + response.statusCode()));
+        }
+        lines.forEach(line);
+      }
+    } catch (ConnectException e) {
+      throw unreachable();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new Failure(0, "io", "Talking to " + base + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure(0, "interrupted", "Interrupted.");
+    }
+  }
+
+  private Failure unreachable() {
+    return new Failure(0, "unreachable", "Cannot reach the Skiff API at " + base
+        + ". Is the server running (bin/skiff server)? Set SKIFF_HOST if it runs elsewhere.");
+  }
+
   JsonNode send(String method, String path, Object body, String range) {
     try {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
@@ -88,8 +126,7 @@ public final class ApiClient {
       }
       return json;
     } catch (ConnectException e) {
-      throw new Failure(0, "unreachable", "Cannot reach the Skiff API at " + base
-          + ". Is the server running (bin/skiff server)? Set SKIFF_HOST if it runs elsewhere.");
+      throw unreachable();
     } catch (IOException e) {
       throw new Failure(0, "io", "Talking to " + base + " failed: " + e.getMessage());
     } catch (InterruptedException e) {

@@ -130,13 +130,15 @@ public final class SkiffCli {
       out.println("Successfully removed drain " + which);
       return 0;
     });
-    add("events", "events [-a APP] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [--dyno web.1]"
-        + " [--actor EMAIL] [--json]", "the app's journal: who did what, when, under which request", this::events);
+    add("events", "events [-a APP | --all] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [--dyno web.1]"
+        + " [--actor EMAIL] [--follow] [--json]", "the app's (or, for admins, the platform's) journal: who did what,"
+        + " when, under which request; --follow keeps printing new events", this::events);
     add("state", "state [-a APP] [--at 2026-11-26T14:00:00Z|1h] [--reveal] [--json]",
         "the app as it was at an instant, replayed from the journal", this::state);
     add("state:diff", "state:diff --from T1 --to T2 [-a APP]", "what changed between two instants", this::stateDiff);
     add("releases:diff", "releases:diff vA vB [-a APP]", "what differs between two releases", this::releasesDiff);
-    add("events:export", "events:export [-a APP | --all] > FILE", "the journal of an app (or every app) as JSON lines",
+    add("events:export", "events:export [-a APP | --all] > FILE", "the journal of an app (or, for admins, the"
+        + " whole platform) as JSON lines",
         this::eventsExport);
     add("events:verify", "events:verify FILE", "replay an export and print the state it rebuilds (no server needed)",
         this::eventsVerify);
@@ -872,25 +874,43 @@ public final class SkiffCli {
   }
 
   private int events(Args args) throws IOException {
-    String app = app(args);
     List<String> query = new ArrayList<>();
     args.value(null, "since").ifPresent(v -> query.add("since=" + instantOrAgo(v)));
     args.value(null, "until").ifPresent(v -> query.add("until=" + instantOrAgo(v)));
     args.value(null, "type").ifPresent(v -> query.add("type=" + v));
     args.value("d", "dyno").ifPresent(v -> query.add("dyno=" + v));
     args.value(null, "actor").ifPresent(v -> query.add("actor=" + v));
-    JsonNode events = api(args).get("/apps/" + app + "/events" + (query.isEmpty() ? "" : "?"
-        + String.join("&", query.stream().map(q -> q.replace("+", "%2B")).toList())), "id ..; max=1000");
+    String path = (args.has("all") ? "/events" : "/apps/" + app(args) + "/events") + (query.isEmpty() ? "" : "?"
+        + String.join("&", query.stream().map(q -> q.replace("+", "%2B")).toList()));
+    boolean json = args.has("json");
+    if (args.has("follow")) {
+      api(args).lines(path, "text/event-stream", line -> {
+        if (line.startsWith("data: ")) {
+          String data = line.substring(6);
+          try {
+            out.println(json ? data : eventLine(ApiClient.JSON.readTree(data)));
+          } catch (IOException e) {
+            throw new Problem("The server sent an event that is not JSON: " + data);
+          }
+        }
+      });
+      return 0;
+    }
+    JsonNode events = api(args).get(path, "id ..; max=1000");
     if (json(args, events)) {
       return 0;
     }
     for (JsonNode e : events) {
-      JsonNode data = e.path("data").deepCopy();
-      out.printf("%s  %-18s %-20s %s%s%n", e.path("at").asText(), e.path("actor").asText(),
-          e.path("type").asText() + (e.has("dyno") ? " " + e.path("dyno").asText() : ""), summary(data),
-          e.path("request_id").isNull() ? "" : "  request_id=" + e.path("request_id").asText());
+      out.println(eventLine(e));
     }
     return 0;
+  }
+
+  /** One event on one line: time, actor, what happened (and to which dyno), the request behind it. */
+  private static String eventLine(JsonNode e) {
+    return String.format("%s  %-18s %-20s %s%s", e.path("at").asText(), e.path("actor").asText(),
+        e.path("type").asText() + (e.has("dyno") ? " " + e.path("dyno").asText() : ""), summary(e.path("data")),
+        e.path("request_id").isNull() ? "" : "  request_id=" + e.path("request_id").asText());
   }
 
   /** A compact one-line rendering of an event's data. */
@@ -921,22 +941,17 @@ public final class SkiffCli {
   }
 
   private int eventsExport(Args args) {
-    ApiClient api = api(args);
-    List<String> apps = new ArrayList<>();
-    if (args.has("all")) {
-      api.get("/apps").forEach(a -> apps.add(a.path("name").asText()));
-    } else {
-      apps.add(app(args));
-    }
-    long count = 0;
-    for (String app : apps) {
-      for (JsonNode line : api.get("/apps/" + app + "/events/export")) {
-        out.println(line.toString());
-        count++;
+    String path = args.has("all") ? "/events/export" : "/apps/" + app(args) + "/events/export";
+    long[] count = {0};
+    api(args).lines(path, "application/x-ndjson", line -> {
+      if (!line.isBlank()) {
+        out.println(line);
+        count[0]++;
       }
-    }
+    });
     out.flush();
-    err.println("Exported " + count + " events of " + apps.size() + " app(s).");
+    err.println("Exported " + count[0] + " events" + (args.has("all") ? " of the whole platform." : " of "
+        + app(args) + "."));
     return 0;
   }
 

@@ -14,7 +14,7 @@ final class AdminAuthenticator implements Authenticator {
 
   AdminAuthenticator(String token, String email) {
     this.token = token.getBytes(StandardCharsets.UTF_8);
-    this.admin = new Account(Representations.accountId(email), email, "Admin");
+    this.admin = new Account(Representations.accountId(email), email, "Admin", true);
   }
 
   @Override
