@@ -14,8 +14,11 @@ public record JournalDatabase(String url, String user, String password) {
 
   public static JournalDatabase embedded(Path home) {
     Path file = home.toAbsolutePath().resolve("journal").resolve("skiff");
-    // WRITE_DELAY=0: a committed event reaches the file at once, so kill -9 of the server loses nothing
-    return new JournalDatabase("jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0", "sa", "");
+    // WRITE_DELAY=0: a committed event reaches the file at once, so kill -9 of the server loses nothing;
+    // MAX_LENGTH_INPLACE_LOB: events (a few hundred bytes to a few KB) stay in their rows, where H2
+    // reads and writes them several times faster than as separate LOBs
+    return new JournalDatabase("jdbc:h2:file:" + file
+        + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=16384", "sa", "");
   }
 
   /** Accepts jdbc:postgresql://… and jdbc:h2:… URLs; user and password may be given as query parameters. */

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -199,7 +200,6 @@ public final class AppEntity
       int currentVersion,
       String currentSlugId,
       Map<String, String> processTypes,
-      Map<Integer, String> releaseIds,
       Map<String, Slug> slugs,
       ReleaseRecord latestRelease,
       List<BuildRecord> builds,
@@ -216,7 +216,6 @@ public final class AppEntity
       config = Map.copyOf(config);
       formation = Map.copyOf(formation);
       processTypes = Map.copyOf(processTypes);
-      releaseIds = new TreeMap<>(releaseIds);
       slugs = Map.copyOf(slugs);
       builds = List.copyOf(builds);
       dynoHighWater = Map.copyOf(dynoHighWater);
@@ -224,9 +223,18 @@ public final class AppEntity
       drains = List.copyOf(drains);
     }
 
-    /** The newest version issued, live or not. */
+    /** The newest version issued, live or not; versions run from 1 without gaps. */
     public int lastVersion() {
-      return releaseIds.isEmpty() ? 0 : ((TreeMap<Integer, String>) releaseIds).lastKey();
+      return latestRelease == null ? 0 : latestRelease.version();
+    }
+
+    public boolean hasRelease(int version) {
+      return version >= 1 && version <= lastVersion();
+    }
+
+    /** The id of a release of this app (ids are derived from the version). */
+    public String releaseId(int version) {
+      return ReleaseRecord.idFor(id, version);
     }
 
     public java.util.Optional<BuildRecord> build(String buildId) {
@@ -247,13 +255,14 @@ public final class AppEntity
       return out;
     }
 
-    /** The version for a release id, or -1. */
+    /** The version for a release id, or -1; newest first, as recent releases are the ones asked for. */
     public int versionOf(String releaseId) {
-      return releaseIds.entrySet().stream()
-          .filter(e -> e.getValue().equals(releaseId))
-          .mapToInt(Map.Entry::getKey)
-          .findFirst()
-          .orElse(-1);
+      for (int version = lastVersion(); version >= 1; version--) {
+        if (releaseId(version).equals(releaseId)) {
+          return version;
+        }
+      }
+      return -1;
     }
 
     LiveApp touched(Instant at) {
@@ -267,7 +276,10 @@ public final class AppEntity
     }
   }
 
-  /** Mutable copy of a LiveApp used only inside event handlers to derive the next value. */
+  /**
+   * Mutable copy of a LiveApp used only inside event handlers to derive the next value. Slugs, the
+   * one collection that grows with the app's age, are copied only by the events that change them.
+   */
   static final class Builder {
     String id, name, owner, region, stack, buildStack, currentSlugId;
     boolean maintenance;
@@ -275,8 +287,8 @@ public final class AppEntity
     Map<String, String> config, processTypes;
     Map<String, FormationEntry> formation;
     int currentVersion;
-    Map<Integer, String> releaseIds;
-    Map<String, Slug> slugs;
+    private Map<String, Slug> slugs;
+    private boolean slugsCopied;
     ReleaseRecord latestRelease;
     List<BuildRecord> builds;
     String runningBuildId;
@@ -290,16 +302,24 @@ public final class AppEntity
       maintenance = a.maintenance; createdAt = a.createdAt; updatedAt = a.updatedAt; releasedAt = a.releasedAt;
       config = new HashMap<>(a.config); formation = new HashMap<>(a.formation);
       currentVersion = a.currentVersion; currentSlugId = a.currentSlugId;
-      processTypes = new HashMap<>(a.processTypes); releaseIds = new TreeMap<>(a.releaseIds);
-      slugs = new HashMap<>(a.slugs); latestRelease = a.latestRelease;
+      processTypes = new HashMap<>(a.processTypes);
+      slugs = a.slugs; latestRelease = a.latestRelease;
       builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
       dynoHighWater = new HashMap<>(a.dynoHighWater); pendingVersion = a.pendingVersion;
       customDomains = new ArrayList<>(a.customDomains); drains = new ArrayList<>(a.drains);
     }
 
+    Map<String, Slug> slugs() {
+      if (!slugsCopied) {
+        slugs = new HashMap<>(slugs);
+        slugsCopied = true;
+      }
+      return slugs;
+    }
+
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
-          config, formation, currentVersion, currentSlugId, processTypes, releaseIds, slugs, latestRelease, builds, runningBuildId,
+          config, formation, currentVersion, currentSlugId, processTypes, slugs, latestRelease, builds, runningBuildId,
           dynoHighWater, pendingVersion, customDomains, drains);
     }
   }
@@ -323,13 +343,19 @@ public final class AppEntity
    * effects, so a past state computed from the journal is exactly what the app was.
    */
   public static State replay(String appId, List<Event> events) {
-    EventHandler<State, Event> handler = new AppEntity(appId, null, DynoScheduler.NONE, AppObserver.NONE,
-        Instant::now, null, null).eventHandler();
+    BiFunction<State, Event, State> handler = eventApplier(appId);
     State state = new NoApp();
     for (Event e : events) {
       state = handler.apply(state, e);
     }
     return state;
+  }
+
+  /** The app's event handler on its own, for rebuilding an app's state outside its entity. */
+  public static BiFunction<State, Event, State> eventApplier(String appId) {
+    EventHandler<State, Event> handler = new AppEntity(appId, null, DynoScheduler.NONE, AppObserver.NONE,
+        Instant::now, null, null).eventHandler();
+    return handler::apply;
   }
 
   public static String tag(String appId) {
@@ -449,7 +475,7 @@ public final class AppEntity
     if (problem.isPresent()) {
       return Effect().reply(c.replyTo(), Rejection.invalid(problem.get()));
     }
-    ReleaseRecord initial = new ReleaseRecord(appId, UUID.randomUUID().toString(), 1, "Initial release", null,
+    ReleaseRecord initial = new ReleaseRecord(appId, ReleaseRecord.idFor(appId, 1), 1, "Initial release", null,
         Map.of(), Map.of(), ReleaseRecord.SUCCEEDED, c.cause());
     return issue(List.of(new AppCreated(appId, c.name(), c.owner(), c.region(), c.stack(), c.cause())),
         initial, c.replyTo());
@@ -579,7 +605,7 @@ public final class AppEntity
       return Effect().reply(c.replyTo(), releasing.get());
     }
     ReleaseRecord target = c.target();
-    if (!target.appId().equals(appId) || !s.releaseIds().containsKey(target.version())) {
+    if (!target.appId().equals(appId) || !s.hasRelease(target.version())) {
       return Effect().reply(c.replyTo(), Rejection.notFound("Couldn't find that release."));
     }
     if (!target.status().equals(ReleaseRecord.SUCCEEDED)) {
@@ -727,7 +753,8 @@ public final class AppEntity
     // a release offering a `release` process type is pending until its release command succeeds
     String status = slugId != null && processTypes.containsKey("release") ? ReleaseRecord.PENDING
         : ReleaseRecord.SUCCEEDED;
-    return new ReleaseRecord(appId, UUID.randomUUID().toString(), s.lastVersion() + 1, description, slugId,
+    return new ReleaseRecord(appId, ReleaseRecord.idFor(appId, s.lastVersion() + 1), s.lastVersion() + 1,
+        description, slugId,
         config, processTypes, status, cause);
   }
 
@@ -808,7 +835,7 @@ public final class AppEntity
     builder.forStateType(NoApp.class)
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
-            Map.of(), Map.of(), null, List.of(), null, Map.of(), 0,
+            Map.of(), null, List.of(), null, Map.of(), 0,
             List.of(), List.of()));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
@@ -816,11 +843,10 @@ public final class AppEntity
         .onEvent(BuildStackChanged.class, (s, e) -> s.with(b -> { b.buildStack = e.stack(); b.updatedAt = e.cause().at(); }))
         // the live config is the current release's; ReleaseIssued/ReleaseActivated put it in place
         .onEvent(ConfigVarsChanged.class, (s, e) -> s.touched(e.cause().at()))
-        .onEvent(SlugRegistered.class, (s, e) -> s.with(b -> b.slugs.put(e.slug().id(), e.slug())))
+        .onEvent(SlugRegistered.class, (s, e) -> s.with(b -> b.slugs().put(e.slug().id(), e.slug())))
         .onEvent(RolledBack.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(ReleaseIssued.class, (s, e) -> s.with(b -> {
           ReleaseRecord r = e.release();
-          b.releaseIds.put(r.version(), r.id());
           b.latestRelease = r;
           b.updatedAt = e.cause().at();
           if (r.status().equals(ReleaseRecord.PENDING)) {
@@ -866,7 +892,7 @@ public final class AppEntity
           b.runningBuildId = e.build().id();
         }))
         .onEvent(BuildSucceeded.class, (s, e) -> s.with(b -> {
-          b.slugs.put(e.slug().id(), e.slug());
+          b.slugs().put(e.slug().id(), e.slug());
           b.builds.replaceAll(r -> r.id().equals(e.buildId())
               ? r.succeeded(e.slug().id(), e.releaseVersion(), e.slug().buildpackDescription(), e.cause().at()) : r);
           b.runningBuildId = null;

@@ -200,7 +200,7 @@ public final class AppService {
   /** A release by version number ("3" or "v3") or by id. */
   public CompletionStage<ReleaseRecord> release(AppEntity.LiveApp app, String versionOrId) {
     int version = parseVersion(versionOrId).orElseGet(() -> app.versionOf(versionOrId));
-    if (!app.releaseIds().containsKey(version)) {
+    if (!app.hasRelease(version)) {
       return CompletableFuture.failedStage(Rejection.notFound("Couldn't find that release ("
           + versionOrId + "). " + app.name() + " has releases v1 to v" + app.currentVersion() + ".").asException());
     }

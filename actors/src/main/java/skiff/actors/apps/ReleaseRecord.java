@@ -26,6 +26,15 @@ public record ReleaseRecord(
   public static final String PENDING = "pending";
   public static final String FAILED = "failed";
 
+  /**
+   * A release's id, derived from the app and the version, so an app's state need not remember the id
+   * of every release it ever had (that made each event cost time in the number of releases).
+   */
+  public static String idFor(String appId, int version) {
+    return java.util.UUID.nameUUIDFromBytes(("release:" + appId + ":v" + version)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+  }
+
   public ReleaseRecord {
     config = Map.copyOf(config);
     processTypes = Map.copyOf(processTypes);

@@ -79,7 +79,7 @@ public final class BuildEndpoints {
     } else {
       n.putObject("slug").put("id", b.slugId());
     }
-    String releaseId = b.releaseVersion() > 0 ? app.releaseIds().get(b.releaseVersion()) : null;
+    String releaseId = b.releaseVersion() > 0 ? app.releaseId(b.releaseVersion()) : null;
     if (releaseId == null) {
       n.putNull("release");
     } else {

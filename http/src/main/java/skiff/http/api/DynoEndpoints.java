@@ -111,7 +111,7 @@ public final class DynoEndpoints {
     } else {
       n.put("attach_url", attachUrl);
     }
-    n.putObject("release").put("version", releaseVersion).put("id", app.releaseIds().get(releaseVersion));
+    n.putObject("release").put("version", releaseVersion).put("id", app.releaseId(releaseVersion));
     n.putObject("app").put("id", app.id()).put("name", app.name());
     n.put("created_at", Representations.time(since));
     n.put("updated_at", Representations.time(since));
@@ -129,7 +129,7 @@ public final class DynoEndpoints {
     n.putNull("attach_url");
     ObjectNode release = n.putObject("release");
     release.put("version", v.releaseVersion());
-    release.put("id", app.releaseIds().get(v.releaseVersion()));
+    release.put("id", app.releaseId(v.releaseVersion()));
     n.putObject("app").put("id", app.id()).put("name", app.name());
     n.put("created_at", Representations.time(v.since()));
     n.put("updated_at", Representations.time(v.since()));

@@ -126,8 +126,10 @@ public final class EventEndpoints {
   }
 
   private ApiResponse export(List<String> tags) {
+    // lines ready together leave in one chunk: an export is many small lines
     Source<ByteString, ?> lines = journal.streamed(tags)
-        .map(e -> ByteString.fromString(exported(e) + "\n", StandardCharsets.UTF_8));
+        .map(e -> ByteString.fromString(exported(e) + "\n", StandardCharsets.UTF_8))
+        .batchWeighted(256 * 1024, line -> (long) line.size(), line -> line, ByteString::concat);
     return ApiResponse.streamed(JSON_LINES, lines, Map.of());
   }
 

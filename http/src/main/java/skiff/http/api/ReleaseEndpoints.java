@@ -69,7 +69,7 @@ final class ReleaseEndpoints {
   private CompletionStage<ApiResponse> list(ApiCall call) {
     RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "version", "id");
     return apps.find(call.app()).thenCompose(app -> {
-      List<Integer> versions = new ArrayList<>(app.releaseIds().keySet());
+      List<Integer> versions = java.util.stream.IntStream.rangeClosed(1, app.lastVersion()).boxed().toList();
       var page = Paging.apply(versions, String::valueOf, range);
       return apps.releases(app.id(), page.items()).thenApply(releases -> new ApiResponse(page.status(),
           AppEndpoints.array(releases.stream().map(r -> json.release(app, r)).toList()), page.headers()));

@@ -119,7 +119,7 @@ public final class SkiffNode implements AutoCloseable {
         NodeConfig.pekko(settings, journal));
     try {
       try {
-        JournalSchema.ensure(system, Duration.ofSeconds(30));
+        JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
       } catch (IllegalStateException e) {
         throw new SettingsException(String.valueOf(e.getMessage()));
       }
