@@ -38,7 +38,8 @@ public class TagIndexReadJournalDao extends DefaultReadJournalDao {
       + " j.\"writer\", j.\"write_timestamp\", j.\"adapter_manifest\", j.\"event_payload\", j.\"event_ser_id\","
       + " j.\"event_ser_manifest\" FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
       + " WHERE t.\"tag\" = ? AND t.\"event_id\" > ? AND t.\"event_id\" <= ? AND j.\"deleted\" = FALSE"
-      + " ORDER BY t.\"event_id\" LIMIT ?";
+      // ordered by both index columns: H2 then reads the index in order and stops at the limit
+      + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
 
   private final JdbcBackend.JdbcDatabaseDef database;
   private final Serialization serialization;

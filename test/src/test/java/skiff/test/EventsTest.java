@@ -145,6 +145,41 @@ class EventsTest {
       now.path("formation").forEach(f -> formation.add(f.path("type").asText() + "=" + f.path("quantity").asInt()));
       assertTrue(rebuilt.contains("Formation:   " + String.join(" ", formation) + "\n"), rebuilt);
       api.get("/apps/replay/state?at=noon").expectError(422, "invalid_params", "not a timestamp");
+
+      // the same, as a user types it
+      Cli stateThen = cli(env, "state", "-a", "replay", "--at", second.at().toString());
+      assertEquals(0, stateThen.status(), stateThen.err());
+      assertTrue(stateThen.out().contains("v3") && stateThen.out().contains("A, B")
+          && stateThen.out().contains("web=1 worker=1"), stateThen.out());
+      Cli changed = cli(env, "state:diff", "-a", "replay", "--from", first.at().toString(), "--to",
+          second.at().toString());
+      assertTrue(changed.out().contains("~ Release: v2 -> v3") && changed.out().contains("+ Config vars: A")
+          && changed.out().contains("+ Config vars: B"), changed.out());
+      Cli releases = cli(env, "releases:diff", "v3", "v4", "-a", "replay");
+      assertTrue(releases.out().contains("- config A") && !releases.out().contains("config B"), releases.out());
+      Cli story = cli(env, "events", "-a", "replay", "--type", "ConfigVarsChanged");
+      List<String> lines = story.out().lines().toList();
+      assertEquals(2, lines.size(), story.out());
+      assertTrue(lines.get(0).contains("admin@skiff.local") && lines.get(0).contains("request_id=")
+          && lines.get(0).contains("\"A\":\"1\""), lines.get(0));
+      Cli badTime = cli(env, "state", "-a", "replay", "--at", "teatime");
+      assertEquals(2, badTime.status());
+      assertTrue(badTime.err().contains("not a timestamp"), badTime.err());
+      Cli badType = cli(env, "events", "-a", "replay", "--type", "Crash");
+      assertEquals(2, badType.status());
+      assertTrue(badType.err().contains("Crashed"), "names the known types: " + badType.err());
     }
+  }
+
+  private record Cli(int status, String out, String err) {}
+
+  private static Cli cli(Map<String, String> env, String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int status = new skiff.platform.cli.SkiffCli(env, new java.io.PrintStream(out, true,
+        java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true,
+        java.nio.charset.StandardCharsets.UTF_8)).run(args);
+    return new Cli(status, out.toString(java.nio.charset.StandardCharsets.UTF_8),
+        err.toString(java.nio.charset.StandardCharsets.UTF_8));
   }
 }
