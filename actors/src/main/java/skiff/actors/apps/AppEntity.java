@@ -753,9 +753,9 @@ public final class AppEntity
     // a release offering a `release` process type is pending until its release command succeeds
     String status = slugId != null && processTypes.containsKey("release") ? ReleaseRecord.PENDING
         : ReleaseRecord.SUCCEEDED;
-    return new ReleaseRecord(appId, ReleaseRecord.idFor(appId, s.lastVersion() + 1), s.lastVersion() + 1,
-        description, slugId,
-        config, processTypes, status, cause);
+    int version = s.lastVersion() + 1;
+    return new ReleaseRecord(appId, ReleaseRecord.idFor(appId, version), version, description, slugId, config,
+        processTypes, status, cause);
   }
 
   /** Persists the events and the release together; the caller hears back once the release's entity has it. */
