@@ -10,10 +10,17 @@ import skiff.platform.node.SkiffNode;
  * API that never starts an actor system.
  */
 public final class Main {
+  private static final String COMMON_POOL_SIZE = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   private Main() {}
 
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("server")) {
+      // Pekko's Java futures run plain callbacks on the common pool, which on one or two cores is a
+      // new thread per callback; a pool of at least two threads avoids that (must precede its first use)
+      if (System.getProperty(COMMON_POOL_SIZE) == null) {
+        System.setProperty(COMMON_POOL_SIZE, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
+      }
       // initialise logging on this thread before Pekko's threads race to do it (SLF4J then warns)
       org.slf4j.LoggerFactory.getILoggerFactory();
       System.exit(server());

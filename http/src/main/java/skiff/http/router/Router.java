@@ -96,7 +96,7 @@ public final class Router {
     ClientConnection client = new ClientConnection();
     return org.apache.pekko.stream.javadsl.Flow.of(HttpRequest.class)
         .watchTermination((mat, done) -> {
-          done.whenComplete((ok, error) -> client.closed());
+          SameThread.of(done).whenComplete((ok, error) -> client.closed());
           return mat;
         })
         .mapAsync(1, request -> handle(request, https, listenerPort.getAsInt(), client));
@@ -181,7 +181,7 @@ public final class Router {
     }
     backend.outstanding.incrementAndGet();
     HttpRequest upstream = upstreamRequest(ex, backend);
-    CompletableFuture<HttpResponse> response = http.singleRequest(upstream).toCompletableFuture()
+    CompletableFuture<HttpResponse> response = SameThread.of(http.singleRequest(upstream))
         .orTimeout(firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
     return response.handle((resp, error) -> {
       if (error == null) {
@@ -189,7 +189,7 @@ public final class Router {
         if (length >= 0 && length <= SMALL_RESPONSE) {
           // small answers are read whole (within the first-byte timeout), which frees the dyno's
           // connection at once; larger or open-ended ones stream through as they come
-          return resp.entity().toStrict(firstByteTimeout.toMillis(), materializer)
+          return SameThread.of(resp.entity().toStrict(firstByteTimeout.toMillis(), materializer))
               .thenApply(strict -> stream(ex, backend, resp.withEntity(strict)));
         }
         return CompletableFuture.completedStage(stream(ex, backend, resp));
@@ -283,7 +283,7 @@ public final class Router {
           return chunk;
         })
         .watchTermination((mat, done) -> {
-          done.whenComplete((ok, error) -> {
+          SameThread.of(done).whenComplete((ok, error) -> {
             backend.outstanding.decrementAndGet();
             if (error == null && bytes.get() < SMALL_RESPONSE) {
               logDone(ex, status, bytes.get());
@@ -338,7 +338,7 @@ public final class Router {
     HttpResponse switched = upgrade.handleMessagesWith(http.webSocketClientFlow(upstream)
         .idleTimeout(idleTimeout)
         .watchTermination((mat, done) -> {
-          done.whenComplete((ok, error) -> backend.outstanding.decrementAndGet());
+          SameThread.of(done).whenComplete((ok, error) -> backend.outstanding.decrementAndGet());
           return mat;
         }));
     logInfo(ex, 101, 0);
