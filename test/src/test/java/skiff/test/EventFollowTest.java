@@ -158,20 +158,23 @@ class EventFollowTest {
     }
   }
 
-  /** An output stream whose lines a test can wait for. */
+  /** An output stream whose complete lines a test can wait for. */
   private static final class LineCollector extends OutputStream {
-    private final StringBuilder text = new StringBuilder();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
     @Override
     public synchronized void write(int b) {
-      text.append((char) b);
-      notifyAll();
+      bytes.write(b);
+      if (b == '\n') {
+        notifyAll();
+      }
     }
 
     synchronized String await(String fragment, Duration wait) throws InterruptedException {
       long deadline = System.currentTimeMillis() + wait.toMillis();
       while (true) {
-        for (String line : text.toString().split("\n")) {
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
           if (line.contains(fragment)) {
             return line;
           }
