@@ -156,7 +156,9 @@ class EventsTest {
       assertTrue(changed.out().contains("~ Release: v2 -> v3") && changed.out().contains("+ Config vars: A")
           && changed.out().contains("+ Config vars: B"), changed.out());
       Cli releases = cli(env, "releases:diff", "v3", "v4", "-a", "replay");
-      assertTrue(releases.out().contains("- config A") && !releases.out().contains("config B"), releases.out());
+      assertTrue(releases.out().contains("- config A") && !releases.out().contains("config B")
+          && releases.out().lines().anyMatch(l -> l.startsWith("  Process types: {") && l.contains("\"web\"")),
+          releases.out());
       Cli story = cli(env, "events", "-a", "replay", "--type", "ConfigVarsChanged");
       List<String> lines = story.out().lines().toList();
       assertEquals(2, lines.size(), story.out());

@@ -1032,6 +1032,7 @@ public final class SkiffCli {
     out.println("=== " + app + ": v" + a + " -> v" + b);
     diffLine("Description", ra.path("description").asText(), rb.path("description").asText());
     diffLine("Slug", ra.path("slug").path("id").asText("none"), rb.path("slug").path("id").asText("none"));
+    diffLine("Process types", processTypes(api, app, ra), processTypes(api, app, rb));
     TreeMap<String, String> before = new TreeMap<>();
     ca.fields().forEachRemaining(f -> before.put(f.getKey(), f.getValue().asText()));
     TreeMap<String, String> after = new TreeMap<>();
@@ -1048,6 +1049,15 @@ public final class SkiffCli {
       }
     }
     return 0;
+  }
+
+  /** A release's process types are its slug's; a release without a slug has none. */
+  private static String processTypes(ApiClient api, String app, JsonNode release) {
+    if (release.path("slug").path("id").isMissingNode() || release.path("slug").path("id").isNull()) {
+      return "{}";
+    }
+    return api.get("/apps/" + app + "/slugs/" + release.path("slug").path("id").asText()).path("process_types")
+        .toString();
   }
 
   private void diffLine(String what, String a, String b) {
