@@ -70,6 +70,15 @@ class EventFollowTest {
         }
       }
 
+      // pages in either direction, put together, are the whole story
+      List<Long> everyId = ids(api.get("/apps/alpha/events", "id ..; max=1000").body());
+      assertEquals(everyId, pagedIds(api, "id ..; max=3"));
+      List<Long> backwards = new ArrayList<>(everyId);
+      java.util.Collections.reverse(backwards);
+      assertEquals(backwards, pagedIds(api, "id ..; max=4, order=desc"));
+      assertEquals(backwards.subList(0, 2), ids(api.get("/apps/alpha/events", "id ..; max=2, order=desc").body()));
+      api.get("/apps/alpha/events", "id abc..; max=2").expectError(416, "requested_range_not_satisfiable", "event ids");
+
       // the platform: every app's events and the directory's, one order, a cursor for each kind
       JsonNode platform = api.get("/events", "id ..; max=1000").expect(200).body();
       long previous = 0;
@@ -114,6 +123,23 @@ class EventFollowTest {
           () -> EventStream.open(node.apiPort(), "/events", "builds=3"));
       assertTrue(foreign.getMessage().contains("'builds'"), foreign.getMessage());
     }
+  }
+
+  private static List<Long> ids(JsonNode events) {
+    List<Long> ids = new ArrayList<>();
+    events.forEach(e -> ids.add(e.path("id").asLong()));
+    return ids;
+  }
+
+  private static List<Long> pagedIds(Api api, String firstRange) {
+    List<Long> ids = new ArrayList<>();
+    String range = firstRange;
+    while (range != null) {
+      Api.Answer page = api.get("/apps/alpha/events", range);
+      ids.addAll(ids(page.body()));
+      range = page.status() == 206 ? page.header("Next-Range") : null;
+    }
+    return ids;
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +20,8 @@ import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import skiff.actors.Cause;
@@ -47,10 +50,12 @@ public final class EventEndpoints {
 
   private final AppService apps;
   private final JournalReader journal;
+  private final Materializer materializer;
 
-  public EventEndpoints(AppService apps, JournalReader journal) {
+  public EventEndpoints(AppService apps, JournalReader journal, Materializer materializer) {
     this.apps = apps;
     this.journal = journal;
+    this.materializer = materializer;
   }
 
   public void register(ApiRoutes routes) {
@@ -88,11 +93,47 @@ public final class EventEndpoints {
           Map.of("Cache-Control", "no-cache")));
     }
     RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "id");
-    return journal.byTags(tags).thenApply(all -> {
-      List<ObjectNode> events = all.stream().map(EventEndpoints::event).filter(filter::matches).toList();
-      var page = Paging.apply(events, e -> e.path("id").asText(), range);
-      return new ApiResponse(page.status(), AppEndpoints.array(page.items()), page.headers());
-    });
+    return window(journal.streamed(tags).map(EventEndpoints::event).filter(filter::matches), range)
+        .thenApply(events -> {
+          var page = Paging.apply(events, e -> e.path("id").asText(), range);
+          return new ApiResponse(page.status(), AppEndpoints.array(page.items()), page.headers());
+        });
+  }
+
+  /**
+   * The events a page can come from, read in journal order without holding the whole journal: the
+   * first {@code max + 1} within the range, or for {@code order=desc} the last {@code max + 1}.
+   * {@link Paging} then cuts the page from them exactly as it would from everything.
+   */
+  private CompletionStage<List<ObjectNode>> window(Source<ObjectNode, ?> events, RangeSpec range) {
+    int keep = range.max() + 1;
+    // ascending: start is the lowest id wanted, end the highest; descending the other way round
+    Long low = id(range.descending() ? range.end() : range.start());
+    Long high = id(range.descending() ? range.start() : range.end());
+    boolean lowExclusive = !range.descending() && range.startExclusive();
+    boolean highExclusive = range.descending() && range.startExclusive();
+    Source<ObjectNode, ?> inRange = events
+        .filter(e -> low == null || (lowExclusive ? e.path("id").asLong() > low : e.path("id").asLong() >= low))
+        .takeWhile(e -> high == null || (highExclusive ? e.path("id").asLong() < high : e.path("id").asLong() <= high));
+    if (!range.descending()) {
+      return inRange.take(keep).runWith(Sink.seq(), materializer);
+    }
+    return inRange.runWith(Sink.fold(new ArrayDeque<ObjectNode>(), (last, e) -> {
+      last.addLast(e);
+      if (last.size() > keep) {
+        last.removeFirst();
+      }
+      return last;
+    }), materializer).thenApply(List::copyOf);
+  }
+
+  private static Long id(String key) {
+    try {
+      return key == null ? null : Long.parseLong(key);
+    } catch (NumberFormatException e) {
+      throw new ApiError(416, "requested_range_not_satisfiable", "Range bounds here are event ids (numbers), not '"
+          + key + "'.");
+    }
   }
 
   private static boolean follows(ApiCall call) {

@@ -896,15 +896,22 @@ public final class SkiffCli {
       });
       return 0;
     }
-    JsonNode events = api(args).get(path, "id ..; max=1000");
-    if (json(args, events)) {
-      return 0;
+    // the newest 1,000 matching events, printed oldest first as a story reads
+    JsonNode newestFirst = api(args).get(path, "id ..; max=" + EVENTS_SHOWN + ", order=desc");
+    com.fasterxml.jackson.databind.node.ArrayNode events = ApiClient.JSON.createArrayNode();
+    for (int i = newestFirst.size() - 1; i >= 0; i--) {
+      events.add(newestFirst.get(i));
     }
-    for (JsonNode e : events) {
-      out.println(eventLine(e));
+    if (!json(args, events)) {
+      events.forEach(e -> out.println(eventLine(e)));
+    }
+    if (events.size() == EVENTS_SHOWN) {
+      err.println("(the newest " + EVENTS_SHOWN + " matching events; narrow with --since, --until or --type for others)");
     }
     return 0;
   }
+
+  private static final int EVENTS_SHOWN = 1000;
 
   /** One event on one line: time, actor, what happened (and to which dyno), the request behind it. */
   private static String eventLine(JsonNode e) {

@@ -205,7 +205,7 @@ public final class SkiffNode implements AutoCloseable {
       new DynoEndpoints(apps, dynos.reconciler(), oneOffs, urls).register(api[0].routes());
       new LogEndpoints(apps, logSessions, urls).register(api[0].routes());
       skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
-      new EventEndpoints(apps, journalReader).register(api[0].routes());
+      new EventEndpoints(apps, journalReader, Materializer.matFromSystem(system)).register(api[0].routes());
       new StateEndpoints(apps, journalReader).register(api[0].routes());
       dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
