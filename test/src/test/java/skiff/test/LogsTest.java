@@ -127,6 +127,56 @@ class LogsTest {
   }
 
   @Test
+  void aTailThatCannotKeepUpIsToldHowManyLinesItMissed() throws Exception {
+    // an app of its own: the flood would push the other tests' lines out of the shared history
+    RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("flood"), "flooded", 1);
+    URI url = URI.create(api.post("/apps/flooded/log-sessions", "{\"tail\":true,\"lines\":1}").expect(201).body()
+        .path("logplex_url").asText());
+    try (java.net.Socket reader = new java.net.Socket()) {
+      // a reader that stops reading, with a small window, so the session's own buffer fills up
+      reader.setReceiveBufferSize(4096);
+      reader.connect(new java.net.InetSocketAddress(url.getHost(), url.getPort()));
+      reader.setSoTimeout(30_000);
+      reader.getOutputStream().write(("GET " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getHost()
+          + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      reader.getOutputStream().flush();
+      Thread.sleep(500);
+      assertEquals(200, RouterTest.through(node.routerPort(), "flooded", "/flood?n=150000", Map.of()).statusCode());
+      BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      Thread pump = new Thread(() -> {
+        try {
+          BufferedReader in = new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
+          for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lines.add(line);
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      }, "slow-tail");
+      pump.setDaemon(true);
+      pump.start();
+      List<String> seen = new ArrayList<>();
+      for (String line = lines.poll(3, TimeUnit.SECONDS); line != null; line = lines.poll(3, TimeUnit.SECONDS)) {
+        seen.add(line);
+      }
+      // drained: the notice goes out with the next line there is room for
+      assertEquals(200, RouterTest.through(node.routerPort(), "flooded", "/say?m=after-flood", Map.of()).statusCode());
+      String line = lines.poll(10, TimeUnit.SECONDS);
+      for (; line != null && !line.contains("said after-flood"); line = lines.poll(10, TimeUnit.SECONDS)) {
+        seen.add(line);
+      }
+      assertTrue(line != null, "the line after the flood arrived");
+      long floodLines = seen.stream().filter(l -> l.contains("flood line ")).count();
+      String notice = seen.stream().filter(l -> l.contains("heroku[logplex]: Error L11")).findFirst().orElse(null);
+      assertTrue(notice != null, "no L11 notice after " + floodLines + " flood lines");
+      var m = java.util.regex.Pattern.compile("Error L11 \\(Tail buffer overflow\\) -> This tail session dropped "
+          + "(\\d+) messages since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00$").matcher(notice);
+      assertTrue(m.find(), notice);
+      assertTrue(Long.parseLong(m.group(1)) > 0 && floodLines < 150_000, notice + " after " + floodLines + " lines");
+    }
+  }
+
+  @Test
   void badSessionsAreRefused() throws Exception {
     api.post("/apps/chatty/log-sessions", "{\"dyno\":\"clock.1\"}").expectError(422, "invalid_params", "clock.1");
     api.post("/apps/chatty/log-sessions", "{\"source\":\"kernel\"}").expectError(422, "invalid_params", "kernel");

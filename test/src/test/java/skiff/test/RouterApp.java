@@ -1,6 +1,6 @@
 package skiff.test;
 
-/** A Node.js web app for the router tests: names its dyno, echoes headers, streams, sleeps, echoes WebSockets. */
+/** A Node.js web app for the router and log tests: names its dyno, echoes headers, streams, sleeps, logs, echoes WebSockets. */
 public final class RouterApp {
   private RouterApp() {}
 
@@ -23,6 +23,10 @@ public final class RouterApp {
         } else if (url.pathname === '/say') {
           console.log('said ' + url.searchParams.get('m'));
           res.end('ok');
+        } else if (url.pathname === '/flood') {
+          const n = Number(url.searchParams.get('n') || 0);
+          for (let i = 0; i < n; i++) { console.log('flood line ' + i + ' ' + 'x'.repeat(60)); }
+          res.end('flooded ' + n);
         } else if (url.pathname === '/headers') {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(req.headers));

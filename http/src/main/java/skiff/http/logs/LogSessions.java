@@ -3,6 +3,8 @@ package skiff.http.logs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +21,9 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import skiff.actors.logs.AppLogs;
@@ -87,16 +90,21 @@ public final class LogSessions {
         org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-cache")));
   }
 
-  /** New lines as they come; a comment every 20 s keeps idle connections open. */
+  /**
+   * New lines as they come; a comment every 20 s keeps idle connections open. A reader slower than
+   * the app loses lines once its 10,000-line buffer is full, and is told so with Heroku's L11 before
+   * the next line that fits.
+   */
   private Source<ByteString, ?> follow(Session session, long after) {
-    return Source.<LogLine>queue(TAIL_BUFFER, OverflowStrategy.dropHead())
-        .mapMaterializedValue(queue -> {
+    return Source.<LogLine>queue(TAIL_BUFFER)
+        .watchTermination((queue, done) -> {
+          TailOverflow overflow = new TailOverflow();
           AutoCloseable following = logs.follow(session.appId(), line -> {
             if (line.seq() > after && line.matches(session.dyno(), session.source())) {
-              queue.offer(line);
+              overflow.offer(queue, line);
             }
           });
-          queue.watchCompletion().whenComplete((done, error) -> {
+          done.whenComplete((ok, error) -> {
             try {
               following.close();
             } catch (Exception ignored) {
@@ -107,6 +115,32 @@ public final class LogSessions {
         })
         .map(LogSessions::event)
         .keepAlive(Duration.ofSeconds(20), () -> ByteString.fromString(":\n\n"));
+  }
+
+  /** Counts the lines a tail session had no room for, and says so once there is room again. */
+  private static final class TailOverflow {
+    private static final DateTimeFormatter SINCE =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx").withZone(ZoneOffset.UTC);
+    private long dropped;
+    private long lastDroppedSeq;
+    private Instant since;
+
+    synchronized void offer(BoundedSourceQueue<LogLine> queue, LogLine line) {
+      if (dropped > 0) {
+        LogLine notice = new LogLine(lastDroppedSeq, Instant.now(), "heroku", "logplex",
+            "Error L11 (Tail buffer overflow) -> This tail session dropped " + dropped + " messages since "
+                + SINCE.format(since));
+        if (queue.offer(notice) == QueueOfferResult.enqueued()) {
+          dropped = 0;
+        }
+      }
+      if (dropped > 0 || queue.offer(line) != QueueOfferResult.enqueued()) {
+        if (dropped++ == 0) {
+          since = line.time();
+        }
+        lastDroppedSeq = line.seq();
+      }
+    }
   }
 
   /** One SSE event per line; its id lets the reader resume after it. */
