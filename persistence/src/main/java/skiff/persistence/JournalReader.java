@@ -33,12 +33,10 @@ public final class JournalReader {
     return current(tag).runWith(Sink.seq(), materializer);
   }
 
-  /** Every event with any of the tags so far, in journal order (an event carries one of them at most). */
-  public CompletionStage<List<EventEnvelope>> byTags(List<String> tags) {
-    return streamed(tags).runWith(Sink.seq(), materializer);
-  }
-
-  /** The events with any of the tags so far, in journal order, produced as fast as they are read. */
+  /**
+   * The events with any of the tags so far, in journal order (an event carries one of them at
+   * most), produced as they are read.
+   */
   public Source<EventEnvelope, NotUsed> streamed(List<String> tags) {
     Source<EventEnvelope, NotUsed> merged = current(tags.get(0));
     for (String tag : tags.subList(1, tags.size())) {
