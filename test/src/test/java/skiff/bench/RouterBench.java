@@ -37,6 +37,8 @@ public final class RouterBench {
       int nginxPort = freePort();
       Process nginx = startNginx(work, nginxPort, dynoPort);
       try {
+        // a first run warms the JIT up, as a server that has been serving for a while is
+        wrk("http://127.0.0.1:" + node.routerPort() + "/", "bench.localhost");
         System.out.printf("%-34s %12s %10s %10s%n", "", "requests/s", "p50", "p99");
         for (String path : List.of("/", "/big")) {
           String label = path.equals("/") ? "small" : "1 MB";
