@@ -3,8 +3,6 @@ package skiff.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import skiff.platform.cli.SkiffCli;
 import skiff.platform.node.SkiffNode;
 
 /** The skiff CLI against a real node: Heroku's commands, wording and exit codes. */
@@ -34,12 +31,6 @@ class CliTest {
     node.close();
   }
 
-  record Run(int status, String out, String err) {
-    String all() {
-      return out + err;
-    }
-  }
-
   private static Map<String, String> env(boolean withKey) {
     Map<String, String> env = new HashMap<>();
     env.put("HOME", home.toString());
@@ -50,38 +41,34 @@ class CliTest {
     return env;
   }
 
-  private static Run skiff(String... args) {
+  private static SkiffRun skiff(String... args) {
     return skiffWith(env(true), args);
   }
 
-  private static Run skiffWith(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = new SkiffCli(env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
-    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static SkiffRun skiffWith(Map<String, String> env, String... args) {
+    return SkiffRun.of(env, args);
   }
 
   @Test
   void theHerokuFlowFromCreateToRollback() throws Exception {
-    Run created = skiff("apps:create", "cli-flow", "--no-remote");
+    SkiffRun created = skiff("apps:create", "cli-flow", "--no-remote");
     assertEquals(0, created.status(), created.all());
     assertTrue(created.err().contains("Creating cli-flow... done, ⬢ cli-flow"), created.all());
     assertTrue(created.out().contains("http://cli-flow.localhost:"), created.out());
 
-    Run set = skiff("config:set", "A=1", "B=2", "-a", "cli-flow");
+    SkiffRun set = skiff("config:set", "A=1", "B=2", "-a", "cli-flow");
     assertEquals(0, set.status(), set.all());
     assertTrue(set.err().contains("Setting A, B and restarting ⬢ cli-flow... done, v2"), set.all());
     assertTrue(set.out().contains("A: 1") && set.out().contains("B: 2"), set.out());
 
-    Run unset = skiff("config:unset", "A", "-a", "cli-flow");
+    SkiffRun unset = skiff("config:unset", "A", "-a", "cli-flow");
     assertTrue(unset.err().contains("Unsetting A and restarting ⬢ cli-flow... done, v3"), unset.all());
 
-    Run rollback = skiff("rollback", "v2", "-a", "cli-flow");
+    SkiffRun rollback = skiff("rollback", "v2", "-a", "cli-flow");
     assertEquals(0, rollback.status(), rollback.all());
     assertTrue(rollback.err().contains("Rolling back ⬢ cli-flow to v2... done, v4"), rollback.all());
 
-    Run releases = skiff("releases", "-a", "cli-flow");
+    SkiffRun releases = skiff("releases", "-a", "cli-flow");
     List<String> lines = releases.out().lines().toList();
     assertEquals("=== cli-flow Releases - Current: v4", lines.get(0));
     assertTrue(lines.get(1).matches("v4 +Rollback to v2 +admin@skiff\\.local +\\d{4}/.*"), lines.get(1));
@@ -89,38 +76,38 @@ class CliTest {
     assertTrue(lines.get(3).startsWith("v2    Set A, B config vars"), lines.get(3));
     assertTrue(lines.get(4).startsWith("v1    Initial release"), lines.get(4));
 
-    Run config = skiff("config", "-a", "cli-flow");
+    SkiffRun config = skiff("config", "-a", "cli-flow");
     assertEquals("=== cli-flow Config Vars\nA: 1\nB: 2\n", config.out());
     assertEquals("1\n", skiff("config:get", "A", "-a", "cli-flow").out());
-    Run info = skiff("releases:info", "v3", "-a", "cli-flow");
+    SkiffRun info = skiff("releases:info", "v3", "-a", "cli-flow");
     assertTrue(info.out().contains("Change:  Remove A config vars"), info.out());
-    Run json = skiff("releases", "-a", "cli-flow", "--json");
+    SkiffRun json = skiff("releases", "-a", "cli-flow", "--json");
     assertEquals(4, Api.JSON.readTree(json.out()).size(), json.out());
   }
 
   @Test
   void mistakesGetClearMessagesAndNonZeroExits() {
-    Run missing = skiff("config", "-a", "no-such-app");
+    SkiffRun missing = skiff("config", "-a", "no-such-app");
     assertEquals(2, missing.status());
     assertTrue(missing.err().contains("Couldn't find that app.") && missing.err().contains("Error ID: not_found"),
         missing.err());
-    Run badName = skiff("apps:create", "Not_Valid", "--no-remote");
+    SkiffRun badName = skiff("apps:create", "Not_Valid", "--no-remote");
     assertEquals(2, badName.status());
     assertTrue(badName.err().contains("is invalid"), badName.err());
-    Run typo = skiff("confg");
+    SkiffRun typo = skiff("confg");
     assertEquals(127, typo.status());
     assertTrue(typo.err().contains("Perhaps you meant config?"), typo.err());
-    Run badPair = skiff("config:set", "JUSTAKEY", "-a", "x");
+    SkiffRun badPair = skiff("config:set", "JUSTAKEY", "-a", "x");
     assertEquals(1, badPair.status());
     assertTrue(badPair.err().contains("is not KEY=VALUE"), badPair.err());
-    Run noFormation = skiff("ps:scale", "web=2", "-a", createApp("cli-scale"));
+    SkiffRun noFormation = skiff("ps:scale", "web=2", "-a", createApp("cli-scale"));
     assertEquals(2, noFormation.status());
     assertTrue(noFormation.err().contains("Scaling dynos... !"), noFormation.err());
     assertTrue(noFormation.err().contains("process type (web)"), noFormation.err());
-    Run noToken = skiffWith(env(false), "apps");
+    SkiffRun noToken = skiffWith(env(false), "apps");
     assertEquals(1, noToken.status());
     assertTrue(noToken.err().contains("skiff login"), noToken.err());
-    Run destroyUnconfirmed = skiff("apps:destroy", "-a", "cli-scale");
+    SkiffRun destroyUnconfirmed = skiff("apps:destroy", "-a", "cli-scale");
     assertEquals(1, destroyUnconfirmed.status());
     assertTrue(destroyUnconfirmed.err().contains("--confirm cli-scale"), destroyUnconfirmed.err());
     assertEquals(0, skiff("apps:destroy", "-a", "cli-scale", "--confirm", "cli-scale").status());
@@ -134,13 +121,13 @@ class CliTest {
   @Test
   void loginStoresTheTokenInNetrcForTheApiHost() throws Exception {
     Map<String, String> env = env(false);
-    Run login = skiffWith(env, "login", "--token", TestNode.TOKEN);
+    SkiffRun login = skiffWith(env, "login", "--token", TestNode.TOKEN);
     assertEquals(0, login.status(), login.all());
     String netrc = Files.readString(home.resolve(".netrc"));
     assertTrue(netrc.contains("machine 127.0.0.1:" + node.apiPort()), netrc);
     assertTrue(netrc.contains("password " + TestNode.TOKEN), netrc);
     assertEquals("admin@skiff.local\n", skiffWith(env, "auth:whoami").out());
-    Run wrong = skiffWith(env, "login", "--token", "nope");
+    SkiffRun wrong = skiffWith(env, "login", "--token", "nope");
     assertEquals(2, wrong.status());
     assertTrue(Files.readString(home.resolve(".netrc")).contains(TestNode.TOKEN), "a failed login keeps the old token");
   }
@@ -149,24 +136,24 @@ class CliTest {
   void asItsOwnProcessTheCliFindsTheAppFromTheGitRemote() throws Exception {
     Path repo = Files.createTempDirectory("skiff-cli-repo");
     assertEquals(0, new ProcessBuilder("git", "init", "-q").directory(repo.toFile()).start().waitFor());
-    Run created = process(repo, "apps:create", "from-git");
+    SkiffRun created = process(repo, "apps:create", "from-git");
     assertEquals(0, created.status(), created.all());
     assertTrue(created.out().contains("Git remote skiff added"), created.all());
     assertEquals(0, process(repo, "config:set", "WHERE=git-remote").status());
-    Run config = process(repo, "config");
+    SkiffRun config = process(repo, "config");
     assertTrue(config.out().contains("WHERE: git-remote"), config.all());
-    Run outside = process(Files.createTempDirectory("no-repo"), "config");
+    SkiffRun outside = process(Files.createTempDirectory("no-repo"), "config");
     assertEquals(1, outside.status());
     assertTrue(outside.err().contains("No app specified"), outside.err());
   }
 
-  private static Run process(Path dir, String... args) throws Exception {
+  private static SkiffRun process(Path dir, String... args) throws Exception {
     ProcessBuilder builder = new ProcessBuilder(ServerProcess.javaCommand(args)).directory(dir.toFile());
     builder.environment().putAll(env(true));
     Process p = builder.start();
     byte[] out = p.getInputStream().readAllBytes();
     byte[] err = p.getErrorStream().readAllBytes();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    return new SkiffRun(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
   }
 }

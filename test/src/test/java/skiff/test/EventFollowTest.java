@@ -162,23 +162,20 @@ class EventFollowTest {
       String line = followed.await("ConfigVarsChanged", WAIT);
       assertTrue(line.contains("admin@skiff.local") && line.contains("request_id=" + set.header("Request-Id")), line);
 
-      ByteArrayOutputStream listed = new ByteArrayOutputStream();
-      assertEquals(0, new SkiffCli(env, new PrintStream(listed, true, StandardCharsets.UTF_8), quiet)
-          .run(new String[] {"events", "--all", "--type", "NameClaimed"}));
-      assertEquals(2, listed.toString(StandardCharsets.UTF_8).lines().count(), listed.toString());
+      SkiffRun listed = SkiffRun.of(env, "events", "--all", "--type", "NameClaimed");
+      assertEquals(0, listed.status(), listed.err());
+      assertEquals(2, listed.out().lines().count(), listed.out());
 
       api.delete("/apps/delta").expect(200);
-      ByteArrayOutputStream exported = new ByteArrayOutputStream();
-      assertEquals(0, new SkiffCli(env, new PrintStream(exported, true, StandardCharsets.UTF_8), quiet)
-          .run(new String[] {"events:export", "--all"}));
+      SkiffRun exported = SkiffRun.of(env, "events:export", "--all");
+      assertEquals(0, exported.status(), exported.err());
       Path file = Files.createTempFile("platform", ".jsonl");
-      Files.write(file, exported.toByteArray());
-      long exportedCount = exported.toString(StandardCharsets.UTF_8).lines().count();
+      Files.writeString(file, exported.out());
+      long exportedCount = exported.out().lines().count();
       assertEquals(api.get("/events", "id ..; max=1000").body().size(), exportedCount, "every event, once");
-      ByteArrayOutputStream verified = new ByteArrayOutputStream();
-      assertEquals(0, new SkiffCli(Map.of(), new PrintStream(verified, true, StandardCharsets.UTF_8), quiet)
-          .run(new String[] {"events:verify", file.toString()}));
-      String rebuilt = verified.toString(StandardCharsets.UTF_8);
+      SkiffRun verified = SkiffRun.of(Map.of(), "events:verify", file.toString());
+      assertEquals(0, verified.status(), verified.err());
+      String rebuilt = verified.out();
       assertTrue(rebuilt.contains("=== gamma") && rebuilt.contains("Config vars: G"), rebuilt);
       assertTrue(rebuilt.contains(": destroyed"), "the deleted app is in the platform's history: " + rebuilt);
     }

@@ -125,16 +125,13 @@ class EventsTest {
       // export the journal and rebuild the app from the file alone, as events:verify does
       Map<String, String> env = Map.of("SKIFF_HOST", "http://127.0.0.1:" + node.apiPort(), "SKIFF_API_KEY",
           TestNode.TOKEN, "HOME", TestNode.freshHome().toString());
-      java.io.ByteArrayOutputStream exported = new java.io.ByteArrayOutputStream();
-      java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-      assertEquals(0, new skiff.platform.cli.SkiffCli(env, new java.io.PrintStream(exported, true,
-          java.nio.charset.StandardCharsets.UTF_8), quiet).run(new String[] {"events:export", "-a", "replay"}));
+      SkiffRun exported = SkiffRun.of(env, "events:export", "-a", "replay");
+      assertEquals(0, exported.status(), exported.err());
       java.nio.file.Path file = Files.createTempFile("replay", ".jsonl");
-      Files.write(file, exported.toByteArray());
-      java.io.ByteArrayOutputStream verified = new java.io.ByteArrayOutputStream();
-      assertEquals(0, new skiff.platform.cli.SkiffCli(Map.of(), new java.io.PrintStream(verified, true,
-          java.nio.charset.StandardCharsets.UTF_8), quiet).run(new String[] {"events:verify", file.toString()}));
-      String rebuilt = verified.toString(java.nio.charset.StandardCharsets.UTF_8);
+      Files.writeString(file, exported.out());
+      SkiffRun verified = SkiffRun.of(Map.of(), "events:verify", file.toString());
+      assertEquals(0, verified.status(), verified.err());
+      String rebuilt = verified.out();
       JsonNode now = api.get("/apps/replay/state").body();
       assertTrue(rebuilt.contains("Release:     v" + now.path("release").path("version").asInt() + " slug "
           + now.path("release").path("slug_checksum").asText()), rebuilt);
@@ -147,41 +144,29 @@ class EventsTest {
       api.get("/apps/replay/state?at=noon").expectError(422, "invalid_params", "not a timestamp");
 
       // the same, as a user types it
-      Cli stateThen = cli(env, "state", "-a", "replay", "--at", second.at().toString());
+      SkiffRun stateThen = SkiffRun.of(env, "state", "-a", "replay", "--at", second.at().toString());
       assertEquals(0, stateThen.status(), stateThen.err());
       assertTrue(stateThen.out().contains("v3") && stateThen.out().contains("A, B")
           && stateThen.out().contains("web=1 worker=1"), stateThen.out());
-      Cli changed = cli(env, "state:diff", "-a", "replay", "--from", first.at().toString(), "--to",
+      SkiffRun changed = SkiffRun.of(env, "state:diff", "-a", "replay", "--from", first.at().toString(), "--to",
           second.at().toString());
       assertTrue(changed.out().contains("~ Release: v2 -> v3") && changed.out().contains("+ Config vars: A")
           && changed.out().contains("+ Config vars: B"), changed.out());
-      Cli releases = cli(env, "releases:diff", "v3", "v4", "-a", "replay");
+      SkiffRun releases = SkiffRun.of(env, "releases:diff", "v3", "v4", "-a", "replay");
       assertTrue(releases.out().contains("- config A") && !releases.out().contains("config B")
           && releases.out().lines().anyMatch(l -> l.startsWith("  Process types: {") && l.contains("\"web\"")),
           releases.out());
-      Cli story = cli(env, "events", "-a", "replay", "--type", "ConfigVarsChanged");
+      SkiffRun story = SkiffRun.of(env, "events", "-a", "replay", "--type", "ConfigVarsChanged");
       List<String> lines = story.out().lines().toList();
       assertEquals(2, lines.size(), story.out());
       assertTrue(lines.get(0).contains("admin@skiff.local") && lines.get(0).contains("request_id=")
           && lines.get(0).contains("\"A\":\"1\""), lines.get(0));
-      Cli badTime = cli(env, "state", "-a", "replay", "--at", "teatime");
+      SkiffRun badTime = SkiffRun.of(env, "state", "-a", "replay", "--at", "teatime");
       assertEquals(2, badTime.status());
       assertTrue(badTime.err().contains("not a timestamp"), badTime.err());
-      Cli badType = cli(env, "events", "-a", "replay", "--type", "Crash");
+      SkiffRun badType = SkiffRun.of(env, "events", "-a", "replay", "--type", "Crash");
       assertEquals(2, badType.status());
       assertTrue(badType.err().contains("Crashed"), "names the known types: " + badType.err());
     }
-  }
-
-  private record Cli(int status, String out, String err) {}
-
-  private static Cli cli(Map<String, String> env, String... args) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    int status = new skiff.platform.cli.SkiffCli(env, new java.io.PrintStream(out, true,
-        java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true,
-        java.nio.charset.StandardCharsets.UTF_8)).run(args);
-    return new Cli(status, out.toString(java.nio.charset.StandardCharsets.UTF_8),
-        err.toString(java.nio.charset.StandardCharsets.UTF_8));
   }
 }

@@ -1,0 +1,22 @@
+package skiff.test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import skiff.platform.cli.SkiffCli;
+
+/** One run of the skiff CLI in this JVM, as a user types it: its exit status and what it printed. */
+record SkiffRun(int status, String out, String err) {
+  String all() {
+    return out + err;
+  }
+
+  static SkiffRun of(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = new SkiffCli(env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    return new SkiffRun(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+}
