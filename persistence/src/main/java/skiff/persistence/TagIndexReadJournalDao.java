@@ -41,13 +41,11 @@ public class TagIndexReadJournalDao extends DefaultReadJournalDao {
       // ordered by both index columns: H2 then reads the index in order and stops at the limit
       + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
 
-  private final JdbcBackend.JdbcDatabaseDef database;
   private final Serialization serialization;
 
   public TagIndexReadJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, ReadJournalConfig config,
       Serialization serialization, ExecutionContext ec, Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
-    this.database = db;
     this.serialization = serialization;
   }
 
@@ -57,7 +55,7 @@ public class TagIndexReadJournalDao extends DefaultReadJournalDao {
       long maxOffset, long max) {
     SimpleJdbcAction<List<Try<Tuple3<PersistentRepr, Set<String>, Object>>>> read =
         SimpleJdbcAction.apply(context -> query(context.connection(), tag, offset, maxOffset, max));
-    var rows = FutureConverters.asJava(database.run((slick.dbio.DBIOAction) read));
+    var rows = FutureConverters.asJava(db().run((slick.dbio.DBIOAction) read));
     return org.apache.pekko.stream.javadsl.Source.completionStage(rows)
         .mapConcat(list -> (List<Try<Tuple3<PersistentRepr, Set<String>, Object>>>) list)
         .asScala();

@@ -170,22 +170,20 @@ public final class PlatformApi {
     headers.add(RawHeader.create("Request-Id", requestId));
     headers.add(RawHeader.create("RateLimit-Remaining", "4500"));
     response.headers().forEach((k, v) -> headers.add(RawHeader.create(k, v)));
-    if (response.streamed() != null) {
-      return HttpResponse.create()
-          .withStatus(StatusCodes.get(response.status()))
-          .withEntity(HttpEntities.createChunked(response.streamed().type(), response.streamed().bytes()))
-          .addHeaders(headers);
-    }
-    byte[] body;
+    return HttpResponse.create()
+        .withStatus(StatusCodes.get(response.status()))
+        .withEntity(response.streamed() != null
+            ? HttpEntities.createChunked(response.streamed().type(), response.streamed().bytes())
+            : HttpEntities.create(ContentTypes.APPLICATION_JSON, json(response.body())))
+        .addHeaders(headers);
+  }
+
+  private static byte[] json(JsonNode body) {
     try {
-      body = Representations.JSON.writeValueAsBytes(response.body());
+      return Representations.JSON.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    return HttpResponse.create()
-        .withStatus(StatusCodes.get(response.status()))
-        .withEntity(ContentTypes.APPLICATION_JSON, body)
-        .addHeaders(headers);
   }
 
   /** For endpoints: a JSON body field as text, or null. */

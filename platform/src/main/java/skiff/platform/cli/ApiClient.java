@@ -66,20 +66,11 @@ public final class ApiClient {
    */
   public void lines(String path, String accept, java.util.function.Consumer<String> line) {
     try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-          .header("Accept", accept)
-          .header("User-Agent", "skiff-cli")
-          .header("Request-Id", UUID.randomUUID().toString());
-      if (token != null) {
-        request.header("Authorization", "Bearer " + token);
-      }
-      HttpResponse<java.util.stream.Stream<String>> response = http.send(request.GET().build(),
+      HttpResponse<java.util.stream.Stream<String>> response = http.send(request(path, accept).GET().build(),
           HttpResponse.BodyHandlers.ofLines());
       try (java.util.stream.Stream<String> lines = response.body()) {
         if (response.statusCode() >= 400) {
-          JsonNode json = JSON.readTree(String.join("\n", lines.toList()));
-          throw new Failure(response.statusCode(), json.path("id").asText("error"),
-              json.path("message").asText("HTTP " + response.statusCode()));
+          throw refused(response.statusCode(), JSON.readTree(String.join("\n", lines.toList())));
         }
         lines.forEach(line);
       }
@@ -93,6 +84,23 @@ public final class ApiClient {
     }
   }
 
+  /** A request with what every call carries: the Accept wanted, who asks, a request id, the token. */
+  private HttpRequest.Builder request(String path, String accept) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .header("Accept", accept)
+        .header("User-Agent", "skiff-cli")
+        .header("Request-Id", UUID.randomUUID().toString());
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return request;
+  }
+
+  /** A non-2xx answer, with Heroku's error id and message when the body has them. */
+  private static Failure refused(int status, JsonNode json) {
+    return new Failure(status, json.path("id").asText("error"), json.path("message").asText("HTTP " + status));
+  }
+
   private Failure unreachable() {
     return new Failure(0, "unreachable", "Cannot reach the Skiff API at " + base
         + ". Is the server running (bin/skiff server)? Set SKIFF_HOST if it runs elsewhere.");
@@ -100,14 +108,8 @@ public final class ApiClient {
 
   JsonNode send(String method, String path, Object body, String range) {
     try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-          .timeout(Duration.ofSeconds(60))
-          .header("Accept", "application/vnd.heroku+json; version=3")
-          .header("User-Agent", "skiff-cli")
-          .header("Request-Id", UUID.randomUUID().toString());
-      if (token != null) {
-        request.header("Authorization", "Bearer " + token);
-      }
+      HttpRequest.Builder request = request(path, "application/vnd.heroku+json; version=3")
+          .timeout(Duration.ofSeconds(60));
       if (range != null) {
         request.header("Range", range);
       }
@@ -120,9 +122,7 @@ public final class ApiClient {
       HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
       JsonNode json = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
       if (response.statusCode() >= 400) {
-        String id = json.path("id").asText("error");
-        String message = json.path("message").asText("HTTP " + response.statusCode());
-        throw new Failure(response.statusCode(), id, message);
+        throw refused(response.statusCode(), json);
       }
       return json;
     } catch (ConnectException e) {
