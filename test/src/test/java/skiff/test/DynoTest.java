@@ -145,6 +145,23 @@ class DynoTest {
   }
 
   @Test
+  void anotherNodeStartingAndStoppingOnTheMachineLeavesThisNodesDynosAlone() throws Exception {
+    deploy(api, node.apiPort(), work, "neighbour-app");
+    long pid = awaitDyno(api, "neighbour-app", "web.1", state("up"), Duration.ofSeconds(30)).path("pid").asLong();
+    Path otherHome = TestNode.freshHome();
+    try (SkiffNode other = TestNode.start(otherHome)) {
+      assertTrue(other.apiPort() > 0);
+    }
+    try (SkiffNode again = TestNode.start(otherHome)) {
+      assertTrue(again.apiPort() > 0);
+    }
+    assertTrue(ProcessHandle.of(pid).isPresent(), "the other node's start-up killed this node's dyno");
+    JsonNode web = dyno(api, "neighbour-app", "web.1");
+    assertEquals(pid, web.path("pid").asLong());
+    assertEquals("up", web.path("state").asText());
+  }
+
+  @Test
   void aKilledDynoIsBackAtOnceButASecondCrashWaitsOutTheCooldown() throws Exception {
     deploy(api, node.apiPort(), work, "crash-app");
     JsonNode first = awaitDyno(api, "crash-app", "web.1", state("up"), Duration.ofSeconds(20));

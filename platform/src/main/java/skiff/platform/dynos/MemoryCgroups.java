@@ -20,15 +20,21 @@ final class MemoryCgroups {
     this.v2 = v2;
   }
 
-  /** The host's memory controller, if this process may create cgroups under it. */
-  static Optional<MemoryCgroups> detect() {
+  /**
+   * The host's memory controller, if this process may create cgroups under it. Each node gets its
+   * own parent ({@code skiff/NODE}), so that a node's start-up clean-up and its dynos' groups never
+   * touch another node's on the same machine.
+   */
+  static Optional<MemoryCgroups> detect(String node) {
     for (Path root : List.of(Path.of("/sys/fs/cgroup"), Path.of("/sys/fs/cgroup/unified"))) {
       Path controllers = root.resolve("cgroup.controllers");
       try {
         if (Files.isReadable(controllers) && Files.readString(controllers).contains("memory")) {
-          Path parent = root.resolve("skiff");
+          Path shared = root.resolve("skiff");
+          Path parent = shared.resolve(node);
           Files.createDirectories(parent);
           Files.writeString(root.resolve("cgroup.subtree_control"), "+memory");
+          Files.writeString(shared.resolve("cgroup.subtree_control"), "+memory");
           Files.writeString(parent.resolve("cgroup.subtree_control"), "+memory");
           return Optional.of(new MemoryCgroups(parent, true));
         }
@@ -39,7 +45,7 @@ final class MemoryCgroups {
     Path v1 = Path.of("/sys/fs/cgroup/memory");
     try {
       if (Files.isWritable(v1) && Files.exists(v1.resolve("memory.limit_in_bytes"))) {
-        Path parent = Files.createDirectories(v1.resolve("skiff"));
+        Path parent = Files.createDirectories(v1.resolve("skiff").resolve(node));
         return Optional.of(new MemoryCgroups(parent, false));
       }
     } catch (IOException e) {
@@ -95,7 +101,12 @@ final class MemoryCgroups {
     group.toFile().delete();
   }
 
-  /** Groups left by a previous run of the platform. */
+  /** The node's own parent goes when the node stops (rmdir: only once no group is left in it). */
+  void removeParent() {
+    parent.toFile().delete();
+  }
+
+  /** Groups left by a previous run of this node. */
   List<Path> leftovers() {
     try (var groups = Files.list(parent)) {
       return groups.filter(Files::isDirectory).toList();

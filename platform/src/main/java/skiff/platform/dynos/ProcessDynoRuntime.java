@@ -81,8 +81,22 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     this.logs = logs;
     this.ports = new PortPool(portFrom, portTo);
     this.namespaces = namespacesWork();
-    this.cgroups = MemoryCgroups.detect();
+    this.cgroups = MemoryCgroups.detect(nodeKey(this.home));
     reapOrphans();
+  }
+
+  /**
+   * What this node's host resources are named after: its {@code SKIFF_HOME}, the one thing two
+   * nodes on a machine can never share (the home lock sees to that).
+   */
+  static String nodeKey(Path home) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(home.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "home-" + java.util.HexFormat.of().formatHex(digest, 0, 6);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override
@@ -381,6 +395,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       }
       killAll(r);
     }
+    cgroups.ifPresent(MemoryCgroups::removeParent);
     watcher.shutdownNow();
   }
 
