@@ -9,11 +9,22 @@ import skiff.persistence.CborSerializable;
  *
  * @param actor the user's email, or {@code platform} / {@code router} for the platform's own acts
  * @param requestId the Request-Id of the API call that caused it, or {@code null} for platform acts
+ * @param via the larger act this event is a step of, when there is one (e.g. {@code restore to
+ *     2026-12-02T14:00:00Z}); {@code null} for plain requests and in journals written before it existed
  */
-public record Cause(String actor, Instant at, String requestId) implements CborSerializable {
+public record Cause(String actor, Instant at, String requestId, String via) implements CborSerializable {
   public static final String PLATFORM = "platform";
+
+  public Cause(String actor, Instant at, String requestId) {
+    this(actor, at, requestId, null);
+  }
 
   public static Cause platform(Instant at) {
     return new Cause(PLATFORM, at, null);
+  }
+
+  /** The same cause, as a step of {@code act}. */
+  public Cause asStepOf(String act) {
+    return new Cause(actor, at, requestId, act);
   }
 }

@@ -147,7 +147,7 @@ class EventsTest {
       SkiffRun stateThen = SkiffRun.of(env, "state", "-a", "replay", "--at", second.at().toString());
       assertEquals(0, stateThen.status(), stateThen.err());
       assertTrue(stateThen.out().contains("v3") && stateThen.out().contains("A, B")
-          && stateThen.out().contains("web=1 worker=1"), stateThen.out());
+          && stateThen.out().contains("web=1:Basic worker=1:Basic"), stateThen.out());
       SkiffRun changed = SkiffRun.of(env, "state:diff", "-a", "replay", "--from", first.at().toString(), "--to",
           second.at().toString());
       assertTrue(changed.out().contains("~ Release: v2 -> v3") && changed.out().contains("+ Config vars: A")

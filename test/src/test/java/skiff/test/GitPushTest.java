@@ -270,7 +270,7 @@ class GitPushTest {
         throw new IllegalStateException(e);
       }
     });
-    awaitBuildRunning("busy-app");
+    awaitBuildRunning(api, "busy-app");
     Git.Result second = other.run("push", "--force", remote("busy-app", TestNode.TOKEN), "main");
     assertNotEquals(0, second.status());
     assertTrue(second.output().contains("is already running"), second.output());
@@ -282,15 +282,17 @@ class GitPushTest {
         .next()));
   }
 
-  private static void awaitBuildRunning(String app) throws InterruptedException {
+  /** Waits until a build of the app is running (pending, in the builds API's words). */
+  static void awaitBuildRunning(Api api, String app) throws InterruptedException {
     for (int i = 0; i < 100; i++) {
-      JsonNode builds = api.get("/apps/" + app + "/builds").body();
-      if (builds.size() > 0 && builds.get(0).path("status").asText().equals("pending")) {
-        return;
+      for (JsonNode build : api.get("/apps/" + app + "/builds").body()) {
+        if (build.path("status").asText().equals("pending")) {
+          return;
+        }
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("the first build never started");
+    throw new AssertionError("no build of " + app + " ever started");
   }
 
   @Test

@@ -85,6 +85,16 @@ public final class AppEntity
 
   public record Scale(List<FormationUpdate> updates, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
+  /** What bringing the app back to {@code then} (its state at {@code to}, replayed from the journal) would change. */
+  public record PlanRestore(LiveApp then, Instant to, ActorRef<Reply> replyTo) implements Request {}
+
+  /**
+   * Brings the app back to {@code then}: every change as an ordinary event. Refused unless the plan
+   * is still {@code expected}, the one the caller was shown and whose domains it has claimed.
+   */
+  public record Restore(LiveApp then, RestorePlan expected, Cause cause, ActorRef<Reply> replyTo)
+      implements Request {}
+
   public record Destroy(Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
   /** A custom domain the router should send to this app (its uniqueness is the directory's business). */
@@ -120,10 +130,12 @@ public final class AppEntity
 
   // ---- replies -----------------------------------------------------------------------------
 
-  public sealed interface Reply extends CborSerializable permits Accepted, Rejection {}
+  public sealed interface Reply extends CborSerializable permits Accepted, Planned, Rejection {}
 
   /** The app as it is after the command; {@code release} is the release the command issued, if any. */
   public record Accepted(LiveApp app, ReleaseRecord release) implements Reply {}
+
+  public record Planned(RestorePlan plan) implements Reply {}
 
   // ---- events ------------------------------------------------------------------------------
 
@@ -445,6 +457,10 @@ public final class AppEntity
         .onCommand(Deploy.class, this::deploy)
         .onCommand(Rollback.class, this::rollback)
         .onCommand(Scale.class, this::scale)
+        .onCommand(PlanRestore.class, (s, c) -> restoreProblem(s)
+            .map(problem -> Effect().reply(c.replyTo(), problem))
+            .orElseGet(() -> Effect().reply(c.replyTo(), new Planned(RestorePlan.between(s, c.then(), c.to())))))
+        .onCommand(Restore.class, this::restore)
         .onCommand(Destroy.class, this::destroy)
         .onCommand(AddDomain.class, (s, c) -> s.customDomains().contains(c.hostname())
             ? Effect().reply(c.replyTo(), new Accepted(s, null))
@@ -620,6 +636,61 @@ public final class AppEntity
     return issue(before, release, c.replyTo());
   }
 
+  /** A restore waits for builds and release commands: it would race them for the current release. */
+  private static java.util.Optional<Rejection> restoreProblem(LiveApp s) {
+    var releasing = releaseInFlight(s);
+    if (releasing.isPresent()) {
+      return releasing;
+    }
+    if (s.runningBuildId() != null) {
+      BuildRecord running = s.build(s.runningBuildId()).orElseThrow();
+      return java.util.Optional.of(new Rejection("conflict", "A build of " + s.name() + " is running (started by "
+          + running.user() + " at " + running.createdAt() + "). Wait for it to finish, then restore."));
+    }
+    return java.util.Optional.empty();
+  }
+
+  private ReplyEffect<Event, State> restore(LiveApp s, Restore c) {
+    var problem = restoreProblem(s);
+    if (problem.isPresent()) {
+      return Effect().reply(c.replyTo(), problem.get());
+    }
+    RestorePlan plan = RestorePlan.between(s, c.then(), c.expected().to());
+    if (!plan.equals(c.expected())) {
+      return Effect().reply(c.replyTo(), new Rejection("conflict", s.name() + " changed while the restore was"
+          + " being prepared. Run it again (--dry-run first) to see what it would change now."));
+    }
+    if (plan.isEmpty()) {
+      return Effect().reply(c.replyTo(), new Accepted(s, null));
+    }
+    Cause cause = c.cause();
+    List<Event> events = new ArrayList<>();
+    if (plan.maintenance() != null) {
+      events.add(new MaintenanceChanged(plan.maintenance(), cause));
+    }
+    if (plan.buildStack() != null) {
+      events.add(new BuildStackChanged(plan.buildStack(), cause));
+    }
+    plan.domainsRemoved().forEach(host -> events.add(new DomainRemoved(host, cause)));
+    plan.domainsAdded().forEach(host -> events.add(new DomainAdded(host, cause)));
+    plan.drainsRemoved().forEach(drain -> events.add(new DrainRemoved(drain.id(), cause)));
+    plan.drainsAdded().forEach(drain -> events.add(new DrainAdded(drain, cause)));
+    if (!plan.formation().isEmpty()) {
+      events.add(new FormationChanged(plan.formation().stream()
+          .map(f -> new FormationEntry(f.type(), f.quantity(), f.size(), cause.at())).toList(), cause));
+    }
+    RestorePlan.ReleaseTarget target = plan.release();
+    if (target == null) {
+      return persistAndReply(events, c.replyTo());
+    }
+    if (!target.set().isEmpty() || !target.unset().isEmpty()) {
+      events.add(new ConfigVarsChanged(new TreeMap<>(target.set()), target.unset(), cause));
+    }
+    ReleaseRecord release = nextRelease(s, "Restore to " + plan.to(), target.slugId(), target.config(),
+        target.processTypes(), cause);
+    return issue(events, release, c.replyTo());
+  }
+
   private ReplyEffect<Event, State> scale(LiveApp s, Scale c) {
     Map<String, FormationEntry> changed = new LinkedHashMap<>();
     for (FormationUpdate update : c.updates()) {
@@ -763,6 +834,11 @@ public final class AppEntity
     List<Event> events = new ArrayList<>(before);
     events.add(new ReleaseIssued(release, release.cause()));
     return Effect().persist(events).thenRun(this::observe).thenRun(next -> {
+      for (Event e : before) {
+        if (e instanceof FormationChanged changed) {
+          observer.scaled((LiveApp) next, changed.entries(), changed.cause());
+        }
+      }
       observer.released((LiveApp) next, release);
       handOver(release, replyTo);
       if (release.status().equals(ReleaseRecord.PENDING)) {

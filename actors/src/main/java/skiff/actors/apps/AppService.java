@@ -141,8 +141,8 @@ public final class AppService {
     return find(identity).thenCompose(app -> app(app.id(), replyTo -> new AppEntity.Destroy(cause, replyTo))
         .thenCompose(gone -> directory(replyTo -> new AppDirectory.ReleaseName(app.name(), app.id(), cause, replyTo)))
         .thenCompose(released -> {
-          CompletableFuture<?>[] domains = app.customDomains().stream().map(host -> directory(
-              r -> new AppDirectory.ReleaseName(DOMAIN_CLAIM + host, app.id(), cause, r)).toCompletableFuture())
+          CompletableFuture<?>[] domains = app.customDomains().stream()
+              .map(host -> releaseDomain(app.id(), host, cause).toCompletableFuture())
               .toArray(CompletableFuture[]::new);
           return CompletableFuture.allOf(domains);
         })
@@ -156,10 +156,7 @@ public final class AppService {
       return CompletableFuture.failedStage(Rejection.invalid("'" + hostname + "' is not a hostname; give one such"
           + " as www.example.com.").asException());
     }
-    return find(identity).thenCompose(app -> directory(r -> new AppDirectory.Claim(DOMAIN_CLAIM + host, app.id(),
-            cause, r))
-        .exceptionallyCompose(e -> CompletableFuture.failedStage(rejectionOf(e).isPresent()
-            ? Rejection.invalid("The domain " + host + " is already in use by another app.").asException() : e))
+    return find(identity).thenCompose(app -> claimDomain(app.id(), host, cause)
         .thenCompose(claimed -> app(app.id(), r -> new AppEntity.AddDomain(host, cause, r)))
         .thenApply(AppEntity.Accepted::app));
   }
@@ -167,8 +164,26 @@ public final class AppService {
   public CompletionStage<AppEntity.LiveApp> removeDomain(String identity, String hostname, Cause cause) {
     String host = hostname.trim().toLowerCase();
     return find(identity).thenCompose(app -> app(app.id(), r -> new AppEntity.RemoveDomain(host, cause, r))
-        .thenCompose(done -> directory(r -> new AppDirectory.ReleaseName(DOMAIN_CLAIM + host, app.id(), cause, r))
-            .thenApply(released -> done.app())));
+        .thenCompose(done -> releaseDomain(app.id(), host, cause).thenApply(released -> done.app())));
+  }
+
+  /** Claims a domain for the app in the directory; fails with a clear rejection when another app holds it. */
+  public CompletionStage<AppDirectory.Resolved> claimDomain(String appId, String host, Cause cause) {
+    return directory(r -> new AppDirectory.Claim(DOMAIN_CLAIM + host, appId, cause, r))
+        .exceptionallyCompose(e -> CompletableFuture.failedStage(rejectionOf(e).isPresent()
+            ? Rejection.invalid("The domain " + host + " is already in use by another app.").asException() : e));
+  }
+
+  public CompletionStage<AppDirectory.Resolved> releaseDomain(String appId, String host, Cause cause) {
+    return directory(r -> new AppDirectory.ReleaseName(DOMAIN_CLAIM + host, appId, cause, r));
+  }
+
+  // ---- restores ----------------------------------------------------------------------------
+
+  /** What bringing the app back to {@code then}, its state at {@code to}, would change now. */
+  public CompletionStage<RestorePlan> planRestore(String appId, AppEntity.LiveApp then, java.time.Instant to) {
+    return ask(appId, r -> new AppEntity.PlanRestore(then, to, r))
+        .thenApply(reply -> ((AppEntity.Planned) reply).plan());
   }
 
   /** Sends a command to the app behind a name or id and returns what the app answered. */
@@ -231,12 +246,18 @@ public final class AppService {
 
   private CompletionStage<AppEntity.Accepted> app(String appId,
       Function<ActorRef<AppEntity.Reply>, AppEntity.Command> command) {
+    return ask(appId, command).thenApply(reply -> (AppEntity.Accepted) reply);
+  }
+
+  /** The app's answer; a rejection fails the stage with a {@link RejectedException}. */
+  private CompletionStage<AppEntity.Reply> ask(String appId,
+      Function<ActorRef<AppEntity.Reply>, AppEntity.Command> command) {
     EntityRef<AppEntity.Command> ref = sharding.entityRefFor(AppEntity.TYPE_KEY, appId);
     return ref.<AppEntity.Reply>ask(command::apply, timeout).thenApply(reply -> {
-      if (reply instanceof AppEntity.Accepted accepted) {
-        return accepted;
+      if (reply instanceof Rejection rejection) {
+        throw rejection.asException();
       }
-      throw ((Rejection) reply).asException();
+      return reply;
     });
   }
 

@@ -318,4 +318,81 @@ class AppEntityTest {
       return null;
     });
   }
+
+  // ---- restore to an instant ----------------------------------------------------------------
+
+  private LiveApp state() {
+    return (LiveApp) app.getState();
+  }
+
+  private RestorePlan plan(LiveApp then) {
+    return assertInstanceOf(AppEntity.Planned.class,
+        app.<Reply>runCommand(r -> new AppEntity.PlanRestore(then, Instant.EPOCH, r)).reply()).plan();
+  }
+
+  @Test
+  void aRestoreTurnsTheDifferenceIntoOrdinaryEventsCausedByTheCaller() {
+    created();
+    deploy(Map.of("web", "./web", "worker", "./worker"));
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "2", "Standard-2X")), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.AddDomain("www.example.com", by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.AddDrain("syslog://logs.example.com:514", by("x"), r));
+    LiveApp then = state();
+
+    deploy(Map.of("web", "./web2", "worker", "./worker"));
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "2", "B", "3"), List.of(), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "1", null),
+        new FormationUpdate("worker", "1", null)), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.RemoveDomain("www.example.com", by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.RemoveDrain("syslog://logs.example.com:514", by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.AddDrain("https://other.example.com/logs", by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.SetMaintenance(true, by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.SetBuildStack("debian-12", by("x"), r));
+
+    RestorePlan plan = plan(then);
+    Cause cause = by("restorer@b.c").asStepOf("restore to T");
+    var result = app.<Reply>runCommand(r -> new AppEntity.Restore(then, plan, cause, r));
+    Accepted restored = accepted(result);
+    LiveApp now = restored.app();
+    assertEquals("Restore to " + Instant.EPOCH, restored.release().description());
+    assertEquals(then.currentSlugId(), now.currentSlugId());
+    assertEquals(then.config(), now.config());
+    assertEquals(then.processTypes(), now.processTypes());
+    assertEquals(then.customDomains(), now.customDomains());
+    assertEquals(then.drains(), now.drains(), "the drain is back with its id, so its token is the same");
+    assertEquals(then.maintenance(), now.maintenance());
+    assertEquals(then.buildStack(), now.buildStack());
+    assertEquals(2, now.formation().get("web").quantity());
+    assertEquals("Standard-2X", now.formation().get("web").size());
+    assertEquals(0, now.formation().get("worker").quantity());
+    for (Event e : result.events()) {
+      assertEquals(cause, e.cause(), e.toString());
+    }
+    assertTrue(plan(then).isEmpty(), "restoring to the same instant again changes nothing");
+  }
+
+  @Test
+  void aRestoreWhosePlanNoLongerHoldsIsRefused() {
+    created();
+    deploy(Map.of("web", "./web"));
+    LiveApp then = state();
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
+    RestorePlan shown = plan(then);
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("B", "1"), List.of(), by("x"), r));
+    var result = app.<Reply>runCommand(r -> new AppEntity.Restore(then, shown, by("x"), r));
+    Rejection rejection = assertInstanceOf(Rejection.class, result.reply());
+    assertEquals("conflict", rejection.id());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void aRestoreWaitsForARunningBuild() {
+    created();
+    LiveApp then = state();
+    app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.StartBuild(build("b-1"), "refs/heads/main", by("x"), r));
+    var planned = app.<Reply>runCommand(r -> new AppEntity.PlanRestore(then, Instant.EPOCH, r));
+    assertEquals("conflict", assertInstanceOf(Rejection.class, planned.reply()).id());
+  }
 }

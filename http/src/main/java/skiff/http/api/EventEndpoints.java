@@ -258,6 +258,9 @@ public final class EventEndpoints {
       } else {
         n.put("request_id", cause.requestId());
       }
+      if (cause.via() != null) {
+        n.put("via", cause.via());
+      }
     } else {
       n.put("at", Instant.ofEpochMilli(envelope.timestamp()).toString());
       n.put("actor", Cause.PLATFORM);

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.dynos.DynoEntity;
+import skiff.actors.history.AppReplay;
 
 /**
  * Rebuilds apps from an {@code events:export} file with the entities' own event handlers, offline:
@@ -42,9 +43,7 @@ final class JournalReplay {
   }
 
   static List<AppState> replay(List<String> lines) throws Exception {
-    Map<String, List<AppEntity.Event>> apps = new TreeMap<>();
-    Map<String, Map<String, List<DynoEntity.Event>>> dynos = new TreeMap<>();
-    Map<String, Integer> counts = new TreeMap<>();
+    Map<String, AppReplay> apps = new TreeMap<>();
     int lineNumber = 0;
     for (String line : lines) {
       lineNumber++;
@@ -61,22 +60,14 @@ final class JournalReplay {
       }
       Object event = JSON.treeToValue(n.path("event"), type);
       String entityId = pid.substring(pid.indexOf('|') + 1);
-      if (event instanceof AppEntity.Event e) {
-        apps.computeIfAbsent(entityId, k -> new ArrayList<>()).add(e);
-        counts.merge(entityId, 1, Integer::sum);
-      } else if (event instanceof DynoEntity.Event e) {
-        String appId = entityId.substring(0, entityId.indexOf(':'));
-        dynos.computeIfAbsent(appId, k -> new TreeMap<>()).computeIfAbsent(entityId, k -> new ArrayList<>()).add(e);
-        counts.merge(appId, 1, Integer::sum);
+      if (event instanceof AppEntity.Event || event instanceof DynoEntity.Event) {
+        String appId = event instanceof DynoEntity.Event ? entityId.substring(0, entityId.indexOf(':')) : entityId;
+        apps.computeIfAbsent(appId, AppReplay::new).add(pid, event);
       }
     }
     List<AppState> out = new ArrayList<>();
-    for (var entry : apps.entrySet()) {
-      Map<String, DynoEntity.State> states = new TreeMap<>();
-      dynos.getOrDefault(entry.getKey(), Map.of()).forEach((entityId, events) ->
-          states.put(entityId.substring(entityId.indexOf(':') + 1), DynoEntity.replay(entityId, events)));
-      out.add(new AppState(entry.getKey(), AppEntity.replay(entry.getKey(), entry.getValue()), states,
-          counts.getOrDefault(entry.getKey(), 0)));
+    for (AppReplay app : apps.values()) {
+      out.add(new AppState(app.appId(), app.app(), app.dynos(), app.events()));
     }
     return out;
   }

@@ -80,7 +80,9 @@ public final class SkiffCli {
     add("releases", "releases [-a APP] [-n NUM] [--json]", "list releases, newest first", this::releases);
     add("releases:info", "releases:info [vN] [-a APP] [--json]", "show one release (default: the current one)",
         this::releasesInfo);
-    add("rollback", "rollback [vN] [-a APP]", "release an earlier release's slug and config again", this::rollback);
+    add("rollback", "rollback [vN] [-a APP]  |  rollback --to T [--dry-run] [-a APP]",
+        "release an earlier release's slug and config again; with --to, bring the whole app back to how it was at T"
+            + " (release, formation, domains, drains, maintenance, stack)", this::rollback);
     add("ps", "ps [TYPE] [-a APP] [--json]", "list the app's dynos with their state", this::ps);
     add("ps:restart", "ps:restart [DYNO|TYPE] [-a APP]", "restart all dynos, a type (web) or one (web.1);"
         + " clears a crash cooldown", a -> psRestart(a, false));
@@ -585,7 +587,13 @@ public final class SkiffCli {
     return 0;
   }
 
-  private int rollback(Args args) {
+  private int rollback(Args args) throws IOException {
+    if (args.has("to")) {
+      return restore(args);
+    }
+    if (args.has("dry-run")) {
+      throw new Problem("--dry-run goes with --to T: skiff rollback --to 2h --dry-run");
+    }
     String app = app(args);
     ApiClient api = api(args);
     JsonNode target;
@@ -609,6 +617,31 @@ public final class SkiffCli {
     step("Rolling back ⬢ " + app + " to v" + target.path("version").asInt(),
         () -> api.post("/apps/" + app + "/releases", Map.of("release", targetId)),
         created -> "done, v" + created.path("version").asInt());
+    return 0;
+  }
+
+  /** {@code rollback --to T}: the app as it was at T, by replaying its journal; {@code --dry-run} only lists. */
+  private int restore(Args args) throws IOException {
+    String app = app(args);
+    if (args.positional(0).isPresent()) {
+      throw new Problem("Give either a release (rollback v3) or an instant (rollback --to 2h), not both.");
+    }
+    String at = instantOrAgo(args.value(null, "to").orElseThrow());
+    boolean dryRun = args.has("dry-run");
+    ApiClient api = api(args);
+    Map<String, Object> body = Map.of("at", at, "dry_run", dryRun);
+    JsonNode result = dryRun ? api.post("/apps/" + app + "/restores", body)
+        : step("Restoring ⬢ " + app + " to " + at, () -> api.post("/apps/" + app + "/restores", body),
+            r -> r.path("changes").isEmpty() ? "nothing to change"
+                : "done" + (r.path("release").isObject() ? ", v" + r.path("release").path("version").asInt() : ""));
+    if (json(args, result)) {
+      return 0;
+    }
+    out.println("=== " + app + ": " + (dryRun ? "restoring to " + at + " would change" : "changed to as of " + at));
+    if (result.path("changes").isEmpty()) {
+      out.println("  nothing: " + app + " is as it was then");
+    }
+    result.path("changes").forEach(c -> out.println(c.path("text").asText()));
     return 0;
   }
 
@@ -917,7 +950,8 @@ public final class SkiffCli {
   private static String eventLine(JsonNode e) {
     return String.format("%s  %-18s %-20s %s%s", e.path("at").asText(), e.path("actor").asText(),
         e.path("type").asText() + (e.has("dyno") ? " " + e.path("dyno").asText() : ""), summary(e.path("data")),
-        e.path("request_id").isNull() ? "" : "  request_id=" + e.path("request_id").asText());
+        (e.path("request_id").isNull() ? "" : "  request_id=" + e.path("request_id").asText())
+            + (e.has("via") ? "  via=" + e.path("via").asText() : ""));
   }
 
   /** A compact one-line rendering of an event's data. */
@@ -998,8 +1032,12 @@ public final class SkiffCli {
     }
     rows.put("Config vars", String.join(", ", vars));
     List<String> formation = new ArrayList<>();
-    state.path("formation").forEach(f -> formation.add(f.path("type").asText() + "=" + f.path("quantity").asInt()));
+    state.path("formation").forEach(f -> formation.add(f.path("type").asText() + "=" + f.path("quantity").asInt() + ":"
+        + f.path("size").asText()));
     rows.put("Formation", String.join(" ", formation));
+    rows.put("Domains", String.join(", ", texts(state.path("domains"))));
+    rows.put("Drains", String.join(", ", texts(state.path("drains"))));
+    rows.put("Stack", state.path("stack").asText());
     List<String> dynos = new ArrayList<>();
     state.path("dynos").forEach(d -> dynos.add(d.path("name").asText() + " " + d.path("state").asText() + " (v"
         + d.path("release").asInt() + ")"));
@@ -1022,6 +1060,9 @@ public final class SkiffCli {
     diffLine("Formation", a.path("formation").toString(), b.path("formation").toString());
     diffLine("Process types", a.path("process_types").toString(), b.path("process_types").toString());
     diffLine("Maintenance", a.path("maintenance").asText(), b.path("maintenance").asText());
+    diffLine("Stack", a.path("stack").asText(), b.path("stack").asText());
+    diffNames("Domains", a.path("domains"), b.path("domains"));
+    diffNames("Drains", a.path("drains"), b.path("drains"));
     return 0;
   }
 
@@ -1065,6 +1106,12 @@ public final class SkiffCli {
     }
     return api.get("/apps/" + app + "/slugs/" + release.path("slug").path("id").asText()).path("process_types")
         .toString();
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
   }
 
   private void diffLine(String what, String a, String b) {

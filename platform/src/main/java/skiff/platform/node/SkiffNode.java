@@ -33,6 +33,7 @@ import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
 import skiff.http.api.DynoEndpoints;
 import skiff.http.api.EventEndpoints;
+import skiff.http.api.RestoreEndpoints;
 import skiff.http.api.StateEndpoints;
 import skiff.http.api.LogEndpoints;
 import skiff.http.logs.LogSessions;
@@ -206,7 +207,10 @@ public final class SkiffNode implements AutoCloseable {
       new LogEndpoints(apps, logSessions, urls).register(api[0].routes());
       skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
       new EventEndpoints(apps, journalReader, Materializer.matFromSystem(system)).register(api[0].routes());
-      new StateEndpoints(apps, journalReader).register(api[0].routes());
+      skiff.actors.history.AppHistory history = new skiff.actors.history.AppHistory(journalReader);
+      new StateEndpoints(apps, history).register(api[0].routes());
+      new RestoreEndpoints(new skiff.actors.history.Restores(apps, history, builders.slugs()), urls)
+          .register(api[0].routes());
       dynos.convergeAll(apps, routes);
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()

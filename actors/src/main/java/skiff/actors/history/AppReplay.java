@@ -1,0 +1,71 @@
+package skiff.actors.history;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import skiff.actors.apps.AppEntity;
+import skiff.actors.dynos.DynoEntity;
+
+/**
+ * One app's journal events (its own and its dynos') gathered in journal order and replayed with the
+ * entities' own event handlers, so that a state rebuilt from the journal, live or from an export,
+ * is exactly what the entities would recover.
+ */
+public final class AppReplay {
+  private final String appId;
+  private final List<AppEntity.Event> appEvents = new ArrayList<>();
+  private final Map<String, List<DynoEntity.Event>> dynoEvents = new TreeMap<>();
+  private Instant firstEventAt;
+  private int count;
+
+  public AppReplay(String appId) {
+    this.appId = appId;
+  }
+
+  /** Takes an event of the app or of one of its dynos ({@code persistenceId} as the journal has it); others are ignored. */
+  public void add(String persistenceId, Object event) {
+    String entityId = persistenceId.substring(persistenceId.indexOf('|') + 1);
+    if (event instanceof AppEntity.Event e) {
+      appEvents.add(e);
+      seen(e.cause().at());
+    } else if (event instanceof DynoEntity.Event e) {
+      dynoEvents.computeIfAbsent(entityId, k -> new ArrayList<>()).add(e);
+      seen(e.cause().at());
+    }
+  }
+
+  private void seen(Instant at) {
+    if (firstEventAt == null) {
+      firstEventAt = at;
+    }
+    count++;
+  }
+
+  public String appId() {
+    return appId;
+  }
+
+  /** How many app and dyno events were taken. */
+  public int events() {
+    return count;
+  }
+
+  /** When the first event taken happened (the app's creation, for a whole history), or {@code null}. */
+  public Instant firstEventAt() {
+    return firstEventAt;
+  }
+
+  public AppEntity.State app() {
+    return AppEntity.replay(appId, appEvents);
+  }
+
+  /** Each dyno's state by its name (web.1), in name order. */
+  public Map<String, DynoEntity.State> dynos() {
+    Map<String, DynoEntity.State> byName = new TreeMap<>();
+    dynoEvents.forEach((entityId, events) ->
+        byName.put(entityId.substring(entityId.indexOf(':') + 1), DynoEntity.replay(entityId, events)));
+    return byName;
+  }
+}
