@@ -63,12 +63,8 @@ public final class JournalBench {
     String snapped = UUID.randomUUID().toString();
     System.out.println("== Skiff journal benchmark: apps with " + total + " events ==");
 
-    JournalDatabase journal = NodeConfig.journal(settings);
-    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), NodeConfig.SYSTEM_NAME,
-        ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", 0))
-            .withFallback(NodeConfig.pekko(settings, journal)));
+    ActorSystem<SpawnProtocol.Command> system = journalSystem(settings);
     try {
-      JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
       long start = System.nanoTime();
       fill(system, plain, "replay-plain", total, false);
       fill(system, snapped, "replay-snapshots", total, true);
@@ -100,6 +96,29 @@ public final class JournalBench {
       System.out.printf("GET /apps/APP/state (replays all %d events through the query side): %.2f s (HTTP %d)%n",
           total, (System.nanoTime() - start) / 1e9, state.statusCode());
       writesUnderReads(base);
+    }
+  }
+
+  /** An actor system on the home's journal (schema in place) with nothing else running: for writing histories. */
+  private static ActorSystem<SpawnProtocol.Command> journalSystem(Settings settings) {
+    JournalDatabase journal = NodeConfig.journal(settings);
+    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), NodeConfig.SYSTEM_NAME,
+        ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", 0))
+            .withFallback(NodeConfig.pekko(settings, journal)));
+    JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
+    return system;
+  }
+
+  /** Writes an app with {@code total} events of history into the home's journal, before a node starts on it. */
+  static void prefill(Path home, String appId, String name, int total) throws Exception {
+    Files.createDirectories(home.resolve("journal"));
+    ActorSystem<SpawnProtocol.Command> system = journalSystem(Settings.load(TestNode.env(home)));
+    try {
+      fill(system, appId, name, total, true);
+      claimNames(system, Map.of(name, appId));
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get();
     }
   }
 
@@ -153,7 +172,7 @@ public final class JournalBench {
         .toCompletableFuture().get();
   }
 
-  private static void measure(String label, int rounds, java.util.concurrent.Callable<Double> round) throws Exception {
+  static void measure(String label, int rounds, java.util.concurrent.Callable<Double> round) throws Exception {
     List<Double> millis = new ArrayList<>();
     for (int i = 0; i < rounds; i++) {
       millis.add(round.call());

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -68,28 +67,8 @@ class RestoreTest {
     return api.get("/apps/" + app + "/events", "id ..; max=1000").body().size();
   }
 
-  /** Waits until exactly {@code count} web dynos are up, all on {@code version}, and no others of the type are left. */
   private static void awaitWeb(String app, int count, int version) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = api.get("/apps/" + app + "/dynos").body();
-      int up = 0;
-      int web = 0;
-      for (JsonNode d : last) {
-        if (d.path("type").asText().equals("web")) {
-          web++;
-          if (d.path("state").asText().equals("up") && d.path("release").path("version").asInt() == version) {
-            up++;
-          }
-        }
-      }
-      if (up == count && web == count) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("never " + count + " web dynos up on v" + version + ": " + last);
+    DynoTestSupport.awaitWeb(api, app, count, version);
   }
 
   /** The fields of {@code GET /state} a user sees, without the instant and the release number. */
