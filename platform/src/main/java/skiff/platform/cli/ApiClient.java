@@ -17,11 +17,12 @@ public final class ApiClient {
 
   private final String base;
   private final String token;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
 
-  public ApiClient(String base, String token) {
+  public ApiClient(String base, String token, javax.net.ssl.SSLContext tls) {
     this.base = base.replaceAll("/+$", "");
     this.token = token;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
   }
 
   public String base() {

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 final class Args {
   private static final Set<String> TAKES_VALUE = Set.of(
-      "a", "app", "r", "remote", "confirm", "n", "num", "token", "d", "dyno", "s", "source", "p", "ps", "e", "env",
+      "a", "app", "r", "remote", "confirm", "n", "num", "token", "machine", "d", "dyno", "s", "source", "p", "ps", "e", "env",
       "size", "since", "until", "type", "actor", "at", "from", "to", "process-type", "dyno-name");
 
   /** An argument list that cannot be understood, e.g. a flag without its value. */

@@ -179,6 +179,8 @@ public final class SkiffCli {
     add("access", "access [-a APP] [--json]", "list who can use the app", this::access);
     add("git:remote", "git:remote -a APP [-r REMOTE]", "add a git remote for the app to the current repository",
         this::gitRemote);
+    add("git:credentials", "git:credentials --machine HOST:PORT get",
+        "git's credential helper for Skiff remotes (apps:create and git:remote set it up)", this::gitCredentials);
     add("help", "help [COMMAND]", "show commands, or one command's usage", this::help);
   }
 
@@ -259,7 +261,7 @@ public final class SkiffCli {
   private ApiClient api(Args args) {
     String token = token().orElseThrow(() -> new Problem(
         "Not logged in to " + apiBase() + ". Run: skiff login (or set SKIFF_API_KEY)."));
-    return new ApiClient(apiBase(), token);
+    return new ApiClient(apiBase(), token, tlsContext());
   }
 
   /** The app from -a/--app, SKIFF_APP/HEROKU_APP, or the skiff (else heroku) git remote here. */
@@ -324,7 +326,7 @@ public final class SkiffCli {
       }
     }
     String t = token.orElseThrow(() -> new Problem("No token given. Use skiff login --token TOKEN."));
-    JsonNode account = new ApiClient(apiBase(), t).get("/account");
+    JsonNode account = new ApiClient(apiBase(), t, tlsContext()).get("/account");
     String email = account.path("email").asText();
     new Netrc(home().resolve(".netrc")).put(new Netrc.Entry(netrcMachine(), email, t));
     out.println("Logged in as " + email + " (token saved in ~/.netrc for " + netrcMachine() + ")");
@@ -364,20 +366,94 @@ public final class SkiffCli {
     if (json(args, app)) {
       return 0;
     }
-    out.println(app.path("web_url").asText() + " | " + app.path("git_url").asText());
+    out.println(app.path("web_url").asText() + " | " + gitUrl(app.path("name").asText()));
     if (!args.has("no-remote") && git("rev-parse", "--is-inside-work-tree").isPresent()) {
-      addRemote(args.value("r", "remote").orElse("skiff"), app.path("git_url").asText());
+      addRemote(args.value("r", "remote").orElse("skiff"), app.path("name").asText());
     }
     return 0;
   }
 
-  private void addRemote(String remote, String url) {
+  /** The app's repository on the API the CLI talks to: same scheme, host and port. */
+  private String gitUrl(String app) {
+    return apiBase().replaceAll("/+$", "") + "/" + app + ".git";
+  }
+
+  /**
+   * Adds (or points) the remote at the app's repository and tells git, for that server only, to
+   * ask this CLI for the token ({@code git:credentials}) and, over HTTPS, to trust Skiff's CA: so
+   * {@code git push skiff main} works with no token in the URL.
+   */
+  private void addRemote(String remote, String app) {
+    String url = gitUrl(app);
     if (git("remote", "get-url", remote).isPresent()) {
       git("remote", "set-url", remote, url);
     } else {
       git("remote", "add", remote, url);
     }
+    String server = apiBase().replaceAll("/+$", "");
+    git("config", "--local", "--replace-all", "credential." + server + ".helper", "");
+    git("config", "--local", "--add", "credential." + server + ".helper", credentialHelper());
+    if (server.startsWith("https:")) {
+      Path ca = SkiffTrust.caFile(env, home());
+      if (Files.isReadable(ca)) {
+        git("config", "--local", "http." + server + "/.sslCAInfo", ca.toAbsolutePath().toString());
+      }
+    }
     out.println("Git remote " + remote + " added: " + url);
+  }
+
+  /**
+   * How git runs this CLI as its credential helper: the launcher {@code bin/skiff} sets
+   * {@code SKIFF_LAUNCHER}; otherwise this very JVM and class path.
+   */
+  private String credentialHelper() {
+    List<String> command = new ArrayList<>();
+    String launcher = env.get("SKIFF_LAUNCHER");
+    if (launcher != null && !launcher.isBlank()) {
+      command.add(launcher);
+    } else {
+      command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+          System.getProperty("java.class.path"), "skiff.platform.Main"));
+    }
+    command.addAll(List.of("git:credentials", "--machine", netrcMachine()));
+    // "!" makes git run it through the shell, which splits the words
+    return "!" + String.join(" ", command.stream().map(SkiffCli::shellQuoted).toList());
+  }
+
+  private static String shellQuoted(String word) {
+    return "'" + word.replace("'", "'\\''") + "'";
+  }
+
+  /**
+   * git's credential helper protocol: git writes {@code protocol}, {@code host}, … lines on stdin
+   * and, for {@code get}, reads {@code username} and {@code password} back. The token is the one
+   * {@code skiff login} stored for the API at {@code --machine}, else SKIFF_API_KEY/HEROKU_API_KEY;
+   * {@code store} and {@code erase} have nothing to do (the token lives in ~/.netrc).
+   */
+  private int gitCredentials(Args args) throws IOException {
+    String action = args.positional(0).orElse("get");
+    Map<String, String> asked = new LinkedHashMap<>();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        asked.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    if (!action.equals("get")) {
+      return 0;
+    }
+    String machine = args.value(null, "machine").orElse(netrcMachine());
+    Optional<String> token = new Netrc(home().resolve(".netrc")).find(machine).map(Netrc.Entry::password)
+        .or(() -> token());
+    if (token.isEmpty()) {
+      err.println("skiff: not logged in to " + machine + " (for git " + asked.getOrDefault("host", "?")
+          + "); run: skiff login");
+      return 1;
+    }
+    out.println("username=skiff");
+    out.println("password=" + token.get());
+    return 0;
   }
 
   private int gitRemote(Args args) {
@@ -385,7 +461,7 @@ public final class SkiffCli {
     if (git("rev-parse", "--is-inside-work-tree").isEmpty()) {
       throw new Problem("Not inside a git repository. Run git init first.");
     }
-    addRemote(args.value("r", "remote").orElse("skiff"), app.path("git_url").asText());
+    addRemote(args.value("r", "remote").orElse("skiff"), app.path("name").asText());
     return 0;
   }
 
@@ -885,25 +961,8 @@ public final class SkiffCli {
     return 255;
   }
 
-  /** Trusts Skiff's CA ($SKIFF_CA_FILE, else SKIFF_HOME's tls/ca.pem) on top of the system's. */
-  private javax.net.ssl.SSLContext tlsContext() throws Exception {
-    Path ca = Path.of(env.getOrDefault("SKIFF_CA_FILE",
-        env.getOrDefault("SKIFF_HOME", home().resolve(".skiff").toString()) + "/tls/ca.pem"));
-    if (!Files.isReadable(ca)) {
-      return javax.net.ssl.SSLContext.getDefault();
-    }
-    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (java.io.InputStream pem = Files.newInputStream(ca)) {
-      trust.setCertificateEntry("skiff", java.security.cert.CertificateFactory.getInstance("X.509")
-          .generateCertificate(pem));
-    }
-    javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance(
-        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    factory.init(trust);
-    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-    context.init(null, factory.getTrustManagers(), null);
-    return context;
+  private javax.net.ssl.SSLContext tlsContext() {
+    return SkiffTrust.context(SkiffTrust.caFile(env, home()));
   }
 
   private int events(Args args) throws IOException {
