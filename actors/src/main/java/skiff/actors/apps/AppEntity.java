@@ -49,6 +49,10 @@ public final class AppEntity
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "App");
   public static final int MAX_QUANTITY = 100;
+  /** Heroku's limit: at most 100 dynos per app, all process types together. */
+  public static final int MAX_DYNOS = 100;
+  /** More types than dynos could never all run; Heroku documents no number of its own. */
+  public static final int MAX_PROCESS_TYPES = 100;
   private static final Duration LEDGER_RETRY = Duration.ofSeconds(1);
 
   // ---- commands ----------------------------------------------------------------------------
@@ -582,6 +586,10 @@ public final class AppEntity
   }
 
   private ReplyEffect<Event, State> registerSlug(LiveApp s, RegisterSlug c) {
+    if (c.slug().processTypes().size() > MAX_PROCESS_TYPES) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("The slug declares " + c.slug().processTypes().size()
+          + " process types; at most " + MAX_PROCESS_TYPES + " are allowed."));
+    }
     for (String type : c.slug().processTypes().keySet()) {
       if (!type.matches("[A-Za-z0-9_-]+")) {
         return Effect().reply(c.replyTo(), Rejection.invalid(
@@ -731,6 +739,14 @@ public final class AppEntity
     if (changed.isEmpty()) {
       return Effect().reply(c.replyTo(), new Accepted(s, null));
     }
+    Map<String, FormationEntry> after = new HashMap<>(s.formation());
+    after.putAll(changed);
+    int total = after.values().stream().filter(f -> s.processTypes().containsKey(f.type()))
+        .mapToInt(FormationEntry::quantity).sum();
+    if (total > MAX_DYNOS) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("That formation would run " + total + " dynos; an app"
+          + " runs at most " + MAX_DYNOS + " across all its process types."));
+    }
     return persistAndReply(List.of(new FormationChanged(List.copyOf(changed.values()), c.cause())), c.replyTo());
   }
 
@@ -774,8 +790,9 @@ public final class AppEntity
       return replyTo == null ? Effect().noReply()
           : Effect().reply(replyTo, new Rejection("conflict", "Build " + buildId + " is not running."));
     }
-    EffectBuilder<Event, State> effect = Effect().persist(new BuildFailed(buildId, stage, reason, cause))
-        .thenRun(this::observe);
+    BuildFailed failed = new BuildFailed(buildId, stage, reason, cause);
+    EffectBuilder<Event, State> effect = Effect().persist(failed)
+        .thenRun(this::observe).thenRun(next -> reportBuild((LiveApp) next, failed));
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
   }
 
@@ -838,6 +855,7 @@ public final class AppEntity
         if (e instanceof FormationChanged changed) {
           observer.scaled((LiveApp) next, changed.entries(), changed.cause());
         }
+        reportBuild((LiveApp) next, e);
       }
       observer.released((LiveApp) next, release);
       handOver(release, replyTo);
@@ -874,8 +892,19 @@ public final class AppEntity
           observer.scaled((LiveApp) next, changed.entries(), changed.cause());
           scheduler.converge((LiveApp) next, changed.cause());
         }
+        reportBuild((LiveApp) next, e);
       }
     }).thenReply(replyTo, next -> new Accepted((LiveApp) next, null));
+  }
+
+  /** Tells the observer of a build that started or ended with this event. */
+  private void reportBuild(LiveApp next, Event e) {
+    String buildId = e instanceof BuildStarted started ? started.build().id()
+        : e instanceof BuildSucceeded succeeded ? succeeded.buildId()
+        : e instanceof BuildFailed failed ? failed.buildId() : null;
+    if (buildId != null) {
+      next.build(buildId).ifPresent(build -> observer.built(next, build));
+    }
   }
 
   /** Tells the observer (the router's table) what the app now looks like. */

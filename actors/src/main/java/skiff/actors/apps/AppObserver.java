@@ -16,6 +16,9 @@ public interface AppObserver {
   /** The formation changed. */
   default void scaled(AppEntity.LiveApp app, java.util.List<FormationEntry> entries, skiff.actors.Cause cause) {}
 
+  /** A build started, succeeded or failed ({@code build} as it now is). */
+  default void built(AppEntity.LiveApp app, skiff.actors.builds.BuildRecord build) {}
+
   /** Tells each of {@code observers} everything, in order. */
   static AppObserver all(AppObserver... observers) {
     return new AppObserver() {
@@ -44,6 +47,13 @@ public interface AppObserver {
       public void scaled(AppEntity.LiveApp app, java.util.List<FormationEntry> entries, skiff.actors.Cause cause) {
         for (AppObserver o : observers) {
           o.scaled(app, entries, cause);
+        }
+      }
+
+      @Override
+      public void built(AppEntity.LiveApp app, skiff.actors.builds.BuildRecord build) {
+        for (AppObserver o : observers) {
+          o.built(app, build);
         }
       }
     };

@@ -129,7 +129,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       return Map.of();
     }
     try {
-      Map<String, String> declared = Procfile.parse(Files.readString(procfile));
+      Map<String, String> declared = Procfile.parse(ProcfileText.read(procfile));
       out.accept("       Procfile declares types -> " + (declared.isEmpty() ? "(none)"
           : String.join(", ", declared.keySet())));
       return declared;
@@ -146,14 +146,47 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   }
 
   private Buildpack detectBuiltin(Path buildDir, long deadline) throws IOException, BuildFailure {
+    var recognised = UnbuildableLanguages.recognise(buildDir);
     for (Path pack : builtins) {
       Optional<String> name = detect(pack, buildDir, deadline);
       if (name.isPresent()) {
+        if (recognised.isPresent() && pack.getFileName().toString().equals(PROCFILE_PACK)) {
+          refuseUnbuilt(buildDir, recognised.get());
+        }
         return new Buildpack(pack, name.get());
       }
     }
+    if (recognised.isPresent()) {
+      throw new BuildFailure("detect", "This looks like a " + recognised.get().describe() + " app, and Skiff has no"
+          + " built-in " + recognised.get().language() + " buildpack. " + BRING_A_BUILDPACK);
+    }
     throw new BuildFailure("detect", "No default language could be detected for this app. Add a Procfile"
         + " (e.g. 'web: ./server'), or set BUILDPACK_URL to the buildpack to use.");
+  }
+
+  private static final String PROCFILE_PACK = "procfile";
+  private static final String BRING_A_BUILDPACK = "Set BUILDPACK_URL to one (a git URL, '#ref' allowed, or a"
+      + " directory on the Skiff server: skiff config:set BUILDPACK_URL=...), or commit what the Procfile runs.";
+
+  /**
+   * An app in a language Skiff cannot build is only a Procfile app if what its Procfile runs is
+   * already in the repository (or on the machine); otherwise it would crash-loop with status 127.
+   */
+  private static void refuseUnbuilt(Path buildDir, UnbuildableLanguages.Recognised recognised)
+      throws IOException, BuildFailure {
+    Path procfile = buildDir.resolve("Procfile");
+    Map<String, String> types;
+    try {
+      types = Procfile.parse(ProcfileText.read(procfile));
+    } catch (Procfile.Invalid invalid) {
+      throw new BuildFailure("procfile", invalid.getMessage());
+    }
+    Optional<String> missing = UnbuildableLanguages.missingProgram(buildDir, types);
+    if (missing.isPresent()) {
+      throw new BuildFailure("detect", "This looks like a " + recognised.describe() + " app, and Skiff has no"
+          + " built-in " + recognised.language() + " buildpack: the Procfile runs '" + missing.get() + "', which is"
+          + " not in the repository, so nothing would build it. " + BRING_A_BUILDPACK);
+    }
   }
 
   private Buildpack detectPinned(Path pack, Request request, Path buildDir, long deadline)

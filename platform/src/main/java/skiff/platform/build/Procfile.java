@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import skiff.actors.apps.AppEntity;
 
 /** Parses a Procfile: one {@code name: command} per line, names of letters, digits, dashes and underscores. */
 public final class Procfile {
@@ -45,6 +46,10 @@ public final class Procfile {
         throw new Invalid("Procfile line " + number + ": process type '" + name + "' is declared twice.");
       }
       types.put(name, command);
+      if (types.size() > AppEntity.MAX_PROCESS_TYPES) {
+        throw new Invalid("Procfile line " + number + ": more than " + AppEntity.MAX_PROCESS_TYPES
+            + " process types; an app runs at most " + AppEntity.MAX_DYNOS + " dynos, so declare fewer.");
+      }
     }
     return types;
   }

@@ -179,6 +179,11 @@ public final class SkiffCli {
     add("access", "access [-a APP] [--json]", "list who can use the app", this::access);
     add("git:remote", "git:remote -a APP [-r REMOTE]", "add a git remote for the app to the current repository",
         this::gitRemote);
+    add("builds", "builds [-a APP] [-n N] [--json]", "the app's builds, newest first, failed ones too", this::builds);
+    add("builds:info", "builds:info [ID] [-a APP] [--json]", "one build (the newest by default): who, what, how it ended",
+        this::buildsInfo);
+    add("builds:output", "builds:output [ID] [-a APP]", "the stored output of a build (the newest by default)",
+        this::buildsOutput);
     add("git:credentials", "git:credentials --machine HOST:PORT get",
         "git's credential helper for Skiff remotes (apps:create and git:remote set it up)", this::gitCredentials);
     add("help", "help [COMMAND]", "show commands, or one command's usage", this::help);
@@ -453,6 +458,74 @@ public final class SkiffCli {
     }
     out.println("username=skiff");
     out.println("password=" + token.get());
+    return 0;
+  }
+
+  private JsonNode newestBuilds(ApiClient api, String app, int max) {
+    return api.get("/apps/" + app + "/builds", "created_at ..; max=" + max + ", order=desc");
+  }
+
+  private JsonNode build(ApiClient api, String app, Optional<String> id) {
+    if (id.isPresent()) {
+      return api.get("/apps/" + app + "/builds/" + id.get());
+    }
+    JsonNode newest = newestBuilds(api, app, 1);
+    if (newest.isEmpty()) {
+      throw new Problem(app + " has no builds yet. git push skiff main builds it.");
+    }
+    return newest.get(0);
+  }
+
+  private int builds(Args args) throws IOException {
+    String app = app(args);
+    int max = Integer.parseInt(args.value("n", "num").orElse("15"));
+    JsonNode builds = newestBuilds(api(args), app, max);
+    if (json(args, builds)) {
+      return 0;
+    }
+    out.println("=== " + app + " Builds");
+    for (JsonNode b : builds) {
+      String version = b.path("source_blob").path("version").asText("");
+      out.printf("%s  %-9s  %s  %s  %s%n", b.path("id").asText(), b.path("status").asText(),
+          b.path("created_at").asText(), b.path("user").path("email").asText(),
+          (version.length() > 7 ? version.substring(0, 7) : version)
+              + (b.path("release").isObject() ? " -> v" + b.path("release").path("version").asInt() : ""));
+    }
+    return 0;
+  }
+
+  private int buildsInfo(Args args) throws IOException {
+    String app = app(args);
+    JsonNode b = build(api(args), app, args.positional(0));
+    if (json(args, b)) {
+      return 0;
+    }
+    out.println("=== Build " + b.path("id").asText());
+    Map<String, String> rows = new LinkedHashMap<>();
+    rows.put("Status", b.path("status").asText());
+    rows.put("By", b.path("user").path("email").asText());
+    rows.put("Created", b.path("created_at").asText());
+    rows.put("Updated", b.path("updated_at").asText());
+    rows.put("Version", b.path("source_blob").path("version").asText(""));
+    List<String> packs = new ArrayList<>();
+    b.path("buildpacks").forEach(p -> packs.add(p.path("name").asText()));
+    rows.put("Buildpack", String.join(", ", packs));
+    rows.put("Release", b.path("release").isObject() ? "v" + b.path("release").path("version").asInt() : "none");
+    if (b.has("failure")) {
+      rows.put("Failure", b.path("failure").asText());
+    }
+    printRows(rows);
+    return 0;
+  }
+
+  private int buildsOutput(Args args) {
+    String app = app(args);
+    ApiClient api = api(args);
+    JsonNode b = build(api, app, args.positional(0));
+    // the stream's path on the API this CLI talks to, whatever base the server put in the URL
+    String stream = URI.create(b.path("output_stream_url").asText()).getPath();
+    api.lines(stream, "text/plain", out::println);
+    out.flush();
     return 0;
   }
 

@@ -7,6 +7,7 @@ import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.FormationEntry;
 import skiff.actors.apps.ReleaseRecord;
+import skiff.actors.builds.BuildRecord;
 import skiff.actors.dynos.LogSink;
 
 /** The {@code app[api]} lines Heroku writes to an app's log for what users do through the API. */
@@ -28,6 +29,21 @@ public final class ApiLogLines implements AppObserver {
     String by = " by user " + release.cause().actor();
     logs.append(app.id(), "app", "api", release.description() + by);
     logs.append(app.id(), "app", "api", "Release v" + release.version() + " created" + by);
+  }
+
+  /** As Heroku logs builds: started and its end from the API, and why a build failed from the builder. */
+  @Override
+  public void built(LiveApp app, BuildRecord build) {
+    switch (build.status()) {
+      case BuildRecord.PENDING -> logs.append(app.id(), "app", "api", "Build started by user " + build.user());
+      case BuildRecord.SUCCEEDED -> logs.append(app.id(), "app", "api", "Build succeeded");
+      default -> {
+        logs.append(app.id(), "app", "api", "Build failed -- check your build output: skiff builds:output "
+            + build.id() + " -a " + app.name());
+        logs.append(app.id(), "heroku", "build", "Build " + build.id() + " failed at " + build.failureStage() + ": "
+            + build.failureReason());
+      }
+    }
   }
 
   @Override
