@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +33,7 @@ class BuildTroubleTest {
   }
 
   private static SkiffRun skiff(String... args) {
-    Map<String, String> env = new HashMap<>();
-    env.put("HOME", home.toString());
-    env.put("SKIFF_HOST", "http://127.0.0.1:" + node.apiPort());
-    env.put("SKIFF_API_KEY", TestNode.TOKEN);
-    return SkiffRun.of(env, args);
+    return SkiffRun.asAdmin(node, home, args);
   }
 
   private static Git.Result push(String app, Git git) throws Exception {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,11 +43,7 @@ class RestoreTest {
   }
 
   private static SkiffRun skiff(String... args) {
-    Map<String, String> env = new HashMap<>();
-    env.put("HOME", home.toString());
-    env.put("SKIFF_HOST", "http://127.0.0.1:" + node.apiPort());
-    env.put("SKIFF_API_KEY", TestNode.TOKEN);
-    return SkiffRun.of(env, args);
+    return SkiffRun.asAdmin(node, home, args);
   }
 
   /** A pause that puts the instants on either side of it clearly apart in the journal. */

@@ -12,6 +12,12 @@ record SkiffRun(int status, String out, String err) {
     return out + err;
   }
 
+  /** The CLI as the admin on the node's API, with {@code home} as HOME. */
+  static SkiffRun asAdmin(skiff.platform.node.SkiffNode node, java.nio.file.Path home, String... args) {
+    return of(Map.of("HOME", home.toString(), "SKIFF_HOST", "http://127.0.0.1:" + node.apiPort(), "SKIFF_API_KEY",
+        TestNode.TOKEN), args);
+  }
+
   static SkiffRun of(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
