@@ -188,4 +188,28 @@ class LogsTest {
         + "/streams/logs/00000000-0000-0000-0000-000000000000")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(404, unknown.statusCode());
   }
+
+  @Test
+  void theLogSessionUrlIsOnTheSchemeHostAndPortTheClientUsed() throws Exception {
+    String post = "{\"lines\":1}";
+    HttpResponse<String> named = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.apiPort()
+        + "/apps/chatty/log-sessions")).header("Host", "skiff.example.test:" + node.apiPort())
+        .header("Authorization", "Bearer " + TestNode.TOKEN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(post)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, named.statusCode(), named.body());
+    assertTrue(Api.JSON.readTree(named.body()).path("logplex_url").asText()
+        .startsWith("http://skiff.example.test:" + node.apiPort() + "/streams/logs/"), named.body());
+
+    HttpClient tls = TestTls.client(node.caPem());
+    HttpResponse<String> secure = tls.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + node.apiTlsPort()
+        + "/apps/chatty/log-sessions")).header("Authorization", "Bearer " + TestNode.TOKEN)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(post)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, secure.statusCode(), secure.body());
+    String url = Api.JSON.readTree(secure.body()).path("logplex_url").asText();
+    assertTrue(url.startsWith("https://127.0.0.1:" + node.apiTlsPort() + "/streams/logs/"), url);
+    HttpResponse<String> lines = tls.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, lines.statusCode());
+  }
 }

@@ -28,6 +28,22 @@ public record ApiCall(HttpRequest request, Map<String, String> params, String bo
     return request.getUri().query().get(name);
   }
 
+  /**
+   * The scheme, host and port this client reached the API at, for the URLs handed back to it (log
+   * sessions, build output, source uploads): a client on HTTPS or behind another name gets URLs
+   * it can use. Without a Host header, the configured base.
+   */
+  public String base(PublicUrls urls) {
+    var uri = request.getUri();
+    String host = uri.host().address();
+    if (host == null || host.isEmpty()) {
+      return urls.apiBase();
+    }
+    int port = uri.port();
+    return uri.scheme() + "://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host)
+        + (port > 0 ? ":" + port : "");
+  }
+
   /** Who is acting, for the events this call causes. */
   public Cause cause() {
     return new Cause(account.email(), Instant.now(), requestId);

@@ -48,17 +48,18 @@ public final class BuildEndpoints {
     routes.get("/apps/{app}/builds", call -> apps.find(call.app()).thenApply(app -> {
       RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "created_at", "id");
       var page = Paging.apply(app.builds(), b -> range.field().equals("id") ? b.id() : b.createdAt().toString(), range);
-      return new ApiResponse(page.status(), AppEndpoints.array(page.items().stream().map(b -> build(app, b)).toList()),
-          page.headers());
+      return new ApiResponse(page.status(),
+          AppEndpoints.array(page.items().stream().map(b -> build(call, app, b)).toList()), page.headers());
     }));
-    routes.get("/apps/{app}/builds/{build}", call -> apps.find(call.app()).thenApply(app -> ApiResponse.ok(build(app,
-        app.build(call.param("build")).orElseThrow(() -> ApiError.notFound("Couldn't find that build."))))));
+    routes.get("/apps/{app}/builds/{build}", call -> apps.find(call.app()).thenApply(app -> ApiResponse.ok(
+        build(call, app, app.build(call.param("build"))
+            .orElseThrow(() -> ApiError.notFound("Couldn't find that build."))))));
     routes.post("/apps/{app}/builds", this::create);
-    routes.post("/apps/{app}/sources", call -> apps.find(call.app()).thenApply(app -> sourceSlot()));
-    routes.post("/sources", call -> CompletableFuture.completedStage(sourceSlot()));
+    routes.post("/apps/{app}/sources", call -> apps.find(call.app()).thenApply(app -> sourceSlot(call)));
+    routes.post("/sources", call -> CompletableFuture.completedStage(sourceSlot(call)));
   }
 
-  private ObjectNode build(LiveApp app, BuildRecord b) {
+  private ObjectNode build(ApiCall call, LiveApp app, BuildRecord b) {
     ObjectNode n = Representations.JSON.createObjectNode();
     n.put("id", b.id());
     n.putObject("app").put("id", app.id()).put("name", app.name());
@@ -68,7 +69,7 @@ public final class BuildEndpoints {
     }
     n.put("status", b.status());
     n.put("stack", Representations.STACK);
-    n.put("output_stream_url", urls.apiBase() + "/streams/builds/" + b.id());
+    n.put("output_stream_url", call.base(urls) + "/streams/builds/" + b.id());
     ObjectNode blob = n.putObject("source_blob");
     blob.putNull("checksum");
     blob.putNull("url");
@@ -94,7 +95,7 @@ public final class BuildEndpoints {
     return n;
   }
 
-  private ApiResponse sourceSlot() {
+  private ApiResponse sourceSlot(ApiCall call) {
     String id = sources.newId();
     try {
       Path blob = sources.blob(id).orElseThrow();
@@ -104,8 +105,8 @@ public final class BuildEndpoints {
     }
     ObjectNode n = Representations.JSON.createObjectNode();
     ObjectNode blob = n.putObject("source_blob");
-    blob.put("get_url", urls.apiBase() + "/sources/" + id);
-    blob.put("put_url", urls.apiBase() + "/sources/" + id);
+    blob.put("get_url", call.base(urls) + "/sources/" + id);
+    blob.put("put_url", call.base(urls) + "/sources/" + id);
     return ApiResponse.created(n);
   }
 
@@ -138,7 +139,7 @@ public final class BuildEndpoints {
           packs.stream().filter(p -> p != null && !p.isBlank()).findFirst());
       BuildRecord record = builds.begin(app.id(), source, cause);
       blocking.execute(() -> runInBackground(app, record, source, url, checksum, cause));
-      return ApiResponse.created(build(app, record));
+      return ApiResponse.created(build(call, app, record));
     }, blocking));
   }
 

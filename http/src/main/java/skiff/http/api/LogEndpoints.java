@@ -48,7 +48,7 @@ public final class LogEndpoints {
         String id = sessions.open(new LogSessions.Session(app.id(), lines, tail, dyno, source, Instant.now()));
         ObjectNode n = Representations.JSON.createObjectNode();
         n.put("id", id);
-        n.put("logplex_url", urls.apiBase() + "/streams/logs/" + id);
+        n.put("logplex_url", call.base(urls) + "/streams/logs/" + id);
         n.put("created_at", Representations.time(Instant.now()));
         n.put("updated_at", Representations.time(Instant.now()));
         return ApiResponse.created(n);
