@@ -58,6 +58,9 @@ class SettingsTest {
     assertMessage(Map.of("SKIFF_ROUTER_PORT", "70000"), "SKIFF_ROUTER_PORT='70000' is not a port");
     assertMessage(Map.of("SKIFF_DYNO_PORT_RANGE", "30000-20000"), "is not a port range");
     assertMessage(Map.of("SKIFF_DYNO_MEMORY", "lots"), "SKIFF_DYNO_MEMORY='lots' is not a size");
+    assertMessage(Map.of("SKIFF_DYNO_MEMORY", "0MB"), "SKIFF_DYNO_MEMORY='0MB' is too small: at least 16MB");
+    assertMessage(Map.of("SKIFF_CRASH_COOLDOWN", "0s"), "SKIFF_CRASH_COOLDOWN='0s' must be longer than zero");
+    assertMessage(Map.of("SKIFF_BOOT_TIMEOUT", "0ms"), "SKIFF_BOOT_TIMEOUT='0ms' must be longer than zero");
   }
 
   private static void assertMessage(Map<String, String> env, String fragment) {

@@ -554,8 +554,9 @@ public final class AppEntity
     if (releasing.isPresent()) {
       return Effect().reply(c.replyTo(), releasing.get());
     }
-    for (String name : c.set().keySet()) {
-      var problem = ConfigVarRules.problemWithName(name);
+    for (var entry : c.set().entrySet()) {
+      var problem = ConfigVarRules.problemWithName(entry.getKey())
+          .or(() -> ConfigVarRules.problemWithValue(entry.getKey(), entry.getValue()));
       if (problem.isPresent()) {
         return Effect().reply(c.replyTo(), Rejection.invalid(problem.get()));
       }

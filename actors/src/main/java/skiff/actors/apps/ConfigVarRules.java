@@ -26,6 +26,16 @@ public final class ConfigVarRules {
     return Optional.empty();
   }
 
+  /** A value becomes an environment variable of every dyno, and those cannot hold a NUL character. */
+  public static Optional<String> problemWithValue(String name, String value) {
+    int nul = value.indexOf('\0');
+    if (nul >= 0) {
+      return Optional.of("Config var " + name + " has a NUL character (at position " + nul + "); a dyno's"
+          + " environment cannot hold one. Remove it, or encode the value (e.g. base64).");
+    }
+    return Optional.empty();
+  }
+
   public static Optional<String> problemWithSize(Map<String, String> config) {
     int total = 0;
     for (var entry : config.entrySet()) {

@@ -43,6 +43,12 @@ final class AppEndpoints {
       if (host == null) {
         throw ApiError.invalid("hostname is required, e.g. {\"hostname\": \"www.example.com\"}.");
       }
+      String normalized = host.trim().toLowerCase();
+      String platform = json.platformDomain();
+      if (normalized.equals(platform) || normalized.endsWith("." + platform)) {
+        throw ApiError.invalid(normalized + " is under " + platform + " (SKIFF_DOMAIN), where each app already has"
+            + " its default hostname (APP." + platform + "); a custom domain must be outside it, e.g. www.example.com.");
+      }
       return apps.addDomain(call.app(), host, call.cause())
           .thenApply(app -> ApiResponse.created(json.customDomain(app, host.trim().toLowerCase())));
     });

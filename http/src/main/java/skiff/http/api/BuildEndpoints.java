@@ -128,6 +128,10 @@ public final class BuildEndpoints {
     }
     Cause cause = call.cause();
     return apps.find(call.app()).thenCompose(app -> CompletableFuture.supplyAsync(() -> {
+      // resolving the URL's host may wait on DNS: off the API's threads
+      sources.problemWith(url).ifPresent(problem -> {
+        throw ApiError.invalid(problem);
+      });
       Path tree;
       try {
         tree = Files.createTempDirectory(Files.createDirectories(scratch), "source-");

@@ -78,6 +78,11 @@ public final class DynoEndpoints {
       throw ApiError.invalid("command is required: what to run, e.g. {\"command\": \"bash\"}.");
     }
     boolean attach = body.path("attach").asBoolean(false);
+    String requestedSize = PlatformApi.text(body, "size");
+    String size = requestedSize == null || requestedSize.isBlank() ? skiff.actors.apps.DynoSizes.DEFAULT
+        : skiff.actors.apps.DynoSizes.canonical(requestedSize.trim()).orElseThrow(() -> ApiError.invalid(
+            "Unknown dyno size '" + requestedSize + "'. Sizes: " + String.join(", ", skiff.actors.apps.DynoSizes.names())
+                + "."));
     java.util.Map<String, String> env = new java.util.HashMap<>();
     body.path("env").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
     boolean tty = attach && !body.path("force_no_tty").asBoolean(false) && env.containsKey("COLUMNS");
@@ -92,8 +97,10 @@ public final class DynoEndpoints {
       } catch (Exception e) {
         throw new ApiError(500, "internal_server_error", "The one-off dyno could not start: " + e.getMessage());
       }
-      return ApiResponse.created(oneOff(app, started.name(), command, "starting", java.time.Instant.now(),
-          app.currentVersion(), started.attachUrl()));
+      ObjectNode created = oneOff(app, started.name(), command, "starting", java.time.Instant.now(),
+          app.currentVersion(), started.attachUrl());
+      created.put("size", size);
+      return ApiResponse.created(created);
     });
   }
 

@@ -27,6 +27,11 @@ public final class Representations {
     this.urls = urls;
   }
 
+  /** SKIFF_DOMAIN: under it every app has its default hostname, so no custom domain may be there. */
+  String platformDomain() {
+    return urls.domain();
+  }
+
   /** Ids for things that have no id of their own (formation entries, the default domain, the stack). */
   public static String stableId(String... parts) {
     return UUID.nameUUIDFromBytes(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8)).toString();

@@ -21,8 +21,12 @@ import skiff.actors.builds.Checksums;
  * into a build directory, a single top-level folder being stripped as Heroku does.
  */
 public final class SourceBlobs {
-  private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+  /** Redirects are followed by hand, so that each hop's target is checked like the first. */
+  private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
       .connectTimeout(Duration.ofSeconds(10)).build();
+  private static final int MAX_REDIRECTS = 5;
+  private static final java.util.regex.Pattern OWN_UPLOAD =
+      java.util.regex.Pattern.compile("^/sources/([0-9a-f-]{36})$");
   private final Path dir;
 
   public SourceBlobs(Path dir) throws IOException {
@@ -40,19 +44,34 @@ public final class SourceBlobs {
     return Optional.of(dir.resolve(id + ".tgz"));
   }
 
+  /**
+   * Why Skiff will not fetch this URL, or empty: an upload to this node's own {@code /sources}
+   * is read from disk, anything else must be on another machine.
+   */
+  public Optional<String> problemWith(String url) {
+    return ownUpload(url).isPresent() ? Optional.empty() : SourceUrlGuard.problemWith(url);
+  }
+
+  /** The uploaded blob a URL of our own {@code POST /sources} names, whatever host the client used. */
+  private Optional<Path> ownUpload(String url) {
+    try {
+      var m = OWN_UPLOAD.matcher(URI.create(url).getPath());
+      return m.matches() ? blob(m.group(1)).filter(Files::isRegularFile) : Optional.empty();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Downloads {@code url} into {@code target} (a fresh directory) and unpacks it there. */
   public void fetchAndUnpack(String url, String checksum, Path target) throws BuildFailure {
-    if (url == null || !url.matches("^https?://.+")) {
-      throw new BuildFailure("source", "source_blob.url must be an http(s) URL of a .tar.gz, got '" + url + "'.");
-    }
     Path archive = null;
     try {
       archive = Files.createTempFile(dir, "fetch-", ".tgz");
-      HttpResponse<Path> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(5))
-          .build(), HttpResponse.BodyHandlers.ofFile(archive));
-      if (response.statusCode() != 200) {
-        throw new BuildFailure("source", "Fetching the source from " + url + " answered HTTP " + response.statusCode()
-            + ".");
+      Optional<Path> own = ownUpload(url);
+      if (own.isPresent()) {
+        Files.copy(own.get(), archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        download(url, archive);
       }
       if (checksum != null && !checksum.isBlank()) {
         String actual = Checksums.sha256(archive);
@@ -71,6 +90,31 @@ public final class SourceBlobs {
         archive.toFile().delete();
       }
     }
+  }
+
+  private static void download(String url, Path archive) throws BuildFailure, IOException, InterruptedException {
+    URI uri = URI.create(url);
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      var problem = SourceUrlGuard.problemWith(uri.toString());
+      if (problem.isPresent()) {
+        throw new BuildFailure("source", (hop == 0 ? "" : "After " + hop + " redirect(s) from " + url + ": ")
+            + problem.get());
+      }
+      HttpResponse<Path> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).build(),
+          HttpResponse.BodyHandlers.ofFile(archive));
+      int status = response.statusCode();
+      var location = response.headers().firstValue("Location");
+      if (status >= 300 && status < 400 && location.isPresent()) {
+        uri = uri.resolve(location.get());
+        continue;
+      }
+      if (status != 200) {
+        throw new BuildFailure("source", "Fetching the source from " + uri + " answered HTTP " + status + ".");
+      }
+      return;
+    }
+    throw new BuildFailure("source", "Fetching the source from " + url + " was redirected more than "
+        + MAX_REDIRECTS + " times.");
   }
 
   static void unpack(Path archive, Path target) throws IOException, InterruptedException, BuildFailure {

@@ -106,11 +106,18 @@ public final class OneOffDynos implements OneOffRunner {
         // one-offs are not held to the R14 policy
       }
     };
-    if (attached) {
-      return runtime.startAttached(launch, listener, tty);
+    try {
+      if (attached) {
+        return runtime.startAttached(launch, listener, tty);
+      }
+      runtime.start(launch, listener);
+      return null;
+    } catch (Exception e) {
+      // it never ran: not listed as up, and the log says why (the platform's failure, not the app's)
+      mine.remove(name);
+      logs.append(app.id(), "heroku", name, "Error starting process: " + e.getMessage());
+      throw e;
     }
-    runtime.start(launch, listener);
-    return null;
   }
 
   /**

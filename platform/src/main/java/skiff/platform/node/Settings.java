@@ -96,20 +96,22 @@ public record Settings(
         Arrays.stream(r.text("seed-nodes").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
         dynoPorts[0],
         dynoPorts[1],
-        r.bytes("dyno-memory"),
-        r.duration("crash-cooldown"),
+        r.bytesAtLeast("dyno-memory", MIN_DYNO_MEMORY, "a dyno's processes need at least that to start"),
+        r.positiveDuration("crash-cooldown"),
         r.duration("sigterm-grace"),
-        r.duration("boot-timeout"),
-        r.duration("cycle-interval"),
-        r.duration("idle-after"),
-        r.duration("router-timeout"),
-        r.duration("router-idle"),
-        r.duration("ask-timeout"),
-        r.bytes("slug-warn-size"),
-        r.bytes("slug-max-size"),
-        r.duration("build-timeout"),
+        r.positiveDuration("boot-timeout"),
+        r.positiveDuration("cycle-interval"),
+        r.positiveDuration("idle-after"),
+        r.positiveDuration("router-timeout"),
+        r.positiveDuration("router-idle"),
+        r.positiveDuration("ask-timeout"),
+        r.bytesAtLeast("slug-warn-size", 1, "it is a size"),
+        r.bytesAtLeast("slug-max-size", 1, "it is a size"),
+        r.positiveDuration("build-timeout"),
         r.choice("router-balance", "p2c", "random").equals("random"));
   }
+
+  static final long MIN_DYNO_MEMORY = 16L << 20;
 
   /** Reads one key and names its environment variable in every complaint. */
   private record Reader(Config config) {
@@ -153,6 +155,24 @@ public record Settings(
 
     Duration duration(String key) {
       return Durations.parse(variable(key), text(key));
+    }
+
+    /** A duration that must be more than zero: a zero timeout or cooldown would break what it guards. */
+    Duration positiveDuration(String key) {
+      Duration value = duration(key);
+      if (value.isZero() || value.isNegative()) {
+        throw new SettingsException(variable(key) + "='" + text(key) + "' must be longer than zero, e.g. 10m or 30s");
+      }
+      return value;
+    }
+
+    long bytesAtLeast(String key, long minimum, String why) {
+      long value = bytes(key);
+      if (value < minimum) {
+        throw new SettingsException(variable(key) + "='" + text(key) + "' is too small: at least "
+            + (minimum >= 1 << 20 ? (minimum >> 20) + "MB" : minimum + " byte") + " (" + why + ")");
+      }
+      return value;
     }
 
     int[] portRange(String key) {
