@@ -67,6 +67,15 @@ class RunTest {
   }
 
   @Test
+  void aCommandThatPrintsItsOwnCommandLineStillGetsItsExitStatus() throws Exception {
+    // the dyno's shell runs `COMMAND; echo "<marker>$?"`: its command line shows the marker unexpanded
+    Result echoed = skiff("", "run", "-a", "runner", "--", "sh", "-c",
+        "tr '\\000' ' ' < /proc/$PPID/cmdline; echo; exit 4");
+    assertEquals(4, echoed.status(), echoed.out());
+    assertTrue(echoed.out().contains("skiff-command-exit-status: $?"), echoed.out());
+  }
+
+  @Test
   void detachedRunsWriteToTheLogsAndShowInPsWhileTheyRun() throws Exception {
     Result started = skiff("", "run:detached", "-a", "runner", "--", "sh", "-c", "echo detached-hello; sleep 3");
     assertEquals(0, started.status(), started.out());

@@ -1015,10 +1015,12 @@ public final class SkiffCli {
       if (c == '\n') {
         String text = line.toString(StandardCharsets.UTF_8);
         int at = text.indexOf(EXIT_MARKER);
-        if (at >= 0) {
+        String status = at >= 0 ? text.substring(at + EXIT_MARKER.length()).trim() : "";
+        // only the marker with a number is ours; the command line echoed back (`…$?"`) is output
+        if (at >= 0 && status.matches("\\d{1,3}")) {
           out.print(text.substring(0, at));
           out.flush();
-          return Integer.parseInt(text.substring(at + EXIT_MARKER.length()).trim());
+          return Integer.parseInt(status);
         }
         out.print(text);
         out.flush();
