@@ -129,4 +129,23 @@ class BuildTroubleTest {
       assertTrue(f.path("quantity").asInt() <= 1, "nothing was scaled: " + formation);
     }
   }
+
+  @Test
+  void aBuildpackThatCannotBeFetchedSaysWhy() throws Exception {
+    api.post("/apps", "{\"name\":\"bad-pack\"}").expect(201);
+    Git git = Git.init(work.resolve("bad-pack")).write("Procfile", "web: true\n").commit("app");
+    api.patch("/apps/bad-pack/config-vars", "{\"BUILDPACK_URL\":\"http://127.0.0.1:9/no-pack.git\"}").expect(200);
+    Git.Result refused = push("bad-pack", git);
+    assertNotEquals(0, refused.status());
+    assertTrue(refused.output().contains("Could not fetch buildpack http://127.0.0.1:9/no-pack.git")
+        && refused.output().toLowerCase().contains("connection refused"), refused.output());
+
+    api.patch("/apps/bad-pack/config-vars", "{\"BUILDPACK_URL\":\"file:///nowhere/pack.git\"}").expect(200);
+    Git.Result missing = push("bad-pack", git);
+    assertNotEquals(0, missing.status());
+    assertTrue(missing.output().contains("Could not fetch buildpack file:///nowhere/pack.git")
+        && !missing.output().contains("internal server error"), missing.output());
+    SkiffRun info = skiff("builds:info", "-a", "bad-pack");
+    assertTrue(info.out().contains("Could not fetch buildpack file:///nowhere/pack.git"), info.out());
+  }
 }

@@ -233,8 +233,27 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       return dir;
     } catch (Exception e) {
       Scratch.deleteQuietly(dir);
-      throw new BuildFailure("detect", "Could not fetch buildpack " + url + ": " + e.getMessage());
+      throw new BuildFailure("detect", "Could not fetch buildpack " + url + ": " + causes(e)
+          + ". Check that BUILDPACK_URL names a git repository this machine can clone (and the #ref exists).");
     }
+  }
+
+  /**
+   * JGit's own message is often only the last step ("Invalid remote: origin", "cannot open
+   * git-upload-pack"); the reason is further down the chain (connection refused, not found, …).
+   */
+  static String causes(Throwable error) {
+    List<String> parts = new ArrayList<>();
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().strip();
+      if (parts.stream().noneMatch(p -> p.contains(message))) {
+        parts.add(message);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return String.join(": ", parts);
   }
 
   private Map<String, String> releaseDefaults(Buildpack pack, Path buildDir, long deadline)
