@@ -29,7 +29,9 @@ public final class SkiffCli {
   private static final DateTimeFormatter WHEN =
       DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss Z").withZone(ZoneOffset.UTC);
 
-  private record Command(String name, String usage, String summary, Handler handler) {}
+  /** A command, its usage line (which also declares its options) and the picocli model made from it. */
+  private record Command(String name, String usage, String summary, Handler handler,
+      picocli.CommandLine.Model.CommandSpec spec) {}
 
   @FunctionalInterface
   private interface Handler {
@@ -77,23 +79,23 @@ public final class SkiffCli {
     add("config:get", "config:get KEY [-a APP]", "show one config var", this::configGet);
     add("config:set", "config:set KEY=VALUE... [-a APP]", "set config vars (makes a release)", this::configSet);
     add("config:unset", "config:unset KEY... [-a APP]", "remove config vars (makes a release)", this::configUnset);
-    add("releases", "releases [-a APP] [-n NUM] [--json]", "list releases, newest first", this::releases);
+    add("releases", "releases [-a APP] [-n|--num NUM] [--json]", "list releases, newest first", this::releases);
     add("releases:info", "releases:info [vN] [-a APP] [--json]", "show one release (default: the current one)",
         this::releasesInfo);
     add("rollback", "rollback [vN] [-a APP]  |  rollback --to T [--dry-run] [-a APP]",
         "release an earlier release's slug and config again; with --to, bring the whole app back to how it was at T"
             + " (release, formation, domains, drains, maintenance, stack)", this::rollback);
     add("ps", "ps [TYPE] [-a APP] [--json]", "list the app's dynos with their state", this::ps);
-    add("ps:restart", "ps:restart [DYNO|TYPE] [-a APP]", "restart all dynos, a type (web) or one (web.1);"
+    add("ps:restart", "ps:restart [DYNO|TYPE] [-a APP] [-p|--process-type TYPE] [--dyno-name DYNO]", "restart all dynos, a type (web) or one (web.1);"
         + " clears a crash cooldown", a -> psRestart(a, false));
-    add("ps:stop", "ps:stop DYNO|TYPE [-a APP]", "stop a dyno or a type (the formation starts it again)",
-        a -> psRestart(a, true));
+    add("ps:stop", "ps:stop DYNO|TYPE [-a APP] [-p|--process-type TYPE] [--dyno-name DYNO]",
+        "stop a dyno or a type (the formation starts it again)", a -> psRestart(a, true));
     add("status", "status", "show the node's isolation and journal", this::status);
     add("ps:scale", "ps:scale TYPE=N[:SIZE]... [-a APP]", "set how many dynos of each type run (TYPE+1 / TYPE-1 too)",
         this::psScale);
-    add("logs", "logs [-a APP] [-n NUM] [-t|--tail] [-d|--dyno web.1] [-p|--ps web] [-s|--source app|heroku]",
+    add("logs", "logs [-a APP] [-n|--num NUM] [-t|--tail] [-d|--dyno web.1] [-p|--ps web] [-s|--source app|heroku]",
         "show the app's log: its dynos, the router, the platform and the API", this::logs);
-    add("run", "run [-a APP] [-e K=V;K2=V2] -- COMMAND [ARGS]", "run a one-off dyno attached to this terminal"
+    add("run", "run [-a APP] [-e|--env K=V;K2=V2] -- COMMAND [ARGS]", "run a one-off dyno attached to this terminal"
         + " (exits with the command's status)", this::run);
     add("run:detached", "run:detached [-a APP] -- COMMAND [ARGS]", "run a one-off dyno; its output goes to the logs",
         a -> {
@@ -132,7 +134,7 @@ public final class SkiffCli {
       out.println("Successfully removed drain " + which);
       return 0;
     });
-    add("events", "events [-a APP | --all] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [--dyno web.1]"
+    add("events", "events [-a APP | --all] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [-d|--dyno web.1]"
         + " [--actor EMAIL] [--follow] [--json]", "the app's (or, for admins, the platform's) journal: who did what,"
         + " when, under which request; --follow keeps printing new events", this::events);
     add("state", "state [-a APP] [--at 2026-11-26T14:00:00Z|1h] [--reveal] [--json]",
@@ -179,7 +181,7 @@ public final class SkiffCli {
     add("access", "access [-a APP] [--json]", "list who can use the app", this::access);
     add("git:remote", "git:remote -a APP [-r REMOTE]", "add a git remote for the app to the current repository",
         this::gitRemote);
-    add("builds", "builds [-a APP] [-n N] [--json]", "the app's builds, newest first, failed ones too", this::builds);
+    add("builds", "builds [-a APP] [-n|--num N] [--json]", "the app's builds, newest first, failed ones too", this::builds);
     add("builds:info", "builds:info [ID] [-a APP] [--json]", "one build (the newest by default): who, what, how it ended",
         this::buildsInfo);
     add("builds:output", "builds:output [ID] [-a APP]", "the stored output of a build (the newest by default)",
@@ -190,7 +192,7 @@ public final class SkiffCli {
   }
 
   private void add(String name, String usage, String summary, Handler handler) {
-    commands.put(name, new Command(name, usage, summary, handler));
+    commands.put(name, new Command(name, usage, summary, handler, Args.spec(name, usage)));
   }
 
   /** Something the user can fix; printed as one line, exit status 1. */
@@ -202,7 +204,7 @@ public final class SkiffCli {
 
   public int run(String[] argv) {
     if (argv.length == 0) {
-      return help(Args.parse(new String[0]));
+      return help(Args.none());
     }
     String name = aliases.getOrDefault(argv[0], argv[0]);
     Command command = commands.get(name);
@@ -213,7 +215,7 @@ public final class SkiffCli {
     }
     String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
     try {
-      Args args = Args.parse(rest);
+      Args args = Args.parse(command.spec(), rest);
       if (args.has("help") || args.has("h")) {
         out.println("Usage: skiff " + command.usage() + "\n\n  " + command.summary());
         return 0;
