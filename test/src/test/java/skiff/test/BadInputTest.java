@@ -109,4 +109,30 @@ class BadInputTest {
         .expectError(422, "invalid_params", "must be an http(s) URL");
     assertEquals(0, api.get("/apps/other/builds").body().size(), "no build was started");
   }
+
+  @Test
+  void runningOutOfDynoPortsIsThePlatformsFailureNotAnAppCrash() throws Exception {
+    java.util.Map<String, String> env = TestNode.env(TestNode.freshHome());
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    env.put("SKIFF_DYNO_PORT_RANGE", port + "-" + port);
+    try (SkiffNode small = TestNode.start(env)) {
+      Api smallApi = new Api(small.apiPort(), TestNode.TOKEN);
+      DynoTest.deploy(smallApi, small.apiPort(), Files.createTempDirectory("ports"), "crowded");
+      DynoTest.awaitDyno(smallApi, "crowded", "web.1", d -> d.path("state").asText().equals("up"),
+          java.time.Duration.ofSeconds(30));
+      smallApi.patch("/apps/crowded/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":2}]}").expect(200);
+      Thread.sleep(1500);
+      JsonNode web2 = DynoTest.dyno(smallApi, "crowded", "web.2");
+      assertEquals("starting", web2.path("state").asText(), web2.toString());
+      assertTrue(web2.path("restart_at").isMissingNode() || web2.path("restart_at").isNull(), "no cooldown: " + web2);
+      SkiffRun logs = SkiffRun.asAdmin(small, home, "logs", "-n", "100", "-a", "crowded");
+      assertTrue(logs.out().contains("heroku[web.2]: Error starting process: no free port left in SKIFF_DYNO_PORT_RANGE")
+          && logs.out().contains("the platform's failure, not the app's"), logs.out());
+      assertFalse(logs.out().contains("heroku[web.2]: State changed from up to crashed"), logs.out());
+      assertFalse(logs.out().contains("Process exited with status 127"), logs.out());
+    }
+  }
 }

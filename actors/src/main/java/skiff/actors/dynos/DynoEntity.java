@@ -42,6 +42,8 @@ public final class DynoEntity
     extends EventSourcedBehaviorWithEnforcedReplies<DynoEntity.Command, DynoEntity.Event, DynoEntity.State> {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Dyno");
+  /** How long after a start the platform failed it tries again. */
+  static final Duration START_RETRY = Duration.ofSeconds(5);
 
   // ---- commands ----------------------------------------------------------------------------
 
@@ -73,6 +75,9 @@ public final class DynoEntity
   record BootTimedOut(String runId) implements Command {}
 
   enum RestartDue implements Command { INSTANCE }
+
+  /** Time to try again a start the platform could not make (not the app's crash). */
+  enum StartRetryDue implements Command { INSTANCE }
 
   enum CycleDue implements Command { INSTANCE }
 
@@ -106,8 +111,18 @@ public final class DynoEntity
 
   public record Up(String runId, Cause cause) implements Event {}
 
-  public record Crashed(String runId, int status, List<String> lastLines, String reason, Cause cause)
+  /**
+   * The process exited on its own: the app's crash. {@code from} is the phase it crashed from
+   * ({@code starting} when it never came up); null in journals written before it was recorded.
+   */
+  public record Crashed(String runId, int status, List<String> lastLines, String reason, String from, Cause cause)
       implements Event {}
+
+  /**
+   * The platform could not start the process (no free port, the runtime refused the environment,
+   * the slug could not be unpacked): no crash of the app, no cooldown; it is tried again shortly.
+   */
+  public record StartFailed(String runId, int releaseVersion, String reason, Cause cause) implements Event {}
 
   public record RestartScheduled(Instant notBefore, Cause cause) implements Event {}
 
@@ -336,6 +351,7 @@ public final class DynoEntity
         .onCommand(MemorySampled.class, this::memorySampled)
         .onCommand(BootTimedOut.class, this::bootTimedOut)
         .onCommand(RestartDue.class, this::restartDue)
+        .onCommand(StartRetryDue.class, this::startRetryDue)
         .onCommand(CycleDue.class, this::cycleDue)
         .onCommand(Resume.class, this::resume)
         .onCommand(Idle.class, this::idle)
@@ -455,7 +471,8 @@ public final class DynoEntity
     if (exit.outOfMemory()) {
       events.add(new MemoryQuotaExceeded("R15", 3 * policy.memoryQuotaBytes(), cause));
     }
-    events.add(new Crashed(exit.runId(), exit.status(), exit.lastLines(), reason, cause));
+    String from = s.current().status().equals("up") ? "up" : "starting";
+    events.add(new Crashed(exit.runId(), exit.status(), exit.lastLines(), reason, from, cause));
     Instant now = clock.get();
     Instant cooldownEnds = s.lastCrashRestartAt() == null ? null : s.lastCrashRestartAt().plus(policy.crashCooldown());
     if (s.retired() || s.spec() == null) {
@@ -515,6 +532,20 @@ public final class DynoEntity
     return persist(List.of(launch(s.spec(), platform(), true))).thenNoReply();
   }
 
+  /** A start the platform failed: try again if the dyno still has no process of its release. */
+  private ReplyEffect<Event, State> startRetryDue(State s, StartRetryDue c) {
+    if (s.retired() || s.spec() == null || s.idled()) {
+      return Effect().noReply();
+    }
+    boolean noProcess = s.current() == null;
+    boolean prebootPending = s.current() != null && s.current().status().equals("up") && s.previous() == null
+        && s.current().releaseVersion() != s.spec().releaseVersion();
+    if (!noProcess && !prebootPending) {
+      return Effect().noReply();
+    }
+    return persist(List.of(launch(s.spec(), platform(), false))).thenNoReply();
+  }
+
   private ReplyEffect<Event, State> cycleDue(State s, CycleDue c) {
     if (s.retired() || s.current() == null || !s.current().status().equals("up") || s.spec() == null) {
       return Effect().noReply();
@@ -568,6 +599,9 @@ public final class DynoEntity
     }
     return Effect().persist(events).thenRun(next -> {
       events.forEach(e -> announce(e, next));
+      if (events.stream().anyMatch(StartFailed.class::isInstance)) {
+        timers.startSingleTimer("start-retry", StartRetryDue.INSTANCE, START_RETRY);
+      }
       watcher.changed(appId, name, next.retired() && next.current() == null ? "down" : next.phase(),
           next.retired() ? 0 : next.servingPort());
     });
@@ -589,11 +623,7 @@ public final class DynoEntity
           : new Starting(runId, started.port(), started.pid(), spec.releaseVersion(), spec.command(), cause);
     } catch (Exception e) {
       ctx.getLog().warn("dyno {} of app {} could not start: {}", name, appId, e.toString());
-      ctx.getSelf().tell(new ProcessExited(new DynoRuntime.Exit(runId, 127, List.of("failed to start: "
-          + e.getMessage()), false, false)));
-      return crashRestart
-          ? new Restarted(runId, 0, 0, spec.releaseVersion(), cause)
-          : new Starting(runId, 0, 0, spec.releaseVersion(), spec.command(), cause);
+      return new StartFailed(runId, spec.releaseVersion(), String.valueOf(e.getMessage()), cause);
     }
   }
 
@@ -656,7 +686,11 @@ public final class DynoEntity
       log("State changed from starting to up");
     } else if (e instanceof Crashed cr) {
       log("Process exited with status " + cr.status());
-      log("State changed from " + (cr.reason().equals("R10") ? "starting" : "up") + " to crashed");
+      String from = cr.from() != null ? cr.from() : cr.reason().equals("R10") ? "starting" : "up";
+      log("State changed from " + from + " to crashed");
+    } else if (e instanceof StartFailed sf) {
+      log("Error starting process: " + sf.reason() + " (the platform's failure, not the app's; trying again in "
+          + START_RETRY.toSeconds() + " s)");
     } else if (e instanceof RestartScheduled rs) {
       log("Crashed again within the cooldown; restarting at " + rs.notBefore());
     } else if (e instanceof Stopping sp) {
@@ -737,6 +771,16 @@ public final class DynoEntity
         }))
         .onEvent(BootTimeout.class, (s, e) -> s.with(b -> {
           b.current = b.current.with("timed-out", e.cause().at());
+          return b;
+        }))
+        .onEvent(StartFailed.class, (s, e) -> s.with(b -> {
+          // a failed preboot leaves the old process serving; otherwise the dyno waits for the retry
+          if (b.current == null || !b.current.status().equals("up")) {
+            b.current = null;
+            b.phase = "starting";
+            b.phaseSince = e.cause().at();
+          }
+          b.restartNotBefore = null;
           return b;
         }))
         .onEvent(Crashed.class, (s, e) -> s.with(b -> {

@@ -285,4 +285,45 @@ class DynoEntityTest {
     await(s -> s.current().status().equals("up") && s.previous() != null && s.previous().status().equals("stopping"));
     assertEquals(3, state().shownRelease());
   }
+
+  @Test
+  void aStartThePlatformCannotMakeIsNoCrashAndIsTriedAgain() {
+    runtime.failingStarts.set(1);
+    var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 1), by(), r));
+    DynoEntity.StartFailed failed = assertInstanceOf(DynoEntity.StartFailed.class, result.events().get(1));
+    assertTrue(failed.reason().contains("no free port"), failed.reason());
+    assertEquals("starting", state().phase());
+    assertNull(state().lastCrashRestartAt(), "no crash, so no cooldown");
+    assertNull(state().lastExitStatus());
+    assertTrue(runtime.launches.isEmpty());
+    // the retry comes by itself, DynoEntity.START_RETRY later
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(15), () -> {
+      assertEquals(1, runtime.launches.size());
+      return null;
+    });
+    runtime.up(runtime.lastRun());
+    await(s -> s.phase().equals("up"));
+    assertNull(state().lastCrashRestartAt());
+  }
+
+  @Test
+  void aProcessThatDiesBeforeItIsUpCrashedFromStarting() {
+    var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 1), by(), r));
+    String neverUp = assertInstanceOf(DynoEntity.Starting.class, result.events().get(1)).runId();
+    runtime.exit(neverUp, 1, false, false);
+    await(s -> s.current() != null && !s.current().runId().equals(neverUp)); // the first crash restarts at once
+    String restarted = state().current().runId();
+    runtime.up(restarted);
+    await(s -> s.phase().equals("up"));
+    now.set(now.get().plus(COOLDOWN).plusSeconds(1));
+    runtime.exit(restarted, 2, false, false);
+    await(s -> s.lastExitStatus() != null && s.lastExitStatus() == 2);
+    List<DynoEntity.Crashed> crashes = new java.util.ArrayList<>();
+    for (Object e : dyno.persistenceTestKit().persistedInStorage("Dyno|" + entityId)) {
+      if (e instanceof DynoEntity.Crashed c) {
+        crashes.add(c);
+      }
+    }
+    assertEquals(List.of("starting", "up"), crashes.stream().map(DynoEntity.Crashed::from).toList());
+  }
 }

@@ -13,9 +13,14 @@ final class FakeRuntime implements DynoRuntime {
   final List<String> stops = new CopyOnWriteArrayList<>();
   final Map<String, Listener> listeners = new ConcurrentHashMap<>();
   private final AtomicInteger ports = new AtomicInteger(20000);
+  /** How many of the next starts the platform fails, as it would with no free port. */
+  final AtomicInteger failingStarts = new AtomicInteger();
 
   @Override
   public Started start(Launch launch, Listener listener) {
+    if (failingStarts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException("no free port left in SKIFF_DYNO_PORT_RANGE 20000-20001");
+    }
     launches.add(launch);
     listeners.put(launch.runId(), listener);
     return new Started(launch.runId(), ports.incrementAndGet(), 4242);
