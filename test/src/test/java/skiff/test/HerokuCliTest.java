@@ -245,7 +245,8 @@ class HerokuCliTest {
     assertEquals(3, exit.status(), exit.all());
     assertTrue(ok("run:detached", "-a", "cli-app", "--", "echo", "hi").all().contains("run."));
 
-    assertTrue(ok("stack", "-a", "cli-app").out().contains("cedar"));
+    String stacks = ok("stack", "-a", "cli-app").out();
+    assertTrue(stacks.contains("host") && !stacks.contains("cedar"), "not shown as cedar-10: " + stacks);
     assertTrue(ok("domains", "-a", "cli-app").out().contains("cli-app.localhost"));
     ok("domains:add", "www.cli-app.test", "-a", "cli-app");
     ok("domains:remove", "www.cli-app.test", "-a", "cli-app");
@@ -255,7 +256,7 @@ class HerokuCliTest {
     ok("maintenance:off", "-a", "cli-app");
     assertEquals("admin@skiff.local", ok("auth:whoami").out().strip());
     assertEquals(TestNode.TOKEN, ok("auth:token").out().strip());
-    ok("stack:set", "cedar", "-a", "cli-app");
+    ok("stack:set", "host", "-a", "cli-app");
     Run tail = tailFor("cli-app");
     assertTrue(tail.out().contains("heroku[router]") || tail.out().contains("app[api]"), tail.all());
     Path other = Files.createTempDirectory("heroku-remote");

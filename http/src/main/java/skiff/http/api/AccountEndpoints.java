@@ -23,7 +23,8 @@ final class AccountEndpoints {
       return completedStage(ApiResponse.ok(list));
     });
     routes.get("/stacks/{stack}", call -> {
-      if (!call.param("stack").equals(Representations.STACK) && !call.param("stack").equals(Representations.STACK_ID)) {
+      String asked = Representations.stackName(call.param("stack"));
+      if (!asked.equals(Representations.STACK) && !asked.equals(Representations.STACK_ID)) {
         throw ApiError.notFound("Couldn't find that stack. Skiff has one stack, " + Representations.STACK + ".");
       }
       return completedStage(ApiResponse.ok(json.stackInfo()));

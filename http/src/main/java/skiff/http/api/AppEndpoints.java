@@ -81,7 +81,8 @@ final class AppEndpoints {
   }
 
   private static void requireKnown(String what, String given, String only) {
-    if (given != null && !given.equals(only)) {
+    String name = what.equals("stack") ? Representations.stackName(given) : given;
+    if (name != null && !name.equals(only)) {
       throw ApiError.invalid("Couldn't find that " + what + " (" + given + "). Skiff offers one " + what + ": "
           + only + ".");
     }

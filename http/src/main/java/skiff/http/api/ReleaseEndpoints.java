@@ -104,8 +104,9 @@ final class ReleaseEndpoints {
     Map<String, String> processTypes = new LinkedHashMap<>();
     types.fields().forEachRemaining(f -> processTypes.put(f.getKey(), f.getValue().asText()));
     String stack = PlatformApi.text(body, "stack");
-    if (stack != null && !stack.equals(Representations.STACK)) {
-      throw ApiError.invalid("Couldn't find that stack (" + stack + "). Skiff has one stack, cedar.");
+    if (stack != null && !Representations.stackName(stack).equals(Representations.STACK)) {
+      throw ApiError.invalid("Couldn't find that stack (" + stack + "). Skiff has one stack, "
+          + Representations.STACK + ".");
     }
     Slug slug = new Slug(UUID.randomUUID().toString(), PlatformApi.text(body, "checksum"), 0, processTypes,
         PlatformApi.text(body, "commit"), PlatformApi.text(body, "commit_description"),

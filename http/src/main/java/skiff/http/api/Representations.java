@@ -17,7 +17,18 @@ import skiff.actors.apps.Slug;
 /** The Platform API v3 JSON shapes of Skiff's resources, with the fields the official CLI reads. */
 public final class Representations {
   public static final ObjectMapper JSON = new ObjectMapper();
-  public static final String STACK = "cedar";
+  /**
+   * The one stack: the Skiff machine's own userland. Apps created before it had this name were on
+   * "cedar", which the official CLI shows as "cedar-10" (its name for Heroku's 2011 stack), so that
+   * name is read as this one.
+   */
+  public static final String STACK = "host";
+  public static final String LEGACY_STACK = "cedar";
+
+  /** A stack name as stored or given, with the old name read as the current one; null stays null. */
+  public static String stackName(String name) {
+    return LEGACY_STACK.equals(name) ? STACK : name;
+  }
   public static final String STACK_ID = stableId("stack", STACK);
   public static final String REGION = "local";
 
@@ -104,7 +115,8 @@ public final class Representations {
     return n;
   }
 
-  public ObjectNode stack(String name) {
+  public ObjectNode stack(String stored) {
+    String name = stackName(stored);
     ObjectNode n = JSON.createObjectNode();
     n.put("id", stableId("stack", name));
     n.put("name", name);

@@ -161,7 +161,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     env.putAll(launch.env());
     env.put("HOME", app.toString());
     env.put("DYNO", launch.dynoName());
-    env.put("STACK", "cedar");
+    env.put("STACK", skiff.http.api.Representations.STACK);
     if (launch.web()) {
       env.put("PORT", String.valueOf(port));
     }
