@@ -148,4 +148,16 @@ class BuildTroubleTest {
     SkiffRun info = skiff("builds:info", "-a", "bad-pack");
     assertTrue(info.out().contains("Could not fetch buildpack file:///nowhere/pack.git"), info.out());
   }
+
+  @Test
+  void aRequirementPipCannotFindSaysSoRatherThanGuessing() throws Exception {
+    api.post("/apps", "{\"name\":\"py-missing\"}").expect(201);
+    Git git = Git.init(work.resolve("py-missing")).write("requirements.txt", "no-such-package-for-skiff==1.0\n")
+        .write("Procfile", "web: python3 -m http.server $PORT\n").commit("missing");
+    Git.Result refused = push("py-missing", git);
+    assertNotEquals(0, refused.status());
+    assertTrue(refused.output().contains("a release matching a line of requirements.txt")
+        || refused.output().contains("no release matching a line of requirements.txt"), refused.output());
+    assertTrue(!refused.output().contains("is the package index reachable?"), refused.output());
+  }
 }
