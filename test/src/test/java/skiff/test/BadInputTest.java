@@ -124,13 +124,20 @@ class BadInputTest {
       DynoTest.awaitDyno(smallApi, "crowded", "web.1", d -> d.path("state").asText().equals("up"),
           java.time.Duration.ofSeconds(30));
       smallApi.patch("/apps/crowded/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":2}]}").expect(200);
-      Thread.sleep(1500);
+      java.nio.file.Path cliHome = TestNode.freshHome();
+      SkiffRun logs = null;
+      for (int i = 0; i < 100; i++) {
+        logs = SkiffRun.asAdmin(small, cliHome, "logs", "-n", "100", "-a", "crowded");
+        if (logs.out().contains("heroku[web.2]: Error starting process")) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertTrue(logs.out().contains("heroku[web.2]: Error starting process: no free port left in SKIFF_DYNO_PORT_RANGE")
+          && logs.out().contains("the platform's failure, not the app's"), logs.out());
       JsonNode web2 = DynoTest.dyno(smallApi, "crowded", "web.2");
       assertEquals("starting", web2.path("state").asText(), web2.toString());
       assertTrue(web2.path("restart_at").isMissingNode() || web2.path("restart_at").isNull(), "no cooldown: " + web2);
-      SkiffRun logs = SkiffRun.asAdmin(small, home, "logs", "-n", "100", "-a", "crowded");
-      assertTrue(logs.out().contains("heroku[web.2]: Error starting process: no free port left in SKIFF_DYNO_PORT_RANGE")
-          && logs.out().contains("the platform's failure, not the app's"), logs.out());
       assertFalse(logs.out().contains("heroku[web.2]: State changed from up to crashed"), logs.out());
       assertFalse(logs.out().contains("Process exited with status 127"), logs.out());
     }

@@ -93,14 +93,15 @@ class LogsTest {
     assertEquals(200, RouterTest.through(node.routerPort(), "chatty", "/say?m=hello-tail", Map.of()).statusCode());
     boolean sawApp = false;
     boolean sawRouter = false;
-    while (!(sawApp && sawRouter) && System.nanoTime() - sent < TimeUnit.SECONDS.toNanos(1)) {
+    // a second when the machine is quiet (LogBench measures the delay); test classes share two cores
+    while (!(sawApp && sawRouter) && System.nanoTime() - sent < TimeUnit.SECONDS.toNanos(3)) {
       String line = lines.poll(100, TimeUnit.MILLISECONDS);
       if (line != null) {
         sawApp |= line.matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]{15}\\+00:00 app\\[web\\.1\\]: said hello-tail");
         sawRouter |= line.contains("heroku[router]: at=info method=GET path=\"/say?m=hello-tail\"");
       }
     }
-    assertTrue(sawApp && sawRouter, "both lines within a second (app " + sawApp + ", router " + sawRouter + ")");
+    assertTrue(sawApp && sawRouter, "both lines within 3 s (app " + sawApp + ", router " + sawRouter + ")");
   }
 
   @Test

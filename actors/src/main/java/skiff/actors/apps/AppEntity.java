@@ -652,11 +652,15 @@ public final class AppEntity
       return releasing;
     }
     if (s.runningBuildId() != null) {
-      BuildRecord running = s.build(s.runningBuildId()).orElseThrow();
-      return java.util.Optional.of(new Rejection("conflict", "A build of " + s.name() + " is running (started by "
-          + running.user() + " at " + running.createdAt() + "). Wait for it to finish, then restore."));
+      return java.util.Optional.of(buildRunning(s, "restore"));
     }
     return java.util.Optional.empty();
+  }
+
+  private static Rejection buildRunning(LiveApp s, String then) {
+    BuildRecord running = s.build(s.runningBuildId()).orElseThrow();
+    return new Rejection("conflict", "A build of " + s.name() + " is already running (started by " + running.user()
+        + " at " + running.createdAt() + "). Wait for it to finish, then " + then + ".");
   }
 
   private ReplyEffect<Event, State> restore(LiveApp s, Restore c) {
@@ -758,10 +762,7 @@ public final class AppEntity
       return Effect().reply(c.replyTo(), releasing.get());
     }
     if (s.runningBuildId() != null) {
-      BuildRecord running = s.build(s.runningBuildId()).orElseThrow();
-      return Effect().reply(c.replyTo(), new Rejection("conflict", "A build of " + s.name()
-          + " is already running (started by " + running.user() + " at " + running.createdAt()
-          + "). Wait for it to finish, then push again."));
+      return Effect().reply(c.replyTo(), buildRunning(s, "push again"));
     }
     List<Event> events = new ArrayList<>();
     if (c.build().sourceKind().equals("git")) {

@@ -174,6 +174,18 @@ public final class AppService {
             ? Rejection.invalid("The domain " + host + " is already in use by another app.").asException() : e));
   }
 
+  /** The app that holds a custom domain, if any. */
+  public CompletionStage<Optional<String>> domainHolder(String host) {
+    return directory(r -> new AppDirectory.Resolve(DOMAIN_CLAIM + host, r))
+        .thenApply(resolved -> Optional.of(resolved.appId()))
+        .exceptionally(e -> {
+          if (rejectionOf(e).isPresent()) {
+            return Optional.empty();
+          }
+          throw e instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(e);
+        });
+  }
+
   public CompletionStage<AppDirectory.Resolved> releaseDomain(String appId, String host, Cause cause) {
     return directory(r -> new AppDirectory.ReleaseName(DOMAIN_CLAIM + host, appId, cause, r));
   }

@@ -82,9 +82,9 @@ public record RestorePlan(
       changes.add(new Change("Maintenance", "~", onOff(now.maintenance()), onOff(then.maintenance())));
     }
     String buildStack = null;
-    if (!Objects.equals(now.buildStack(), then.buildStack())) {
-      buildStack = then.buildStack();
-      changes.add(new Change("Stack", "~", now.buildStack(), then.buildStack()));
+    if (!Stacks.same(now.buildStack(), then.buildStack())) {
+      buildStack = Stacks.canonical(then.buildStack());
+      changes.add(new Change("Stack", "~", Stacks.canonical(now.buildStack()), buildStack));
     }
     return new RestorePlan(to, release, formation, domainsAdded, domainsRemoved, drainsAdded, drainsRemoved,
         maintenance, buildStack, List.copyOf(changes));

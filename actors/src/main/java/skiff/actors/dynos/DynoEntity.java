@@ -42,8 +42,14 @@ public final class DynoEntity
     extends EventSourcedBehaviorWithEnforcedReplies<DynoEntity.Command, DynoEntity.Event, DynoEntity.State> {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Dyno");
-  /** How long after a start the platform failed it tries again. */
+  /** How long after a start the platform failed it tries again, doubling up to {@link #START_RETRY_MAX}. */
   static final Duration START_RETRY = Duration.ofSeconds(5);
+  static final Duration START_RETRY_MAX = Duration.ofMinutes(5);
+
+  static Duration startRetryDelay(int failures) {
+    Duration delay = START_RETRY.multipliedBy(1L << Math.min(16, Math.max(0, failures - 1)));
+    return delay.compareTo(START_RETRY_MAX) > 0 ? START_RETRY_MAX : delay;
+  }
 
   // ---- commands ----------------------------------------------------------------------------
 
@@ -169,10 +175,10 @@ public final class DynoEntity
    */
   public record State(DynoSpec spec, boolean retired, String phase, Instant phaseSince, Proc current, Proc previous,
       Instant lastCrashRestartAt, Instant restartNotBefore, Instant nextCycleAt,
-      Instant lastR14At, Integer lastExitStatus, boolean idled) implements CborSerializable {
+      Instant lastR14At, Integer lastExitStatus, boolean idled, int startFailures) implements CborSerializable {
 
     static State empty() {
-      return new State(null, false, "down", null, null, null, null, null, null, null, null, false);
+      return new State(null, false, "down", null, null, null, null, null, null, null, null, false, 0);
     }
 
     State with(java.util.function.UnaryOperator<Builder> change) {
@@ -221,6 +227,7 @@ public final class DynoEntity
     Instant lastR14At;
     Integer lastExitStatus;
     boolean idled;
+    int startFailures;
 
     Builder(State s) {
       spec = s.spec; retired = s.retired; phase = s.phase; phaseSince = s.phaseSince; current = s.current;
@@ -228,11 +235,12 @@ public final class DynoEntity
       restartNotBefore = s.restartNotBefore; nextCycleAt = s.nextCycleAt; lastR14At = s.lastR14At;
       lastExitStatus = s.lastExitStatus;
       idled = s.idled;
+      startFailures = s.startFailures;
     }
 
     State build() {
       return new State(spec, retired, phase, phaseSince, current, previous, lastCrashRestartAt, restartNotBefore,
-          nextCycleAt, lastR14At, lastExitStatus, idled);
+          nextCycleAt, lastR14At, lastExitStatus, idled, startFailures);
     }
   }
 
@@ -538,8 +546,9 @@ public final class DynoEntity
       return Effect().noReply();
     }
     boolean noProcess = s.current() == null;
+    // a failed preboot: of a new release, or of the daily cycle (Cycled cleared the next cycle)
     boolean prebootPending = s.current() != null && s.current().status().equals("up") && s.previous() == null
-        && s.current().releaseVersion() != s.spec().releaseVersion();
+        && (s.current().releaseVersion() != s.spec().releaseVersion() || s.nextCycleAt() == null);
     if (!noProcess && !prebootPending) {
       return Effect().noReply();
     }
@@ -581,8 +590,10 @@ public final class DynoEntity
       return persist(events).thenRun(next -> passivate()).thenNoReply();
     }
     boolean idle = s.current() == null && s.phase().equals("down") && !s.idled();
+    // a start the platform failed waits on a timer that does not outlive the entity: start it now
+    boolean waitingToStart = s.current() == null && s.phase().equals("starting");
     if (!s.retired() && s.spec() != null && s.restartNotBefore() == null && !s.idled()
-        && (currentStale || idle)) {
+        && (currentStale || idle || waitingToStart)) {
       events.add(launch(s.spec(), cause, false));
     }
     return persist(events).thenRun(next -> {
@@ -600,7 +611,7 @@ public final class DynoEntity
     return Effect().persist(events).thenRun(next -> {
       events.forEach(e -> announce(e, next));
       if (events.stream().anyMatch(StartFailed.class::isInstance)) {
-        timers.startSingleTimer("start-retry", StartRetryDue.INSTANCE, START_RETRY);
+        timers.startSingleTimer("start-retry", StartRetryDue.INSTANCE, startRetryDelay(next.startFailures()));
       }
       watcher.changed(appId, name, next.retired() && next.current() == null ? "down" : next.phase(),
           next.retired() ? 0 : next.servingPort());
@@ -690,7 +701,7 @@ public final class DynoEntity
       log("State changed from " + from + " to crashed");
     } else if (e instanceof StartFailed sf) {
       log("Error starting process: " + sf.reason() + " (the platform's failure, not the app's; trying again in "
-          + START_RETRY.toSeconds() + " s)");
+          + startRetryDelay(next.startFailures()).toSeconds() + " s)");
     } else if (e instanceof RestartScheduled rs) {
       log("Crashed again within the cooldown; restarting at " + rs.notBefore());
     } else if (e instanceof Stopping sp) {
@@ -762,6 +773,7 @@ public final class DynoEntity
           return b;
         }))
         .onEvent(Up.class, (s, e) -> s.with(b -> {
+          b.startFailures = 0;
           b.current = b.current.with("up", e.cause().at());
           b.phase = "up";
           b.phaseSince = e.cause().at();
@@ -781,6 +793,7 @@ public final class DynoEntity
             b.phaseSince = e.cause().at();
           }
           b.restartNotBefore = null;
+          b.startFailures++;
           return b;
         }))
         .onEvent(Crashed.class, (s, e) -> s.with(b -> {

@@ -29,11 +29,20 @@ public final class AppReplay {
     String entityId = persistenceId.substring(persistenceId.indexOf('|') + 1);
     if (event instanceof AppEntity.Event e) {
       appEvents.add(e);
-      seen(e.cause().at());
     } else if (event instanceof DynoEntity.Event e) {
       dynoEvents.computeIfAbsent(entityId, k -> new ArrayList<>()).add(e);
-      seen(e.cause().at());
+    } else {
+      return;
     }
+    seen(causeOf(event).at());
+  }
+
+  /** The cause of an app or dyno event, or null for any other event (a release's, the directory's). */
+  public static skiff.actors.Cause causeOf(Object event) {
+    if (event instanceof AppEntity.Event e) {
+      return e.cause();
+    }
+    return event instanceof DynoEntity.Event e ? e.cause() : null;
   }
 
   private void seen(Instant at) {

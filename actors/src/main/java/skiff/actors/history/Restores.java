@@ -81,15 +81,21 @@ public final class Restores {
     List<String> claimed = new ArrayList<>();
     CompletionStage<?> claims = CompletableFuture.completedStage(null);
     for (String host : plan.domainsAdded()) {
-      claims = claims.thenCompose(previous -> apps.claimDomain(now.id(), host, cause)
+      claims = claims.thenCompose(previous -> apps.domainHolder(host)
+          .thenCompose(holder -> holder.filter(now.id()::equals).isPresent()
+              ? CompletableFuture.completedStage(false) // already ours: not this restore's to give back
+              : apps.claimDomain(now.id(), host, cause).thenApply(done -> true))
           .exceptionallyCompose(e -> AppService.rejectionOf(e).isEmpty() ? CompletableFuture.failedStage(e)
               : failed(Rejection.invalid("The domain " + host + " of " + now.name() + " at " + plan.to()
                   + " is now in use by another app; remove it there first, then restore again.")))
-          .thenApply(done -> claimed.add(host)));
+          .thenApply(newlyClaimed -> newlyClaimed && claimed.add(host)));
     }
     return claims
         .thenCompose(done -> apps.command(now.id(), r -> new AppEntity.Restore(then, plan, cause, r)))
-        .exceptionallyCompose(e -> giveBack(now.id(), claimed, cause).thenCompose(x -> CompletableFuture.failedStage(e)))
+        // a refusal changed nothing, so this restore's claims go back; after a timeout the restore may
+        // have been applied, and its domains must stay claimed
+        .exceptionallyCompose(e -> (AppService.rejectionOf(e).isPresent() ? giveBack(now.id(), claimed, cause)
+            : CompletableFuture.<Void>completedStage(null)).thenCompose(x -> CompletableFuture.failedStage(e)))
         .thenCompose(accepted -> giveBack(now.id(), plan.domainsRemoved(), cause)
             .thenApply(x -> new Outcome(plan, accepted.app(), accepted.release())));
   }

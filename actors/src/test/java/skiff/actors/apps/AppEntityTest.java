@@ -362,7 +362,7 @@ class AppEntityTest {
     assertEquals(then.customDomains(), now.customDomains());
     assertEquals(then.drains(), now.drains(), "the drain is back with its id, so its token is the same");
     assertEquals(then.maintenance(), now.maintenance());
-    assertEquals(then.buildStack(), now.buildStack());
+    assertTrue(Stacks.same(then.buildStack(), now.buildStack()), now.buildStack());
     assertEquals(2, now.formation().get("web").quantity());
     assertEquals("Standard-2X", now.formation().get("web").size());
     assertEquals(0, now.formation().get("worker").quantity());

@@ -326,4 +326,13 @@ class DynoEntityTest {
     }
     assertEquals(List.of("starting", "up"), crashes.stream().map(DynoEntity.Crashed::from).toList());
   }
+
+  @Test
+  void platformStartFailuresAreTriedAgainLessAndLessOften() {
+    assertEquals(Duration.ofSeconds(5), DynoEntity.startRetryDelay(1));
+    assertEquals(Duration.ofSeconds(10), DynoEntity.startRetryDelay(2));
+    assertEquals(Duration.ofSeconds(160), DynoEntity.startRetryDelay(6));
+    assertEquals(Duration.ofMinutes(5), DynoEntity.startRetryDelay(7));
+    assertEquals(Duration.ofMinutes(5), DynoEntity.startRetryDelay(1000));
+  }
 }

@@ -34,13 +34,23 @@ public record ApiCall(HttpRequest request, Map<String, String> params, String bo
    * it can use. Without a Host header, the configured base.
    */
   public String base(PublicUrls urls) {
+    // behind a TLS-terminating proxy, what the client used is in the proxy's X-Forwarded headers;
+    // they only shape URLs handed back to this same client
+    Optional<String> forwardedHost = header("X-Forwarded-Host").map(h -> h.split(",")[0].trim())
+        .filter(h -> h.matches("[A-Za-z0-9.:\\[\\]-]+"));
+    Optional<String> forwardedProto = header("X-Forwarded-Proto").map(p -> p.split(",")[0].trim().toLowerCase())
+        .filter(p -> p.equals("http") || p.equals("https"));
     var uri = request.getUri();
     String host = uri.host().address();
-    if (host == null || host.isEmpty()) {
+    if (forwardedHost.isEmpty() && (host == null || host.isEmpty())) {
       return urls.apiBase();
     }
+    String scheme = forwardedProto.orElse(uri.scheme());
+    if (forwardedHost.isPresent()) {
+      return scheme + "://" + forwardedHost.get();
+    }
     int port = uri.port();
-    return uri.scheme() + "://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host)
+    return scheme + "://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host)
         + (port > 0 ? ":" + port : "");
   }
 

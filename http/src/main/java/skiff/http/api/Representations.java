@@ -13,21 +13,17 @@ import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.FormationEntry;
 import skiff.actors.apps.ReleaseRecord;
 import skiff.actors.apps.Slug;
+import skiff.actors.apps.Stacks;
 
 /** The Platform API v3 JSON shapes of Skiff's resources, with the fields the official CLI reads. */
 public final class Representations {
   public static final ObjectMapper JSON = new ObjectMapper();
-  /**
-   * The one stack: the Skiff machine's own userland. Apps created before it had this name were on
-   * "cedar", which the official CLI shows as "cedar-10" (its name for Heroku's 2011 stack), so that
-   * name is read as this one.
-   */
-  public static final String STACK = "host";
-  public static final String LEGACY_STACK = "cedar";
+  /** The one stack (see {@link Stacks}). */
+  public static final String STACK = Stacks.HOST;
 
   /** A stack name as stored or given, with the old name read as the current one; null stays null. */
   public static String stackName(String name) {
-    return LEGACY_STACK.equals(name) ? STACK : name;
+    return Stacks.canonical(name);
   }
   public static final String STACK_ID = stableId("stack", STACK);
   public static final String REGION = "local";

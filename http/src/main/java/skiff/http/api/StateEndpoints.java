@@ -10,6 +10,7 @@ import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppService;
 import skiff.actors.apps.FormationEntry;
 import skiff.actors.apps.LogDrain;
+import skiff.actors.apps.Stacks;
 import skiff.actors.dynos.DynoEntity;
 import skiff.actors.history.AppHistory;
 
@@ -51,7 +52,7 @@ public final class StateEndpoints {
     n.put("at", at.toString());
     n.put("name", app.name());
     n.put("maintenance", app.maintenance());
-    n.put("stack", app.buildStack());
+    n.put("stack", Stacks.canonical(app.buildStack()));
     ObjectNode release = n.putObject("release");
     release.put("version", app.currentVersion());
     release.put("description", app.latestRelease() == null ? null

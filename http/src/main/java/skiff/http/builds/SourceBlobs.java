@@ -63,7 +63,8 @@ public final class SourceBlobs {
   }
 
   /** Downloads {@code url} into {@code target} (a fresh directory) and unpacks it there. */
-  public void fetchAndUnpack(String url, String checksum, Path target) throws BuildFailure {
+  public void fetchAndUnpack(String rawUrl, String checksum, Path target) throws BuildFailure {
+    String url = rawUrl == null ? "" : rawUrl.trim();
     Path archive = null;
     try {
       archive = Files.createTempFile(dir, "fetch-", ".tgz");
@@ -80,7 +81,8 @@ public final class SourceBlobs {
         }
       }
       unpack(archive, target);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // a malformed URL or Location, anything the client refuses: the build fails saying so, never hangs
       throw new BuildFailure("source", "Fetching the source from " + url + " failed: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -100,8 +102,12 @@ public final class SourceBlobs {
         throw new BuildFailure("source", (hop == 0 ? "" : "After " + hop + " redirect(s) from " + url + ": ")
             + problem.get());
       }
+      // a redirect's body is dropped; the archive file is written from its start by the final answer only
       HttpResponse<Path> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).build(),
-          HttpResponse.BodyHandlers.ofFile(archive));
+          info -> info.statusCode() >= 300 && info.statusCode() < 400
+              ? HttpResponse.BodySubscribers.replacing(archive)
+              : HttpResponse.BodySubscribers.ofFile(archive, java.nio.file.StandardOpenOption.CREATE,
+                  java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING));
       int status = response.statusCode();
       var location = response.headers().firstValue("Location");
       if (status >= 300 && status < 400 && location.isPresent()) {

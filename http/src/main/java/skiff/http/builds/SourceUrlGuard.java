@@ -8,10 +8,12 @@ import java.net.UnknownHostException;
 import java.util.Optional;
 
 /**
- * Which source URLs Skiff may fetch: http(s) on another machine. A URL naming this machine
- * (loopback, any of its own addresses) or its link (169.254.0.0/16, where cloud metadata lives)
- * would let anyone who can start a build read the platform's own local services; it is refused
- * before the build starts, and again at every redirect.
+ * Which source URLs Skiff may fetch: http(s) on the public internet. A URL naming this machine
+ * (loopback, any of its own addresses), its link (169.254.0.0/16, where cloud metadata lives), a
+ * private network (10/8, 172.16/12, 192.168/16, fc00::/7: the platform's other nodes and their
+ * dynos) or 100.64.0.0/10 would let anyone who can start a build read services that are not
+ * theirs; it is refused before the build starts, and again at every redirect. (The name is
+ * resolved again when connecting; a DNS answer that changes in between is not caught here.)
  */
 final class SourceUrlGuard {
   private SourceUrlGuard() {}
@@ -43,6 +45,16 @@ final class SourceUrlGuard {
     return Optional.empty();
   }
 
+  /** fc00::/7, IPv6's private range (AWS answers metadata at fd00:ec2::254). */
+  private static boolean uniqueLocal(InetAddress address) {
+    return address instanceof java.net.Inet6Address && (address.getAddress()[0] & 0xfe) == 0xfc;
+  }
+
+  private static boolean carrierGrade(InetAddress address) {
+    byte[] a = address.getAddress();
+    return a.length == 4 && (a[0] & 0xff) == 100 && (a[1] & 0xc0) == 64;
+  }
+
   private static String kind(InetAddress address) {
     if (address.isLoopbackAddress()) {
       return "this machine's loopback";
@@ -55,6 +67,12 @@ final class SourceUrlGuard {
     }
     if (address.isMulticastAddress()) {
       return "a multicast address";
+    }
+    if (address.isSiteLocalAddress() || uniqueLocal(address)) {
+      return "a private network address, where this platform's other nodes and dynos live";
+    }
+    if (carrierGrade(address)) {
+      return "a shared address (100.64.0.0/10), where some clouds answer metadata requests";
     }
     try {
       if (NetworkInterface.getByInetAddress(address) != null) {

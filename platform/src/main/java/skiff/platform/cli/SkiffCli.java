@@ -401,8 +401,9 @@ public final class SkiffCli {
     git("config", "--local", "--replace-all", "credential." + server + ".helper", "");
     git("config", "--local", "--add", "credential." + server + ".helper", credentialHelper());
     if (server.startsWith("https:")) {
+      // git trusts one bundle per URL: give it Skiff's CA only for a server whose certificate needs it
       Path ca = SkiffTrust.caFile(env, home());
-      if (Files.isReadable(ca)) {
+      if (Files.isReadable(ca) && SkiffTrust.needsSkiffCa(URI.create(server))) {
         git("config", "--local", "http." + server + "/.sslCAInfo", ca.toAbsolutePath().toString());
       }
     }
@@ -433,8 +434,9 @@ public final class SkiffCli {
 
   /**
    * git's credential helper protocol: git writes {@code protocol}, {@code host}, … lines on stdin
-   * and, for {@code get}, reads {@code username} and {@code password} back. The token is the one
-   * {@code skiff login} stored for the API at {@code --machine}, else SKIFF_API_KEY/HEROKU_API_KEY;
+   * and, for {@code get}, reads {@code username} and {@code password} back. The token is only ever
+   * the one {@code skiff login} stored for the server at {@code --machine}, and only for that host
+   * (never a token from the environment, which may be another server's or a Heroku key);
    * {@code store} and {@code erase} have nothing to do (the token lives in ~/.netrc).
    */
   private int gitCredentials(Args args) throws IOException {
@@ -451,8 +453,12 @@ public final class SkiffCli {
       return 0;
     }
     String machine = args.value(null, "machine").orElse(netrcMachine());
-    Optional<String> token = new Netrc(home().resolve(".netrc")).find(machine).map(Netrc.Entry::password)
-        .or(() -> token());
+    String host = asked.getOrDefault("host", "");
+    if (!host.equals(machine)) {
+      err.println("skiff: this helper answers for " + machine + " only, not for " + host);
+      return 1;
+    }
+    Optional<String> token = new Netrc(home().resolve(".netrc")).find(machine).map(Netrc.Entry::password);
     if (token.isEmpty()) {
       err.println("skiff: not logged in to " + machine + " (for git " + asked.getOrDefault("host", "?")
           + "); run: skiff login");
