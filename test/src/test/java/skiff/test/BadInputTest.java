@@ -142,4 +142,20 @@ class BadInputTest {
       assertFalse(logs.out().contains("Process exited with status 127"), logs.out());
     }
   }
+
+  @Test
+  void aChunkedBodyOverTheLimitIsRefusedAsOneWithALength() throws Exception {
+    byte[] big = ("{\"BIG\":\"" + "x".repeat(3 << 20) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // an InputStream of unknown length: the client sends it chunked, with no Content-Length
+    java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.apiPort()
+            + "/apps/other/config-vars")).header("Authorization", "Bearer " + TestNode.TOKEN)
+            .header("Content-Type", "application/json")
+            .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                () -> new java.io.ByteArrayInputStream(big))).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, answer.statusCode(), answer.body());
+    assertTrue(answer.body().contains("larger than 1 MB"), answer.body());
+    assertFalse(api.get("/apps/other/config-vars").body().has("BIG"));
+  }
 }

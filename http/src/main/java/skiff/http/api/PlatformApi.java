@@ -93,7 +93,19 @@ public final class PlatformApi {
       request.discardEntityBytes(materializer);
       throw new ApiError(413, "request_entity_too_large", "The request body is larger than 1 MB.");
     }
-    return request.entity().toStrict(BODY_TIMEOUT.toMillis(), materializer)
+    // a chunked body has no length to check up front: the stream itself is cut at the limit
+    return request.entity().withSizeLimit(MAX_BODY_BYTES).toStrict(BODY_TIMEOUT.toMillis(), materializer)
+        .handle((strict, error) -> {
+          if (error != null) {
+            for (Throwable t = error; t != null; t = t.getCause()) {
+              if (t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
+                throw new ApiError(413, "request_entity_too_large", "The request body is larger than 1 MB.");
+              }
+            }
+            throw error instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(error);
+          }
+          return strict;
+        })
         .thenCompose(strict -> {
           logCall(method, path, requestId, request, account.get());
           ApiCall call = new ApiCall(request, match.get().params(), strict.getData().utf8String(), account.get(),
