@@ -171,8 +171,9 @@ final class Exchange {
     }
     attempts++;
     if (timer == null) {
-      timer = ctx.executor().schedule(this::onTimer, router.settings().firstByteTimeout().toNanos(),
-          TimeUnit.NANOSECONDS);
+      // the earlier of the two windows: onTimer moves it on to the deadline that applies
+      timer = ctx.executor().schedule(this::onTimer, Math.min(router.settings().firstByteTimeout().toNanos(),
+          router.settings().idleTimeout().toNanos()), TimeUnit.NANOSECONDS);
     }
     ChannelFuture connecting = router.pool().acquire(choice, ctx.channel().eventLoop(), webSocket);
     if (connecting.isDone()) {
@@ -360,6 +361,14 @@ final class Exchange {
         }
         return;
       }
+      if (chunk.decoderResult().isFailure()) {
+        // the decoder's mark that the dyno closed before the end of a chunked or sized body
+        chunk.release();
+        closeUpstream();
+        ctx.close();
+        end("H18", "Server Request Interrupted", "error", status, "backend");
+        return;
+      }
       bytes += chunk.content().readableBytes();
       if (chunk instanceof LastHttpContent) {
         responseComplete = true;
@@ -396,7 +405,7 @@ final class Exchange {
     tunnelling = true;
     headReceived = true;
     status = 101;
-    response.headers().add(HttpHeaderNames.VIA, "1.1 skiff").set(Forwarding.X_REQUEST_ID, requestId);
+    response.headers().add(Forwarding.VIA, "1.1 skiff").set(Forwarding.X_REQUEST_ID, requestId);
     ctx.writeAndFlush(response);
     ctx.pipeline().remove(HttpServerCodec.class);
     upstream.pipeline().remove("codec");
@@ -486,7 +495,7 @@ final class Exchange {
   }
 
   private void answer(FullHttpResponse page) {
-    page.headers().set(Forwarding.X_REQUEST_ID, requestId).add(HttpHeaderNames.VIA, "1.1 skiff");
+    page.headers().set(Forwarding.X_REQUEST_ID, requestId).add(Forwarding.VIA, "1.1 skiff");
     boolean close = !keepClient || !requestComplete || webSocket;
     if (close) {
       page.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -21,6 +21,7 @@ final class Forwarding {
   private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
   private static final AsciiString X_REQUEST_START = AsciiString.cached("X-Request-Start");
   static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
+  static final AsciiString VIA = AsciiString.cached("Via");
   private static final AsciiString VIA_SKIFF = AsciiString.cached("1.1 skiff");
   /** Transfer-Encoding is not among them: Netty re-frames the body by it. */
   private static final List<AsciiString> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
@@ -49,7 +50,7 @@ final class Forwarding {
         .set(X_FORWARDED_PORT, listenerPort)
         .set(X_REQUEST_START, System.currentTimeMillis())
         .set(X_REQUEST_ID, requestId)
-        .set(HttpHeaderNames.VIA, via == null ? VIA_SKIFF : via + ", 1.1 skiff");
+        .set(VIA, via == null ? VIA_SKIFF : via + ", 1.1 skiff");
     String uri = request.uri();
     if (!uri.startsWith("/") && uri.contains("://")) {
       // absolute-form (a client that thinks it talks to a proxy): the dyno gets origin-form
@@ -68,7 +69,7 @@ final class Forwarding {
   static void toClient(HttpResponse response, String requestId, boolean headRequest, boolean keepClient) {
     HttpHeaders h = response.headers();
     removeHopByHop(h);
-    h.add(HttpHeaderNames.VIA, VIA_SKIFF).set(X_REQUEST_ID, requestId);
+    h.add(VIA, VIA_SKIFF).set(X_REQUEST_ID, requestId);
     response.setProtocolVersion(HttpVersion.HTTP_1_1);
     int code = response.status().code();
     boolean bodyless = headRequest || code == 204 || code == 304 || code < 200;
