@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,9 @@ import skiff.test.TestNode;
 /**
  * Skiff's router against nginx as a reverse proxy to the same dyno, and against the dyno itself,
  * with wrk (both installed with apt-get when missing); then power of two choices against random
- * routing with one slow dyno among three. Not a test; run with {@code mvn -Pbench -pl test -am verify}.
+ * routing with one slow dyno among three (-Dbench.balancing=false skips it). Small, 1 MB and chunked responses at -c16 and -c128, and
+ * WebSocket echo (measured with {@link WebSocketEchoLoad}); {@code -Dbench.connections=16},
+ * {@code -Dbench.paths=/} and {@code -Dbench.websocket=false} narrow a run down. Not a test; run with {@code mvn -Pbench -pl test -am verify}.
  */
 public final class RouterBench {
   private static final String DURATION = System.getProperty("bench.seconds", "8") + "s";
@@ -28,8 +31,8 @@ public final class RouterBench {
     ensureInstalled("wrk", "/usr/bin/wrk");
     ensureInstalled("nginx", "/usr/sbin/nginx");
     Path work = Files.createTempDirectory("router-bench");
-    System.out.println("== Skiff router benchmark (wrk -t2 -c32 -d" + DURATION + ", keep-alive; 2 cores shared by"
-        + " wrk, proxy and dyno) ==");
+    System.out.println("== Skiff router benchmark (wrk -t2 -d" + DURATION + ", keep-alive; 2 cores shared by"
+        + " wrk, proxy and dyno; added p50 = the proxy's p50 minus the dyno's own) ==");
     try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
@@ -38,21 +41,40 @@ public final class RouterBench {
       Process nginx = startNginx(work, nginxPort, dynoPort);
       try {
         // a first run warms the JIT up, as a server that has been serving for a while is
-        wrk("http://127.0.0.1:" + node.routerPort() + "/", "bench.localhost");
-        System.out.printf("%-34s %12s %10s %10s%n", "", "requests/s", "p50", "p99");
-        for (String path : List.of("/", "/big")) {
-          String label = path.equals("/") ? "small" : "1 MB";
-          report("dyno directly, " + label, wrk("http://127.0.0.1:" + dynoPort + path, null));
-          report("nginx -> dyno, " + label, wrk("http://127.0.0.1:" + nginxPort + path, null));
-          report("skiff router -> dyno, " + label, wrk("http://127.0.0.1:" + node.routerPort() + path,
-              "bench.localhost"));
+        wrk("http://127.0.0.1:" + node.routerPort() + "/", "bench.localhost", 32);
+        WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 16, Duration.ofSeconds(3));
+        System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
+            "requests/s", "p50", "p99", "added p50", "vs nginx");
+        for (String c : System.getProperty("bench.connections", "16,128").split(",")) {
+          int connections = Integer.parseInt(c);
+          for (String path : System.getProperty("bench.paths", "/,/big,/chunked").split(",")) {
+            String label = switch (path) {
+              case "/" -> "small (2 bytes)";
+              case "/big" -> "1 MB";
+              default -> "chunked, 16 x 4 KB";
+            };
+            Result direct = wrk("http://127.0.0.1:" + dynoPort + path, null, connections);
+            Result viaNginx = wrk("http://127.0.0.1:" + nginxPort + path, null, connections);
+            Result viaSkiff = wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", connections);
+            compare(label, connections, direct, viaNginx, viaSkiff);
+          }
+          if (!Boolean.parseBoolean(System.getProperty("bench.websocket", "true"))) {
+            continue;
+          }
+          Duration wsTime = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.seconds", "8")));
+          compare("WebSocket echo", connections, ws(WebSocketEchoLoad.run(dynoPort, "bench", connections, wsTime)),
+              ws(WebSocketEchoLoad.run(nginxPort, "bench", connections, wsTime)),
+              ws(WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", connections, wsTime)));
         }
       } finally {
         nginx.destroy();
         nginx.waitFor(10, TimeUnit.SECONDS);
       }
     }
-    System.out.println("== one slow dyno (50 ms) among three: p99 latency by balancing ==");
+    if (!Boolean.parseBoolean(System.getProperty("bench.balancing", "true"))) {
+      return;
+    }
+    System.out.println("== one slow dyno (50 ms) among three: p99 latency by balancing (-c32) ==");
     for (String balance : List.of("random", "p2c")) {
       Map<String, String> env = TestNode.env(TestNode.freshHome());
       env.put("SKIFF_ROUTER_BALANCE", balance);
@@ -61,19 +83,41 @@ public final class RouterBench {
         RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("slow-" + balance), "slowone", 3);
         api.patch("/apps/slowone/config-vars", "{\"SLOW_DYNO\":\"web.2\"}").expect(200);
         Thread.sleep(3000); // the config change replaces the dynos
-        report("router, " + balance, wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost"));
+        Result r = wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost", 32);
+        System.out.printf("router, %-8s %10.0f requests/s  p50 %s  p99 %s%n", balance, r.rps(), r.p50(), r.p99());
       }
     }
   }
 
   private record Result(double rps, String p50, String p99) {}
 
-  private static void report(String label, Result r) {
-    System.out.printf("%-34s %12.0f %10s %10s%n", label, r.rps(), r.p50(), r.p99());
+  private static Result ws(WebSocketEchoLoad.Result r) {
+    return new Result(r.perSecond(), String.format("%.2fms", r.p50Millis()), String.format("%.2fms", r.p99Millis()));
   }
 
-  private static Result wrk(String url, String host) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c32", "-d" + DURATION, "--latency"));
+  /** Three rows: the dyno directly, nginx and Skiff, with what each proxy adds to the p50. */
+  private static void compare(String label, int connections, Result direct, Result viaNginx, Result viaSkiff) {
+    row(label, connections, "direct", direct, "", "");
+    row(label, connections, "nginx", viaNginx, String.format("%.2fms", millis(viaNginx.p50()) - millis(direct.p50())),
+        "");
+    row(label, connections, "skiff", viaSkiff, String.format("%.2fms", millis(viaSkiff.p50()) - millis(direct.p50())),
+        String.format("%.2fx", viaSkiff.rps() / viaNginx.rps()));
+  }
+
+  private static void row(String label, int connections, String path, Result r, String added, String ratio) {
+    System.out.printf("| %-22s | %4d | %-6s | %10.0f | %9s | %9s | %9s | %8s |%n", label, connections, path, r.rps(),
+        r.p50(), r.p99(), added, ratio);
+  }
+
+  /** wrk's latencies come as 512.00us, 1.20ms or 2.01s. */
+  private static double millis(String latency) {
+    double value = Double.parseDouble(latency.replaceAll("[a-z]+$", ""));
+    return latency.endsWith("us") ? value / 1000 : latency.endsWith("ms") ? value : value * 1000;
+  }
+
+  private static Result wrk(String url, String host, int connections) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + DURATION,
+        "--latency"));
     if (host != null) {
       command.addAll(List.of("-H", "Host: " + host));
     }
@@ -87,9 +131,9 @@ public final class RouterBench {
     if (!rps.find() || !p50.find() || !p99.find()) {
       throw new IllegalStateException("wrk said: " + out);
     }
-    if (out.contains("Non-2xx")) {
-      System.out.println("  (wrk saw errors: " + out.lines().filter(l -> l.contains("Non-2xx")).findFirst().orElse("")
-          + ")");
+    if (out.contains("Non-2xx") || out.contains("Socket errors")) {
+      System.out.println("  (wrk saw errors: " + out.lines().filter(l -> l.contains("Non-2xx")
+          || l.contains("Socket errors")).toList() + ")");
     }
     return new Result(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
   }
@@ -106,13 +150,15 @@ public final class RouterBench {
         events { worker_connections 1024; }
         http {
           access_log off;
+          map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
           upstream dyno { server 127.0.0.1:%d; keepalive 64; }
           server {
             listen 127.0.0.1:%d;
             location / {
               proxy_pass http://dyno;
               proxy_http_version 1.1;
-              proxy_set_header Connection "";
+              proxy_set_header Upgrade $http_upgrade;
+              proxy_set_header Connection $connection_upgrade;
               proxy_set_header Host $host;
               proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             }

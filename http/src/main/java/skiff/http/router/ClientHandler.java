@@ -26,6 +26,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private String clientAddress;
   private Exchange exchange;
   private boolean refused;
+  /** Within a read of the client's bytes: writes to the dyno wait for its end to be flushed at once. */
+  private boolean reading;
 
   ClientHandler(Router router, boolean https) {
     this.router = router;
@@ -42,6 +44,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
     if (refused) {
       ReferenceCountUtil.release(msg);
     } else if (exchange != null && exchange.tunnelling() && msg instanceof ByteBuf raw) {
@@ -76,17 +79,35 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  boolean reading() {
+    return reading;
+  }
+
   /** The exchange is over and its request read to the end: the next request may begin. */
   void settled(Exchange done) {
     if (exchange != done) {
       return;
     }
     exchange = null;
+    boolean wasReading = reading;
     while (!backlog.isEmpty() && (exchange == null || exchange.awaitsBody())) {
       channelRead(ctx, backlog.poll());
     }
     if (backlog.isEmpty()) {
       ctx.channel().config().setAutoRead(true);
+    }
+    reading = wasReading;
+    if (exchange != null && !reading) {
+      exchange.flushUpstream();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // what this read gave the dyno goes out in one write
+    reading = false;
+    if (exchange != null) {
+      exchange.flushUpstream();
     }
   }
 

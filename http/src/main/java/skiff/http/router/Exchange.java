@@ -216,7 +216,9 @@ final class Exchange {
     for (HttpContent chunk; (chunk = pendingBody.poll()) != null; ) {
       sendBody(chunk);
     }
-    upstream.flush();
+    if (!client.reading()) {
+      upstream.flush();
+    }
     if (!webSocket) {
       ctx.channel().config().setAutoRead(upstream.isWritable());
     }
@@ -266,8 +268,8 @@ final class Exchange {
         client.settled(this);
       }
     } else if (written) {
+      // flushed when the client's read is complete (flushUpstream)
       sendBody(chunk);
-      upstream.flush();
       if (!upstream.isWritable()) {
         ctx.channel().config().setAutoRead(false);
       }
@@ -276,6 +278,12 @@ final class Exchange {
       if (pendingBody.size() > PENDING_CHUNKS) {
         ctx.channel().config().setAutoRead(false);
       }
+    }
+  }
+
+  void flushUpstream() {
+    if (upstream != null) {
+      upstream.flush();
     }
   }
 

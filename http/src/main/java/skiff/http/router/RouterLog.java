@@ -1,15 +1,19 @@
 package skiff.http.router;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import skiff.actors.dynos.LogSink;
 
 /**
  * The {@code heroku[router]} lines, formatted and appended to the app's log on a thread of their
- * own: an event loop only hands over the line's fields, so a slow log never slows a request. When
- * the queue is full (a burst far beyond what the log can take) the line is dropped and counted.
+ * own: an event loop only hands over the line's fields, so a slow log never slows a request. The
+ * hand-over is a lock-free queue that the log thread empties every few milliseconds: waking it for
+ * each line would cost a system call per request. When the queue is full (a burst far beyond what
+ * the log can take) the line is dropped and counted.
  */
 final class RouterLog implements AutoCloseable {
   /** What one line says; formatted on the log thread. */
@@ -43,7 +47,10 @@ final class RouterLog implements AutoCloseable {
   }
 
   private final LogSink logs;
-  private final BlockingQueue<Line> queue = new ArrayBlockingQueue<>(65_536);
+  private static final int CAPACITY = 65_536;
+  private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private final Queue<Line> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
   private final Thread writer;
   private volatile boolean open = true;
@@ -56,8 +63,11 @@ final class RouterLog implements AutoCloseable {
   }
 
   void add(Line line) {
-    if (!queue.offer(line)) {
+    if (queued.incrementAndGet() > CAPACITY) {
+      queued.decrementAndGet();
       dropped.incrementAndGet();
+    } else {
+      queue.add(line);
     }
   }
 
@@ -67,14 +77,14 @@ final class RouterLog implements AutoCloseable {
 
   private void drain() {
     while (open || !queue.isEmpty()) {
+      Line line = queue.poll();
+      if (line == null) {
+        LockSupport.parkNanos(PAUSE_NANOS);
+        continue;
+      }
+      queued.decrementAndGet();
       try {
-        Line line = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (line != null) {
-          logs.append(line.appId(), "heroku", "router", line.format());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+        logs.append(line.appId(), "heroku", "router", line.format());
       } catch (RuntimeException e) {
         // a failing sink loses this line, not the log thread
       }
