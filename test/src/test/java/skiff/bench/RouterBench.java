@@ -40,8 +40,10 @@ public final class RouterBench {
       int nginxPort = freePort();
       Process nginx = startNginx(work, nginxPort, dynoPort);
       try {
-        // a first run warms the JIT up, as a server that has been serving for a while is
-        wrk("http://127.0.0.1:" + node.routerPort() + "/", "bench.localhost", 32);
+        // unmeasured runs of each kind warm the JIT up, as a server that has been serving for a while is
+        for (String path : List.of("/", "/chunked", "/")) {
+          wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", 64);
+        }
         WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 16, Duration.ofSeconds(3));
         System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
             "requests/s", "p50", "p99", "added p50", "vs nginx");

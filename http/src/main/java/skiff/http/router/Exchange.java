@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * and writes the log line; it runs once. A request is sent again only when it cannot have reached
  * a dyno (the connection was refused or timed out), or when it has no body and an idempotent method
  * and the dyno closed the connection without answering.
+ *
+ * <p>Writes go without a promise of their own (the void promise): a failed write reaches the
+ * connection's handler as an exception, which closes it, and the close ends the exchange.
  */
 final class Exchange {
   private static final long QUARANTINE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -207,10 +210,10 @@ final class Exchange {
     upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
     upstreamHandler.attach(this);
     connectNanos = System.nanoTime() - start;
-    upstream.write(request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    upstream.write(request, upstream.voidPromise());
     if (written && replayable) {
       // sent again: the (empty) body went with the first attempt
-      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
     }
     written = true;
     for (HttpContent chunk; (chunk = pendingBody.poll()) != null; ) {
@@ -292,7 +295,7 @@ final class Exchange {
       requestSent = true;
       requestSentAt = System.nanoTime();
     }
-    upstream.write(chunk).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    upstream.write(chunk, upstream.voidPromise());
   }
 
   /** Raw bytes from the client once a WebSocket has been switched to. */
@@ -302,7 +305,7 @@ final class Exchange {
       bytesIn.release();
       return;
     }
-    upstream.writeAndFlush(bytesIn).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    upstream.writeAndFlush(bytesIn, upstream.voidPromise());
     if (!upstream.isWritable()) {
       ctx.channel().config().setAutoRead(false);
     }
@@ -349,14 +352,14 @@ final class Exchange {
       if (code < 200) {
         // 100 Continue and other interim answers go to the client; the final one follows
         informational = true;
-        ctx.write(response);
+        ctx.write(response, ctx.voidPromise());
         return;
       }
       headReceived = true;
       status = code;
       dynoKeepsAlive = HttpUtil.isKeepAlive(response);
       Forwarding.toClient(response, requestId, headRequest, keepClient && !webSocket);
-      ctx.write(response);
+      ctx.write(response, ctx.voidPromise());
     }
     if (msg instanceof HttpContent chunk) {
       if (tunnelling || informational) {
@@ -365,7 +368,7 @@ final class Exchange {
         if (tunnelling) {
           chunk.release();
         } else {
-          ctx.write(chunk);
+          ctx.write(chunk, ctx.voidPromise());
         }
         return;
       }
@@ -380,20 +383,21 @@ final class Exchange {
       bytes += chunk.content().readableBytes();
       if (chunk instanceof LastHttpContent) {
         responseComplete = true;
-        ChannelFuture sent = ctx.writeAndFlush(chunk);
         if (!keepClient || !requestComplete || webSocket) {
-          sent.addListener(ChannelFutureListener.CLOSE);
+          ctx.writeAndFlush(chunk).addListener(ChannelFutureListener.CLOSE);
+        } else {
+          ctx.writeAndFlush(chunk, ctx.voidPromise());
         }
         end(null, null, "info", status, null);
       } else {
-        ctx.write(chunk);
+        ctx.write(chunk, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
           upstream.config().setAutoRead(false);
         }
       }
     } else if (msg instanceof ByteBuf raw) {
       bytes += raw.readableBytes();
-      ctx.writeAndFlush(raw);
+      ctx.writeAndFlush(raw, ctx.voidPromise());
       if (!ctx.channel().isWritable()) {
         upstream.config().setAutoRead(false);
       }

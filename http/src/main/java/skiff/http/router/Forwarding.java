@@ -84,7 +84,7 @@ final class Forwarding {
 
   private static void removeHopByHop(HttpHeaders h) {
     String connection = h.get(HttpHeaderNames.CONNECTION);
-    if (connection != null) {
+    if (connection != null && !connection.equalsIgnoreCase("keep-alive") && !connection.equalsIgnoreCase("close")) {
       for (String token : connection.split(",")) {
         String name = token.trim();
         if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
