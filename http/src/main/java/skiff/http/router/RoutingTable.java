@@ -1,7 +1,15 @@
 package skiff.http.router;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +30,13 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
   private final Map<String, AppEntry> apps = new HashMap<>();
   private final Map<String, Map<String, DynoState>> dynos = new HashMap<>();
   private final Map<String, AppActivity> activity = new HashMap<>();
+  /** Backends about to get SIGTERM: out of routing until their dyno reports another process. */
+  private final Set<Backend> draining = new HashSet<>();
+  private final ScheduledExecutorService drainChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "skiff-router-drain");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile RoutingSnapshot snapshot = RoutingSnapshot.EMPTY;
 
   public RoutingTable(String domain) {
@@ -47,7 +62,10 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
   @Override
   public synchronized void gone(String appId, String name) {
     apps.remove(appId);
-    dynos.remove(appId);
+    Map<String, DynoState> appDynos = dynos.remove(appId);
+    if (appDynos != null) {
+      appDynos.values().forEach(d -> draining.remove(d.backend()));
+    }
     activity.remove(appId);
     publish();
   }
@@ -63,8 +81,41 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     // the same process keeps its backend (and its outstanding count); a new port is a new process
     Backend backend = port <= 0 ? null
         : old != null && old.backend() != null && old.port() == port ? old.backend() : new Backend(dynoName, port);
+    if (old != null && old.backend() != null && old.backend() != backend) {
+      draining.remove(old.backend());
+    }
     appDynos.put(dynoName, new DynoState(state, port, upSince, backend));
     publish();
+  }
+
+  /**
+   * The process on {@code port} gets no new request from now on; the answer completes when it has
+   * none in flight (checked every 20 ms), or after {@code within}, and then it may get SIGTERM.
+   */
+  @Override
+  public CompletionStage<Void> drain(String appId, String dynoName, int port, Duration within) {
+    Backend backend;
+    synchronized (this) {
+      DynoState d = dynos.getOrDefault(appId, Map.of()).get(dynoName);
+      backend = d != null && d.port() == port ? d.backend() : null;
+      if (backend == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      draining.add(backend);
+      publish();
+    }
+    CompletableFuture<Void> drained = new CompletableFuture<>();
+    long deadline = System.nanoTime() + within.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      if (backend.outstanding() <= 0 || System.nanoTime() - deadline >= 0) {
+        drained.complete(null);
+      } else {
+        drainChecks.schedule(check[0], 20, TimeUnit.MILLISECONDS);
+      }
+    };
+    drainChecks.execute(check[0]);
+    return drained;
   }
 
   private void publish() {
@@ -85,7 +136,7 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     boolean allCrashed = !appDynos.isEmpty();
     boolean anyComing = false;
     for (DynoState d : appDynos.values()) {
-      if (d.backend() != null) {
+      if (d.backend() != null && !draining.contains(d.backend())) {
         backends.add(d.backend());
       }
       allCrashed &= d.state().equals("crashed");

@@ -85,6 +85,27 @@ class RoutingTableTest {
   }
 
   @Test
+  void aDrainedProcessGetsNoNewRequestAndIsDrainedWhenItsLastRequestEnds() throws Exception {
+    table.put(app("a1", "web", List.of()));
+    table.changed("a1", "web.1", "up", 20001);
+    table.changed("a1", "web.2", "up", 20002);
+    Backend old = table.snapshot().byId().get("a1").backends().get(0);
+    old.begin();
+    var drained = table.drain("a1", old.dyno(), old.port(), java.time.Duration.ofSeconds(10)).toCompletableFuture();
+    assertFalse(table.snapshot().byId().get("a1").backends().contains(old), "out of routing at once");
+    Thread.sleep(100);
+    assertFalse(drained.isDone(), "a request is still in flight");
+    old.finish();
+    drained.get(2, TimeUnit.SECONDS);
+    table.changed("a1", old.dyno(), "up", old.port());
+    assertFalse(table.snapshot().byId().get("a1").backends().contains(old), "never back: it is about to stop");
+    table.changed("a1", old.dyno(), "up", 20003);
+    assertEquals(2, table.snapshot().byId().get("a1").backends().size(), "its dyno's next process is routed to");
+    assertTrue(table.drain("a1", "web.9", 1, java.time.Duration.ofSeconds(1)).toCompletableFuture().isDone(),
+        "nothing to drain for an unknown process");
+  }
+
+  @Test
   void aLoneWebDynoWithoutRequestsIsAnIdleCandidate() throws InterruptedException {
     table.put(app("a1", "web", List.of()));
     table.changed("a1", "web.1", "up", 20001);
