@@ -145,7 +145,7 @@ public final class RouterBench {
     Files.createDirectories(prefix.resolve("logs"));
     Path conf = prefix.resolve("nginx.conf");
     Files.writeString(conf, """
-        worker_processes auto;
+        worker_processes %s;
         daemon off;
         error_log %s/logs/error.log;
         pid %s/nginx.pid;
@@ -166,7 +166,7 @@ public final class RouterBench {
             }
           }
         }
-        """.formatted(prefix, prefix, dynoPort, port));
+        """.formatted(System.getProperty("bench.nginx.workers", "auto"), prefix, prefix, dynoPort, port));
     Process nginx = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", conf.toString())
         .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/out.log").toFile()).start();
     Thread.sleep(500);

@@ -22,7 +22,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Writes go without a promise of their own (the void promise): a failed write reaches the
  * connection's handler as an exception, which closes it, and the close ends the exchange.
  */
-final class Exchange {
+final class Exchange implements Deadlines.Timed {
   private static final long QUARANTINE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final int MAX_ATTEMPTS = 10;
   private static final long WAIT_FOR_UP_NANOS = TimeUnit.SECONDS.toNanos(75);
@@ -88,7 +87,7 @@ final class Exchange {
   private long bytes;
   private long connectNanos;
   private long lastActivity = start;
-  private ScheduledFuture<?> timer;
+  private Deadlines deadlines;
   private boolean ended;
 
   Exchange(Router router, ClientHandler client, ChannelHandlerContext ctx, HttpRequest request, boolean https,
@@ -173,10 +172,9 @@ final class Exchange {
       choice.begin();
     }
     attempts++;
-    if (timer == null) {
-      // the earlier of the two windows: onTimer moves it on to the deadline that applies
-      timer = ctx.executor().schedule(this::onTimer, Math.min(router.settings().firstByteTimeout().toNanos(),
-          router.settings().idleTimeout().toNanos()), TimeUnit.NANOSECONDS);
+    if (deadlines == null) {
+      deadlines = Deadlines.of(ctx.channel().eventLoop());
+      deadlines.add(this);
     }
     ChannelFuture connecting = router.pool().acquire(choice, ctx.channel().eventLoop(), webSocket);
     if (connecting.isDone()) {
@@ -452,42 +450,34 @@ final class Exchange {
   // ---- timeouts --------------------------------------------------------------------------------
 
   /**
-   * One timer per exchange: 30 s (SKIFF_ROUTER_TIMEOUT) from the request being sent to the first
-   * byte of the answer (H12), then a rolling 55 s (SKIFF_ROUTER_IDLE) window between bytes (H15).
+   * 30 s (SKIFF_ROUTER_TIMEOUT) from the request being sent to the first byte of the answer (H12),
+   * then a rolling 55 s (SKIFF_ROUTER_IDLE) window between bytes (H15); a client that stops
+   * sending its request for that long is H28.
    */
-  private void onTimer() {
+  @Override
+  public void checkTimeouts(long now) {
+    long idle = router.settings().idleTimeout().toNanos();
     if (ended) {
       return;
     }
-    long now = System.nanoTime();
-    long idle = router.settings().idleTimeout().toNanos();
-    long deadline;
     if (headReceived) {
-      deadline = lastActivity + idle;
-      if (now - deadline >= 0) {
+      if (now - (lastActivity + idle) >= 0) {
         closeUpstream();
         ctx.close();
         end("H15", "Idle connection", "error", status, null);
-        return;
       }
     } else if (requestSent || requestComplete && upstream == null) {
-      deadline = (requestSent ? requestSentAt : start) + router.settings().firstByteTimeout().toNanos();
-      if (now - deadline >= 0) {
+      if (now - ((requestSent ? requestSentAt : start) + router.settings().firstByteTimeout().toNanos()) >= 0) {
         // the dyno's connection is closed, not kept: its late answer must not reach the next request
         closeUpstream();
         fail("H12", "Request timeout", 503, "error");
-        return;
       }
-    } else {
-      deadline = lastActivity + idle;
-      if (now - deadline >= 0) {
-        closeUpstream();
-        fail("H28", "Client Connection Idle", 503, "error");
-        return;
-      }
+    } else if (now - (lastActivity + idle) >= 0) {
+      closeUpstream();
+      fail("H28", "Client Connection Idle", 503, "error");
     }
-    timer = ctx.executor().schedule(this::onTimer, deadline - now, TimeUnit.NANOSECONDS);
   }
+
 
   // ---- endings ---------------------------------------------------------------------------------
 
@@ -537,8 +527,8 @@ final class Exchange {
       return;
     }
     ended = true;
-    if (timer != null) {
-      timer.cancel(false);
+    if (deadlines != null) {
+      deadlines.remove(this);
     }
     if (backend != null) {
       backend.finish();

@@ -2,13 +2,12 @@ package skiff.http.router;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The end of a dyno connection: hands what the dyno sends to the exchange using the connection,
  * and tells it when the dyno closes. An idle pooled connection has no exchange; if the dyno speaks
- * on it or it idles out, it is closed.
+ * on it, it is closed.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   private final UpstreamPool pool;
@@ -59,13 +58,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     exchange = null;
     if (current != null) {
       current.upstreamClosed();
-    }
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof IdleStateEvent && exchange == null) {
-      ctx.close();
     }
   }
 

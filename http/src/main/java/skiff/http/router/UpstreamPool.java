@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,20 +19,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keep-alive connections to the dynos, one pool per event loop and backend: a client's request is
  * sent on a connection of the client's own event loop, so a request never crosses threads and the
- * pool needs no lock. A connection is taken most-recently-used first (the warmest) and dropped
- * after {@link #IDLE_SECONDS} unused, before the usual dyno server (Node's 5 s keep-alive) closes
- * it, which keeps a request from being sent on a connection the dyno is closing.
+ * pool needs no lock. A connection is taken most-recently-used first (the warmest); one unused for
+ * {@link #IDLE_NANOS} is not taken but closed, as the usual dyno server (Node's 5 s keep-alive)
+ * may be closing it just then, and a request sent on it would be lost.
  */
 final class UpstreamPool {
   static final int CONNECT_TIMEOUT_MILLIS = 5000;
-  private static final int IDLE_SECONDS = 4;
+  private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(4);
   private static final int MAX_IDLE_PER_BACKEND = 256;
   private static final InetAddress DYNO_HOST = InetAddress.getLoopbackAddress();
 
   private final Bootstrap bootstrap;
-  private final FastThreadLocal<Map<Backend, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+  /** A kept-alive connection and when it was given back. */
+  private record Idle(Channel channel, long since) {}
+
+  private final FastThreadLocal<Map<Backend, ArrayDeque<Idle>>> idle = new FastThreadLocal<>() {
     @Override
-    protected Map<Backend, ArrayDeque<Channel>> initialValue() {
+    protected Map<Backend, ArrayDeque<Idle>> initialValue() {
       return new HashMap<>();
     }
   };
@@ -46,19 +48,22 @@ final class UpstreamPool {
 
   /** An idle kept-alive connection to {@code backend} on {@code loop}, else a new one ({@code fresh}: always new). */
   ChannelFuture acquire(Backend backend, EventLoop loop, boolean fresh) {
-    if (!fresh) {
-      ArrayDeque<Channel> channels = idle.get().get(backend);
-      for (Channel ch; channels != null && (ch = channels.pollLast()) != null; ) {
-        if (ch.isActive()) {
-          return ch.newSucceededFuture();
-        }
+    ArrayDeque<Idle> channels = fresh ? null : idle.get().get(backend);
+    long now = System.nanoTime();
+    for (Idle kept; channels != null && (kept = channels.pollLast()) != null; ) {
+      if (now - kept.since() > IDLE_NANOS) {
+        // this one and all older ones have been idle too long
+        kept.channel().close();
+        channels.forEach(older -> older.channel().close());
+        channels.clear();
+      } else if (kept.channel().isActive()) {
+        return kept.channel().newSucceededFuture();
       }
     }
     return bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
-            .addLast("codec", new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(16 * 1024)
+        ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(16 * 1024)
                 .setMaxHeaderSize(1024 * 1024).setMaxChunkSize(64 * 1024), false, false))
             .addLast(new UpstreamHandler(UpstreamPool.this, backend));
       }
@@ -67,20 +72,20 @@ final class UpstreamPool {
 
   /** A connection whose exchange finished cleanly goes back for the next request. */
   void release(Backend backend, Channel ch) {
-    ArrayDeque<Channel> channels = idle.get().computeIfAbsent(backend, b -> new ArrayDeque<>());
+    ArrayDeque<Idle> channels = idle.get().computeIfAbsent(backend, b -> new ArrayDeque<>());
     if (channels.size() >= MAX_IDLE_PER_BACKEND || !ch.isActive()) {
       ch.close();
       return;
     }
     ch.config().setAutoRead(true);
-    channels.addLast(ch);
+    channels.addLast(new Idle(ch, System.nanoTime()));
   }
 
   /** A connection closed (by the dyno, or dropped when idle): it is no longer offered. */
   void forget(Backend backend, Channel ch) {
-    Map<Backend, ArrayDeque<Channel>> byBackend = idle.get();
-    ArrayDeque<Channel> channels = byBackend.get(backend);
-    if (channels != null && channels.remove(ch) && channels.isEmpty()) {
+    Map<Backend, ArrayDeque<Idle>> byBackend = idle.get();
+    ArrayDeque<Idle> channels = byBackend.get(backend);
+    if (channels != null && channels.removeIf(kept -> kept.channel() == ch) && channels.isEmpty()) {
       byBackend.remove(backend);
     }
   }
