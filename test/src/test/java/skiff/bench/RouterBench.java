@@ -18,21 +18,26 @@ import skiff.test.RouterTest;
 import skiff.test.TestNode;
 
 /**
- * Skiff's router against nginx as a reverse proxy to the same dyno, and against the dyno itself,
- * with wrk (both installed with apt-get when missing); then power of two choices against random
- * routing with one slow dyno among three (-Dbench.balancing=false skips it). Small, 1 MB and chunked responses at -c16 and -c128, and
- * WebSocket echo (measured with {@link WebSocketEchoLoad}); {@code -Dbench.connections=16},
- * {@code -Dbench.paths=/} and {@code -Dbench.websocket=false} narrow a run down. Not a test; run with {@code mvn -Pbench -pl test -am verify}.
+ * Skiff's router against nginx as a reverse proxy to the same dyno, and against the dyno itself:
+ * small, 1 MB and chunked responses with wrk, and WebSocket echo with {@link WebSocketEchoLoad},
+ * at -c16 and -c128, each the median of interleaved rounds (wrk and nginx are installed with
+ * apt-get when missing); then power of two choices against random routing with one slow dyno
+ * among three. {@code -Dbench.connections=16}, {@code -Dbench.paths=/}, {@code -Dbench.websocket=false},
+ * {@code -Dbench.balancing=false}, {@code -Dbench.seconds}, {@code -Dbench.rounds} and
+ * {@code -Dbench.nginx.workers} narrow or change a run. Not a test; run with
+ * {@code mvn -Pbench -pl test -am verify} or the exec execution {@code router-bench}.
  */
 public final class RouterBench {
-  private static final String DURATION = System.getProperty("bench.seconds", "8") + "s";
+  private static final String DURATION = System.getProperty("bench.seconds", "5") + "s";
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
 
   public static void main(String[] args) throws Exception {
     ensureInstalled("wrk", "/usr/bin/wrk");
     ensureInstalled("nginx", "/usr/sbin/nginx");
     Path work = Files.createTempDirectory("router-bench");
-    System.out.println("== Skiff router benchmark (wrk -t2 -d" + DURATION + ", keep-alive; 2 cores shared by"
-        + " wrk, proxy and dyno; added p50 = the proxy's p50 minus the dyno's own) ==");
+    System.out.println("== Skiff router benchmark (wrk -t2 -d" + DURATION + ", keep-alive, median of " + ROUNDS
+        + " interleaved rounds; 2 cores shared by wrk, proxy and dyno; added p50 = the proxy's p50 minus the"
+        + " dyno's own) ==");
     try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
@@ -47,6 +52,7 @@ public final class RouterBench {
         WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 16, Duration.ofSeconds(3));
         System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
             "requests/s", "p50", "p99", "added p50", "vs nginx");
+        Targets targets = new Targets(dynoPort, nginxPort, node.routerPort());
         for (String c : System.getProperty("bench.connections", "16,128").split(",")) {
           int connections = Integer.parseInt(c);
           for (String path : System.getProperty("bench.paths", "/,/big,/chunked").split(",")) {
@@ -55,18 +61,15 @@ public final class RouterBench {
               case "/big" -> "1 MB";
               default -> "chunked, 16 x 4 KB";
             };
-            Result direct = wrk("http://127.0.0.1:" + dynoPort + path, null, connections);
-            Result viaNginx = wrk("http://127.0.0.1:" + nginxPort + path, null, connections);
-            Result viaSkiff = wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", connections);
-            compare(label, connections, direct, viaNginx, viaSkiff);
+            targets.compare(label, connections, (port, host) -> wrk("http://127.0.0.1:" + port + path, host,
+                connections));
           }
           if (!Boolean.parseBoolean(System.getProperty("bench.websocket", "true"))) {
             continue;
           }
-          Duration wsTime = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.seconds", "8")));
-          compare("WebSocket echo", connections, ws(WebSocketEchoLoad.run(dynoPort, "bench", connections, wsTime)),
-              ws(WebSocketEchoLoad.run(nginxPort, "bench", connections, wsTime)),
-              ws(WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", connections, wsTime)));
+          Duration wsTime = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.seconds", "5")));
+          targets.compare("WebSocket echo", connections,
+              (port, host) -> ws(WebSocketEchoLoad.run(port, host == null ? "bench" : host, connections, wsTime)));
         }
       } finally {
         nginx.destroy();
@@ -92,6 +95,34 @@ public final class RouterBench {
   }
 
   private record Result(double rps, String p50, String p99) {}
+
+  /** One measurement of the dyno, nginx or Skiff ({@code host} is the Host header Skiff needs). */
+  @FunctionalInterface
+  private interface Measure {
+    Result at(int port, String host) throws Exception;
+  }
+
+  /** The dyno, nginx in front of it and Skiff in front of it. */
+  private record Targets(int dyno, int nginx, int skiff) {
+    /** Rounds interleaved and the median of each reported: the machine's other load comes and goes. */
+    void compare(String label, int connections, Measure measure) throws Exception {
+      List<Result> direct = new java.util.ArrayList<>();
+      List<Result> viaNginx = new java.util.ArrayList<>();
+      List<Result> viaSkiff = new java.util.ArrayList<>();
+      for (int round = 0; round < ROUNDS; round++) {
+        direct.add(measure.at(dyno, null));
+        viaNginx.add(measure.at(nginx, null));
+        viaSkiff.add(measure.at(skiff, "bench.localhost"));
+      }
+      RouterBench.compare(label, connections, median(direct), median(viaNginx), median(viaSkiff));
+    }
+  }
+
+  /** The run with the median throughput (its latencies with it). */
+  private static Result median(List<Result> runs) {
+    List<Result> sorted = runs.stream().sorted(java.util.Comparator.comparingDouble(Result::rps)).toList();
+    return sorted.get(sorted.size() / 2);
+  }
 
   private static Result ws(WebSocketEchoLoad.Result r) {
     return new Result(r.perSecond(), String.format("%.2fms", r.p50Millis()), String.format("%.2fms", r.p99Millis()));

@@ -32,7 +32,9 @@ final class Forwarding {
 
   /** Whether the request asks to switch to WebSocket (passed through as raw bytes once the dyno agrees). */
   static boolean isWebSocketUpgrade(HttpRequest request) {
-    return request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+    // the cheap test first: containsValue splits comma-separated values
+    return request.headers().contains(HttpHeaderNames.UPGRADE)
+        && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
         && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
   }
 

@@ -145,6 +145,30 @@ class RouterTest {
   }
 
   @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    start();
+    ScriptedDyno echo = dyno((request, out) -> {
+      ScriptedDyno.ok(out, request.head().substring(0, request.head().indexOf(" HTTP/")));
+      return true;
+    });
+    app("pipes", 1);
+    Backend web1 = up("pipes", "web.1", echo.port());
+    try (Socket client = new Socket("127.0.0.1", port)) {
+      client.setSoTimeout(5000);
+      String one = "GET /first HTTP/1.1\r\nHost: pipes.localhost\r\n\r\n";
+      String two = "POST /second HTTP/1.1\r\nHost: pipes.localhost\r\nContent-Length: 3\r\n\r\nabc";
+      String three = "GET /third HTTP/1.1\r\nHost: pipes.localhost\r\nConnection: close\r\n\r\n";
+      client.getOutputStream().write((one + two + three).getBytes(StandardCharsets.US_ASCII));
+      String answers = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      int first = answers.indexOf("GET /first");
+      int second = answers.indexOf("POST /second");
+      int third = answers.indexOf("GET /third");
+      assertTrue(first > 0 && second > first && third > second, answers);
+    }
+    awaitIdle(web1);
+  }
+
+  @Test
   void aPostToADynoThatClosesAfterReadingItIsNotSentAgain() throws Exception {
     start();
     ScriptedDyno first = dyno((request, out) -> false);
