@@ -24,6 +24,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> backlog = new ArrayDeque<>(0);
   private ChannelHandlerContext ctx;
   private String clientAddress;
+  private String listenerPort;
   private Exchange exchange;
   private boolean refused;
   /** Within a read of the client's bytes: writes to the dyno wait for its end to be flushed at once. */
@@ -39,6 +40,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     clientAddress = remote == null || remote.getAddress() == null ? "unknown" : remote.getAddress().getHostAddress();
+    listenerPort = String.valueOf(((InetSocketAddress) ctx.channel().localAddress()).getPort());
     ctx.fireChannelActive();
   }
 
@@ -77,6 +79,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (request instanceof HttpContent whole && exchange != null && exchange.awaitsBody()) {
       exchange.clientContent(whole);
     }
+  }
+
+  /** The port the client connected to, for X-Forwarded-Port. */
+  String listenerPort() {
+    return listenerPort;
   }
 
   boolean reading() {

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,8 +135,7 @@ final class Exchange implements Deadlines.Timed {
     } else if (app.webQuantity() == 0) {
       fail("H14", "No web processes running", 503, "error");
     } else {
-      Forwarding.toDyno(request, requestId, forwardedFor, https,
-          ((InetSocketAddress) ctx.channel().localAddress()).getPort(), webSocket);
+      Forwarding.toDyno(request, requestId, forwardedFor, https, client.listenerPort(), webSocket);
       if (webSocket) {
         // nothing more is read from the client until the dyno has agreed to switch protocols
         ctx.channel().config().setAutoRead(false);
@@ -205,7 +203,7 @@ final class Exchange implements Deadlines.Timed {
       return;
     }
     upstream = connecting.channel();
-    upstreamHandler = upstream.pipeline().get(UpstreamHandler.class);
+    upstreamHandler = (UpstreamHandler) upstream.pipeline().last();
     upstreamHandler.attach(this);
     connectNanos = System.nanoTime() - start;
     upstream.write(request, upstream.voidPromise());

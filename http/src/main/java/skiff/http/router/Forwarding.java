@@ -38,7 +38,7 @@ final class Forwarding {
         && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
   }
 
-  static void toDyno(HttpRequest request, String requestId, String forwardedFor, boolean https, int listenerPort,
+  static void toDyno(HttpRequest request, String requestId, String forwardedFor, boolean https, String listenerPort,
       boolean webSocket) {
     HttpHeaders h = request.headers();
     String via = h.get(HttpHeaderNames.VIA);

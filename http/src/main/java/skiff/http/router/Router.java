@@ -51,11 +51,9 @@ public final class Router implements AutoCloseable {
     this.log = new RouterLog(logs);
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    // one loop per two cores: the router shares the machine with the dynos it serves, and on two
-    // cores one loop (more requests handled per wake-up, fewer switches) measured 1.0-1.1x nginx's
-    // small-response throughput where two loops gave 0.7-0.8x (see the README's benchmarks); a
-    // request and its dyno connection stay on one loop from start to end
-    this.loops = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+    // one loop per core, as nginx has a worker per core; a request and its dyno connection stay on
+    // one loop from start to end
+    this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
         new DefaultThreadFactory("skiff-router", true), io);
     this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.pool = new UpstreamPool(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
