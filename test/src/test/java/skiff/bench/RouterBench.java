@@ -165,7 +165,7 @@ public final class RouterBench {
       throw new IllegalStateException("wrk said: " + out);
     }
     if (out.contains("Non-2xx") || out.contains("Socket errors")) {
-      System.out.println("  (wrk saw errors: " + out.lines().filter(l -> l.contains("Non-2xx")
+      System.out.println("  (wrk saw errors at " + url + ": " + out.lines().filter(l -> l.contains("Non-2xx")
           || l.contains("Socket errors")).toList() + ")");
     }
     return new Result(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
