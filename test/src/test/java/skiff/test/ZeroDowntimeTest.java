@@ -100,7 +100,9 @@ class ZeroDowntimeTest {
       }));
       outcomes.put("config:set", underLoad(node, api, 4,
           () -> api.patch("/apps/" + APP + "/config-vars", "{\"GREETING\":\"hi\"}").expect(200)));
+      long beforeRestart = lastEventId(api);
       outcomes.put("ps:restart", underLoad(node, api, 4, () -> api.delete("/apps/" + APP + "/dynos").expect(202)));
+      assertOneAtATime(api, beforeRestart);
       outcomes.put("scale 4->2", underLoad(node, api, 2, () -> api.patch("/apps/" + APP + "/formation",
           "{\"updates\":[{\"type\":\"web\",\"quantity\":2}]}").expect(200)));
       outcomes.forEach((phase, outcome) -> System.out.println("zero-downtime " + phase + ": " + outcome));
@@ -131,6 +133,30 @@ class ZeroDowntimeTest {
       assertTrue(load.ok.get() > 100, "the load ran: " + load.ok);
       return load.failed.get() + " failed, " + load.ok.get() + " answered; " + load.failures.stream().limit(5).toList();
     }
+  }
+
+  private static long lastEventId(Api api) {
+    long last = 0;
+    for (JsonNode e : api.get("/apps/" + APP + "/events").expect(200).body()) {
+      last = Math.max(last, e.path("id").asLong());
+    }
+    return last;
+  }
+
+  /** ps:restart went one web dyno at a time: each new process started only after the one before was up. */
+  private static void assertOneAtATime(Api api, long after) {
+    List<String> steps = new ArrayList<>();
+    for (JsonNode e : api.get("/apps/" + APP + "/events").expect(200).body()) {
+      String type = e.path("type").asText();
+      if (e.path("id").asLong() > after && (type.equals("Starting") || type.equals("Up"))) {
+        steps.add(type + " " + e.path("dyno").asText());
+      }
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      expected.addAll(List.of("Starting web." + i, "Up web." + i));
+    }
+    assertEquals(expected, steps);
   }
 
   private static Map<String, String> pids(Api api) {

@@ -63,9 +63,8 @@ public final class DynoEndpoints {
       if (which != null && names.isEmpty()) {
         throw ApiError.notFound("Couldn't find that process type or dyno (" + which + ").");
       }
-      List<CompletableFuture<DynoView>> restarts = new ArrayList<>();
-      names.forEach(n -> restarts.add(dynos.restart(app.id(), n, cause).toCompletableFuture()));
-      return CompletableFuture.allOf(restarts.toArray(CompletableFuture[]::new))
+      // one at a time, as Heroku restarts web dynos, so the app keeps serving throughout
+      return dynos.restartInTurn(app.id(), names, cause)
           .thenApply(v -> ApiResponse.accepted(Representations.JSON.createObjectNode()));
     });
   }
