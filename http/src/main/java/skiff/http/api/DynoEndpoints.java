@@ -1,9 +1,7 @@
 package skiff.http.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity.LiveApp;
