@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,19 +18,26 @@ import skiff.test.RouterTest;
 import skiff.test.TestNode;
 
 /**
- * Skiff's router against nginx as a reverse proxy to the same dyno, and against the dyno itself,
- * with wrk (both installed with apt-get when missing); then power of two choices against random
- * routing with one slow dyno among three. Not a test; run with {@code mvn -Pbench -pl test -am verify}.
+ * Skiff's router against nginx as a reverse proxy to the same dyno, and against the dyno itself:
+ * small, 1 MB and chunked responses with wrk, and WebSocket echo with {@link WebSocketEchoLoad},
+ * at -c16 and -c128, each the median of interleaved rounds (wrk and nginx are installed with
+ * apt-get when missing); then power of two choices against random routing with one slow dyno
+ * among three. {@code -Dbench.connections=16}, {@code -Dbench.paths=/}, {@code -Dbench.websocket=false},
+ * {@code -Dbench.balancing=false}, {@code -Dbench.seconds}, {@code -Dbench.rounds} and
+ * {@code -Dbench.nginx.workers} narrow or change a run. Not a test; run with
+ * {@code mvn -Pbench -pl test -am verify} or the exec execution {@code router-bench}.
  */
 public final class RouterBench {
-  private static final String DURATION = System.getProperty("bench.seconds", "8") + "s";
+  private static final String DURATION = System.getProperty("bench.seconds", "5") + "s";
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
 
   public static void main(String[] args) throws Exception {
     ensureInstalled("wrk", "/usr/bin/wrk");
     ensureInstalled("nginx", "/usr/sbin/nginx");
     Path work = Files.createTempDirectory("router-bench");
-    System.out.println("== Skiff router benchmark (wrk -t2 -c32 -d" + DURATION + ", keep-alive; 2 cores shared by"
-        + " wrk, proxy and dyno) ==");
+    System.out.println("== Skiff router benchmark (wrk -t2 -d" + DURATION + ", keep-alive, median of " + ROUNDS
+        + " interleaved rounds; 2 cores shared by wrk, proxy and dyno; added p50 = the proxy's p50 minus the"
+        + " dyno's own) ==");
     try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
@@ -37,22 +45,41 @@ public final class RouterBench {
       int nginxPort = freePort();
       Process nginx = startNginx(work, nginxPort, dynoPort);
       try {
-        // a first run warms the JIT up, as a server that has been serving for a while is
-        wrk("http://127.0.0.1:" + node.routerPort() + "/", "bench.localhost");
-        System.out.printf("%-34s %12s %10s %10s%n", "", "requests/s", "p50", "p99");
-        for (String path : List.of("/", "/big")) {
-          String label = path.equals("/") ? "small" : "1 MB";
-          report("dyno directly, " + label, wrk("http://127.0.0.1:" + dynoPort + path, null));
-          report("nginx -> dyno, " + label, wrk("http://127.0.0.1:" + nginxPort + path, null));
-          report("skiff router -> dyno, " + label, wrk("http://127.0.0.1:" + node.routerPort() + path,
-              "bench.localhost"));
+        // unmeasured runs of each kind warm the JIT up, as a server that has been serving for a while is
+        for (String path : List.of("/", "/chunked", "/")) {
+          wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", 64);
+        }
+        WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 16, Duration.ofSeconds(3));
+        System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
+            "requests/s", "p50", "p99", "added p50", "vs nginx");
+        Targets targets = new Targets(dynoPort, nginxPort, node.routerPort());
+        for (String c : System.getProperty("bench.connections", "16,128").split(",")) {
+          int connections = Integer.parseInt(c);
+          for (String path : System.getProperty("bench.paths", "/,/big,/chunked").split(",")) {
+            String label = switch (path) {
+              case "/" -> "small (2 bytes)";
+              case "/big" -> "1 MB";
+              default -> "chunked, 16 x 4 KB";
+            };
+            targets.compare(label, connections, (port, host) -> wrk("http://127.0.0.1:" + port + path, host,
+                connections));
+          }
+          if (!Boolean.parseBoolean(System.getProperty("bench.websocket", "true"))) {
+            continue;
+          }
+          Duration wsTime = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.seconds", "5")));
+          targets.compare("WebSocket echo", connections,
+              (port, host) -> ws(WebSocketEchoLoad.run(port, host == null ? "bench" : host, connections, wsTime)));
         }
       } finally {
         nginx.destroy();
         nginx.waitFor(10, TimeUnit.SECONDS);
       }
     }
-    System.out.println("== one slow dyno (50 ms) among three: p99 latency by balancing ==");
+    if (!Boolean.parseBoolean(System.getProperty("bench.balancing", "true"))) {
+      return;
+    }
+    System.out.println("== one slow dyno (50 ms) among three: p99 latency by balancing (-c32) ==");
     for (String balance : List.of("random", "p2c")) {
       Map<String, String> env = TestNode.env(TestNode.freshHome());
       env.put("SKIFF_ROUTER_BALANCE", balance);
@@ -61,19 +88,69 @@ public final class RouterBench {
         RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("slow-" + balance), "slowone", 3);
         api.patch("/apps/slowone/config-vars", "{\"SLOW_DYNO\":\"web.2\"}").expect(200);
         Thread.sleep(3000); // the config change replaces the dynos
-        report("router, " + balance, wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost"));
+        Result r = wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost", 32);
+        System.out.printf("router, %-8s %10.0f requests/s  p50 %s  p99 %s%n", balance, r.rps(), r.p50(), r.p99());
       }
     }
   }
 
   private record Result(double rps, String p50, String p99) {}
 
-  private static void report(String label, Result r) {
-    System.out.printf("%-34s %12.0f %10s %10s%n", label, r.rps(), r.p50(), r.p99());
+  /** One measurement of the dyno, nginx or Skiff ({@code host} is the Host header Skiff needs). */
+  @FunctionalInterface
+  private interface Measure {
+    Result at(int port, String host) throws Exception;
   }
 
-  private static Result wrk(String url, String host) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c32", "-d" + DURATION, "--latency"));
+  /** The dyno, nginx in front of it and Skiff in front of it. */
+  private record Targets(int dyno, int nginx, int skiff) {
+    /** Rounds interleaved and the median of each reported: the machine's other load comes and goes. */
+    void compare(String label, int connections, Measure measure) throws Exception {
+      List<Result> direct = new java.util.ArrayList<>();
+      List<Result> viaNginx = new java.util.ArrayList<>();
+      List<Result> viaSkiff = new java.util.ArrayList<>();
+      for (int round = 0; round < ROUNDS; round++) {
+        direct.add(measure.at(dyno, null));
+        viaNginx.add(measure.at(nginx, null));
+        viaSkiff.add(measure.at(skiff, "bench.localhost"));
+      }
+      RouterBench.compare(label, connections, median(direct), median(viaNginx), median(viaSkiff));
+    }
+  }
+
+  /** The run with the median throughput (its latencies with it). */
+  private static Result median(List<Result> runs) {
+    List<Result> sorted = runs.stream().sorted(java.util.Comparator.comparingDouble(Result::rps)).toList();
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static Result ws(WebSocketEchoLoad.Result r) {
+    return new Result(r.perSecond(), String.format("%.2fms", r.p50Millis()), String.format("%.2fms", r.p99Millis()));
+  }
+
+  /** Three rows: the dyno directly, nginx and Skiff, with what each proxy adds to the p50. */
+  private static void compare(String label, int connections, Result direct, Result viaNginx, Result viaSkiff) {
+    row(label, connections, "direct", direct, "", "");
+    row(label, connections, "nginx", viaNginx, String.format("%.2fms", millis(viaNginx.p50()) - millis(direct.p50())),
+        "");
+    row(label, connections, "skiff", viaSkiff, String.format("%.2fms", millis(viaSkiff.p50()) - millis(direct.p50())),
+        String.format("%.2fx", viaSkiff.rps() / viaNginx.rps()));
+  }
+
+  private static void row(String label, int connections, String path, Result r, String added, String ratio) {
+    System.out.printf("| %-22s | %4d | %-6s | %10.0f | %9s | %9s | %9s | %8s |%n", label, connections, path, r.rps(),
+        r.p50(), r.p99(), added, ratio);
+  }
+
+  /** wrk's latencies come as 512.00us, 1.20ms or 2.01s. */
+  private static double millis(String latency) {
+    double value = Double.parseDouble(latency.replaceAll("[a-z]+$", ""));
+    return latency.endsWith("us") ? value / 1000 : latency.endsWith("ms") ? value : value * 1000;
+  }
+
+  private static Result wrk(String url, String host, int connections) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + DURATION,
+        "--latency"));
     if (host != null) {
       command.addAll(List.of("-H", "Host: " + host));
     }
@@ -87,9 +164,9 @@ public final class RouterBench {
     if (!rps.find() || !p50.find() || !p99.find()) {
       throw new IllegalStateException("wrk said: " + out);
     }
-    if (out.contains("Non-2xx")) {
-      System.out.println("  (wrk saw errors: " + out.lines().filter(l -> l.contains("Non-2xx")).findFirst().orElse("")
-          + ")");
+    if (out.contains("Non-2xx") || out.contains("Socket errors")) {
+      System.out.println("  (wrk saw errors at " + url + ": " + out.lines().filter(l -> l.contains("Non-2xx")
+          || l.contains("Socket errors")).toList() + ")");
     }
     return new Result(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
   }
@@ -99,26 +176,28 @@ public final class RouterBench {
     Files.createDirectories(prefix.resolve("logs"));
     Path conf = prefix.resolve("nginx.conf");
     Files.writeString(conf, """
-        worker_processes auto;
+        worker_processes %s;
         daemon off;
         error_log %s/logs/error.log;
         pid %s/nginx.pid;
         events { worker_connections 1024; }
         http {
           access_log off;
+          map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
           upstream dyno { server 127.0.0.1:%d; keepalive 64; }
           server {
             listen 127.0.0.1:%d;
             location / {
               proxy_pass http://dyno;
               proxy_http_version 1.1;
-              proxy_set_header Connection "";
+              proxy_set_header Upgrade $http_upgrade;
+              proxy_set_header Connection $connection_upgrade;
               proxy_set_header Host $host;
               proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             }
           }
         }
-        """.formatted(prefix, prefix, dynoPort, port));
+        """.formatted(System.getProperty("bench.nginx.workers", "auto"), prefix, prefix, dynoPort, port));
     Process nginx = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", conf.toString())
         .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/out.log").toFile()).start();
     Thread.sleep(500);

@@ -11,6 +11,7 @@ public final class RouterApp {
   public static final String SERVER = """
       const http = require('http');
       const crypto = require('crypto');
+      const CHUNK = Buffer.alloc(4096, 121);
       const server = http.createServer((req, res) => {
         const url = new URL(req.url, 'http://app');
         const ms = Number(url.searchParams.get('ms') || 0);
@@ -43,6 +44,11 @@ public final class RouterApp {
             res.write('chunk ' + i + '\\n');
             if (++i === 3) { clearInterval(timer); res.end(); }
           }, 500);
+        } else if (url.pathname === '/chunked') {
+          // 64 KB as 16 chunks written at once: a stream's framing without its waiting
+          res.writeHead(200, {'content-type': 'application/octet-stream'});
+          for (let i = 0; i < 16; i++) res.write(CHUNK);
+          res.end();
         } else if (url.pathname === '/upload') {
           let n = 0;
           req.on('data', c => n += c.length);

@@ -86,6 +86,18 @@ public class RouterTest {
     return through(node.routerPort(), app, path, Map.of());
   }
 
+  /**
+   * The app's router lines once one contains {@code expected}: the router appends its lines on a
+   * thread of its own, a few milliseconds after the answer.
+   */
+  private static List<String> routerLinesWith(String app, String expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline && routerLines(app).stream().noneMatch(l -> l.contains(expected))) {
+      Thread.sleep(20);
+    }
+    return routerLines(app);
+  }
+
   private static List<String> routerLines(String app) {
     String appId = api.get("/apps/" + app).body().path("id").asText();
     return node.dynos().logs().recent(appId).stream().filter(l -> l.contains("heroku[router]:")).toList();
@@ -120,7 +132,9 @@ public class RouterTest {
     String replaced = Api.JSON.readTree(shortId.body()).path("x-request-id").asText();
     assertTrue(replaced.matches("[0-9a-f-]{36}"), replaced);
 
-    String line = routerLines("spread").get(routerLines("spread").size() - 1);
+    // the second /headers request's line: the one with a request id of the router's own
+    String line = routerLinesWith("spread", "path=\"/headers\" host=spread.localhost request_id=" + replaced).stream()
+        .filter(l -> l.contains("request_id=" + replaced)).findFirst().orElseThrow();
     assertTrue(line.matches(".*heroku\\[router\\]: at=info method=GET path=\"/headers\" host=spread.localhost "
         + "request_id=[0-9a-f-]{36} fwd=\"127.0.0.1\" dyno=web\\.\\d connect=\\d+ms service=\\d+ms status=200 "
         + "bytes=\\d+ protocol=http"), line);
@@ -133,7 +147,8 @@ public class RouterTest {
     HttpResponse<String> slow = get("timing", "/slow?ms=4000");
     assertEquals(503, slow.statusCode());
     assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 3500, "cut at the 2 s test timeout");
-    assertTrue(routerLines("timing").stream().anyMatch(l -> l.contains("at=error code=H12 desc=\"Request timeout\"")));
+    assertTrue(routerLinesWith("timing", "code=H12").stream()
+        .anyMatch(l -> l.contains("at=error code=H12 desc=\"Request timeout\"")));
 
     HttpResponse<InputStream> stream = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
         + node.routerPort() + "/stream")).header("Host", "timing.localhost").build(),
@@ -195,7 +210,7 @@ public class RouterTest {
     api.patch("/apps/errors/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":0}]}").expect(200);
     HttpResponse<String> none = get("errors", "/");
     assertEquals(503, none.statusCode());
-    List<String> lines = routerLines("errors");
+    List<String> lines = routerLinesWith("errors", "code=H14");
     assertTrue(lines.stream().anyMatch(l -> l.contains("at=info code=H80 desc=\"Maintenance mode\"")), lines.toString());
     assertTrue(lines.stream().anyMatch(l -> l.contains("at=error code=H14 desc=\"No web processes running\"")),
         lines.toString());
@@ -203,7 +218,7 @@ public class RouterTest {
     api.post("/apps", "{\"name\":\"blank-app\"}").expect(201);
     HttpResponse<String> blank = get("blank-app", "/");
     assertEquals(503, blank.statusCode());
-    assertTrue(routerLines("blank-app").stream().anyMatch(l -> l.contains("code=H81")));
+    assertTrue(routerLinesWith("blank-app", "code=H81").stream().anyMatch(l -> l.contains("code=H81")));
   }
 
   @Test
@@ -328,6 +343,7 @@ public class RouterTest {
     DynoTest.awaitDyno(api, "crashing", "web.1", d -> d.hasNonNull("restart_at"), Duration.ofSeconds(20));
     HttpResponse<String> crashed = get("crashing", "/");
     assertEquals(503, crashed.statusCode());
-    assertTrue(routerLines("crashing").stream().anyMatch(l -> l.contains("code=H10 desc=\"App crashed\"")));
+    assertTrue(routerLinesWith("crashing", "code=H10").stream()
+        .anyMatch(l -> l.contains("code=H10 desc=\"App crashed\"")));
   }
 }

@@ -395,7 +395,7 @@ public final class DynoEntity
       events.add(launch(c.spec(), c.cause(), false)); // preboot: the old one serves until this one is up
     } else {
       events.add(new Stopping(running.runId(), "replaced by release v" + c.spec().releaseVersion(), c.cause()));
-      runtime.stop(running.runId(), policy.sigtermGrace());
+      stopAfterDrain(running);
     }
     return persist(events).thenReply(c.replyTo(), this::status);
   }
@@ -406,9 +406,12 @@ public final class DynoEntity
     if (s.spec() == null || s.retired()) {
       return persist(events).thenReply(c.replyTo(), this::status);
     }
-    if (s.current() != null && !s.current().status().equals("stopping")) {
+    if (s.spec().isWeb() && s.current() != null && s.current().status().equals("up") && s.previous() == null) {
+      // preboot, as for a new release: the old process serves until the new one is up
+      events.add(launch(s.spec(), c.cause(), false));
+    } else if (s.current() != null && !s.current().status().equals("stopping")) {
       events.add(new Stopping(s.current().runId(), "restart", c.cause()));
-      runtime.stop(s.current().runId(), policy.sigtermGrace());
+      stopAfterDrain(s.current());
     } else if (s.current() == null) {
       events.add(launch(s.spec(), c.cause(), false));
     }
@@ -420,10 +423,10 @@ public final class DynoEntity
     events.add(new Retired(c.cause()));
     if (s.current() != null && !s.current().status().equals("stopping")) {
       events.add(new Stopping(s.current().runId(), "scaled down", c.cause()));
-      runtime.stop(s.current().runId(), policy.sigtermGrace());
+      stopAfterDrain(s.current());
     }
     if (s.previous() != null) {
-      runtime.stop(s.previous().runId(), policy.sigtermGrace());
+      stopAfterDrain(s.previous());
     }
     timers.cancelAll();
     boolean leaveNow = s.current() == null && s.previous() == null;
@@ -443,7 +446,7 @@ public final class DynoEntity
     events.add(new Up(c.runId(), platform()));
     if (s.previous() != null && !s.previous().status().equals("stopping")) {
       events.add(new Stopping(s.previous().runId(), "replaced", platform()));
-      runtime.stop(s.previous().runId(), policy.sigtermGrace());
+      stopAfterDrain(s.previous());
     }
     return persist(events).thenRun(this::armCycle).thenNoReply();
   }
@@ -498,7 +501,7 @@ public final class DynoEntity
     if (s.retired() || s.current() == null || !s.current().status().equals("up") || s.previous() != null) {
       return Effect().noReply();
     }
-    runtime.stop(s.current().runId(), policy.sigtermGrace());
+    stopAfterDrain(s.current());
     return persist(List.of(new Idled(c.cause()), new Stopping(s.current().runId(), "idling", c.cause())))
         .thenNoReply();
   }
@@ -569,7 +572,7 @@ public final class DynoEntity
       events.add(launch(s.spec(), platform(), false));
     } else {
       events.add(new Stopping(s.current().runId(), "cycling", platform()));
-      runtime.stop(s.current().runId(), policy.sigtermGrace());
+      stopAfterDrain(s.current());
     }
     return persist(events).thenNoReply();
   }
@@ -603,6 +606,20 @@ public final class DynoEntity
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /**
+   * SIGTERM for a process once the router has let the requests it was serving finish (up to the
+   * SIGTERM grace): it is taken out of routing first, so no request is sent to a dying process and
+   * none in flight is cut by the signal.
+   */
+  private void stopAfterDrain(Proc proc) {
+    if (proc.port() <= 0) {
+      runtime.stop(proc.runId(), policy.sigtermGrace());
+      return;
+    }
+    watcher.drain(appId, name, proc.port(), policy.sigtermGrace())
+        .whenComplete((drained, error) -> runtime.stop(proc.runId(), policy.sigtermGrace()));
+  }
 
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(List<Event> events) {
     if (events.isEmpty()) {

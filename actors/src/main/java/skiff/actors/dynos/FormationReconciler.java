@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -156,6 +157,46 @@ public final class FormationReconciler implements DynoScheduler {
 
   public void wake(String appId, String dynoName, Cause cause) {
     dyno(appId, dynoName).tell(new DynoEntity.Wake(cause));
+  }
+
+  /**
+   * Restarts {@code names} one after the other: the next one only once the last one's new process
+   * is up (a web dyno prebooting its new process), or after the boot timeout, so an app never has
+   * fewer processes serving than before. Answers when the first restart is under way; the rest
+   * follow on their own.
+   */
+  public CompletionStage<Void> restartInTurn(String appId, List<String> names, Cause cause) {
+    if (names.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<DynoEntity.DynoView> first = restart(appId, names.get(0), cause).toCompletableFuture();
+    CompletionStage<Void> turn = first.thenCompose(view -> awaitReplaced(appId, view, deadline()));
+    for (String name : names.subList(1, names.size())) {
+      turn = turn.thenCompose(done -> restart(appId, name, cause))
+          .thenCompose(view -> awaitReplaced(appId, view, deadline()));
+    }
+    return first.thenApply(view -> null);
+  }
+
+  private long deadline() {
+    return System.nanoTime() + policy.bootTimeout().plusSeconds(5).toNanos();
+  }
+
+  /** Completes once the dyno runs a process other than the one {@code before} showed, up, or at the deadline. */
+  private CompletionStage<Void> awaitReplaced(String appId, DynoEntity.DynoView before, long deadline) {
+    return dyno(appId, before.name()).<DynoEntity.Reply>ask(DynoEntity.Get::new, timeout)
+        .thenApply(reply -> ((DynoEntity.Status) reply).dyno())
+        .exceptionally(error -> null)
+        .thenCompose(now -> {
+          boolean replaced = now != null && now.state().equals("up") && now.pid() != before.pid();
+          if (replaced || System.nanoTime() - deadline >= 0) {
+            return CompletableFuture.completedFuture(null);
+          }
+          // checked again shortly, on the timer's own thread: the check is one message to the entity
+          return CompletableFuture.supplyAsync(() -> null,
+              CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS, Runnable::run))
+              .thenCompose(later -> awaitReplaced(appId, before, deadline));
+        });
   }
 
   public CompletionStage<DynoEntity.DynoView> restart(String appId, String name, Cause cause) {

@@ -46,12 +46,14 @@ class DynoEntityTest {
     dyno = newDyno("web.1");
   }
 
+  private DynoWatcher watcher = DynoWatcher.NONE;
+
   private EventSourcedBehaviorTestKit<Command, Event, State> newDyno(String name) {
     DynoPolicy policy = new DynoPolicy(COOLDOWN, bootTimeout, Duration.ofSeconds(30), Duration.ofHours(24),
         Duration.ofMinutes(216), 512L << 20);
     entityId = DynoEntity.entityId(UUID.randomUUID().toString(), name);
     return EventSourcedBehaviorTestKit.create(kit.system(), DynoEntity.create(entityId, runtime, policy, LogSink.NONE,
-        DynoWatcher.NONE, now::get, null));
+        watcher, now::get, null));
   }
 
   private static DynoSpec spec(String type, int release) {
@@ -175,6 +177,40 @@ class DynoEntityTest {
     runtime.exit(old, 143, false, false);
     await(s -> s.previous() == null);
     assertEquals("up", state().phase(), "the replaced process's exit is no crash");
+  }
+
+  @Test
+  void aRestartOfAWebDynoPrebootsAndTheOldProcessGetsSigtermOnlyOnceDrained() {
+    java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
+    List<Integer> drainedPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    watcher = new DynoWatcher() {
+      @Override
+      public void changed(String appId, String dynoName, String state, int port) {}
+
+      @Override
+      public java.util.concurrent.CompletionStage<Void> drain(String appId, String dynoName, int port,
+          Duration within) {
+        drainedPorts.add(port);
+        return drained;
+      }
+    };
+    dyno = newDyno("web.1");
+    String old = runningUp(1);
+    int oldPort = state().current().port();
+    var restart = dyno.<Reply>runCommand(r -> new DynoEntity.Restart(by(), r));
+    DynoEntity.Starting fresh = assertInstanceOf(DynoEntity.Starting.class, restart.events().get(1));
+    assertEquals(old, state().previous().runId(), "the old process keeps serving while the new one starts");
+    assertEquals(oldPort, state().servingPort());
+
+    runtime.up(fresh.runId());
+    await(s -> s.previous() != null && s.previous().status().equals("stopping"));
+    assertEquals(List.of(oldPort), drainedPorts, "the old process is drained first");
+    assertTrue(runtime.stops.isEmpty(), "no SIGTERM while requests are still in flight");
+    drained.complete(null);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(old), runtime.stops);
+      return null;
+    });
   }
 
   @Test

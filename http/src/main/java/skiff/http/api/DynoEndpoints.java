@@ -1,9 +1,7 @@
 package skiff.http.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity.LiveApp;
@@ -63,9 +61,8 @@ public final class DynoEndpoints {
       if (which != null && names.isEmpty()) {
         throw ApiError.notFound("Couldn't find that process type or dyno (" + which + ").");
       }
-      List<CompletableFuture<DynoView>> restarts = new ArrayList<>();
-      names.forEach(n -> restarts.add(dynos.restart(app.id(), n, cause).toCompletableFuture()));
-      return CompletableFuture.allOf(restarts.toArray(CompletableFuture[]::new))
+      // one at a time, as Heroku restarts web dynos, so the app keeps serving throughout
+      return dynos.restartInTurn(app.id(), names, cause)
           .thenApply(v -> ApiResponse.accepted(Representations.JSON.createObjectNode()));
     });
   }

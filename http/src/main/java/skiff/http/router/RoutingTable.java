@@ -1,207 +1,170 @@
 package skiff.http.router;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.AppObserver;
-import skiff.actors.apps.FormationEntry;
 import skiff.actors.dynos.DynoWatcher;
 
 /**
- * What the router knows, kept current by the apps' and dynos' own events (it never asks an
- * entity on the request path): which host is which app, whether it is in maintenance or has code,
- * and each web dyno's state, port and outstanding requests.
+ * The router's control plane: kept current by the apps' and dynos' own events, it publishes an
+ * immutable {@link RoutingSnapshot} after each change. Changes are rare and serialized here; the
+ * data plane only ever reads {@link #snapshot()}, so a request never waits for a lock or an entity.
  */
 public final class RoutingTable implements AppObserver, DynoWatcher {
-
-  /** The parts of an app the router needs. */
-  public record AppRoute(String appId, String name, boolean maintenance, boolean deployed, int webQuantity,
-      String errorPageUrl, String maintenancePageUrl, List<String> customDomains) {}
-
-  /** One web dyno as a backend. */
-  public static final class Backend {
-    final String dyno;
-    volatile String state;
-    volatile int port;
-    final AtomicInteger outstanding = new AtomicInteger();
-    final AtomicLong quarantinedUntil = new AtomicLong();
-    volatile long upSince;
-
-    Backend(String dyno) {
-      this.dyno = dyno;
-    }
-
-    public String dyno() {
-      return dyno;
-    }
-
-    public int port() {
-      return port;
-    }
-
-    public int outstanding() {
-      return outstanding.get();
-    }
-
-    boolean usable(long now) {
-      return port > 0 && quarantinedUntil.get() <= now;
-    }
-  }
+  /** What the latest event said of one web dyno. */
+  private record DynoState(String state, int port, long upSince, Backend backend) {}
 
   private final String domain;
-  private final Map<String, AppRoute> byId = new ConcurrentHashMap<>();
-  private final Map<String, String> idByHost = new ConcurrentHashMap<>();
-  private final Map<String, Map<String, Backend>> backends = new ConcurrentHashMap<>();
-  private final Map<String, Long> lastRequest = new ConcurrentHashMap<>();
+  private final Map<String, AppEntry> apps = new HashMap<>();
+  private final Map<String, Map<String, DynoState>> dynos = new HashMap<>();
+  private final Map<String, AppActivity> activity = new HashMap<>();
+  /** Backends about to get SIGTERM: out of routing until their dyno reports another process. */
+  private final Set<Backend> draining = new HashSet<>();
+  private final ScheduledExecutorService drainChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "skiff-router-drain");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile RoutingSnapshot snapshot = RoutingSnapshot.EMPTY;
 
   public RoutingTable(String domain) {
     this.domain = domain;
   }
 
+  public RoutingSnapshot snapshot() {
+    return snapshot;
+  }
+
   @Override
   public void changed(LiveApp app) {
-    AppRoute old = byId.get(app.id());
-    FormationEntry web = app.formation().get("web");
-    int quantity = web != null && app.processTypes().containsKey("web") ? web.quantity() : 0;
-    AppRoute route = new AppRoute(app.id(), app.name(), app.maintenance(), app.currentSlugId() != null, quantity,
-        app.config().get("ERROR_PAGE_URL"), app.config().get("MAINTENANCE_PAGE_URL"), app.customDomains());
-    byId.put(app.id(), route);
-    if (old != null) {
-      idByHost.remove(old.name() + "." + domain);
-      old.customDomains().forEach(idByHost::remove);
-    }
-    idByHost.put(app.name() + "." + domain, app.id());
-    app.customDomains().forEach(host -> idByHost.put(host, app.id()));
+    put(AppEntry.of(app));
+  }
+
+  /** The app's settings as they now are. */
+  public synchronized void put(AppEntry app) {
+    apps.put(app.appId(), app);
+    activity.computeIfAbsent(app.appId(), id -> new AppActivity(System.nanoTime()));
+    publish();
   }
 
   @Override
-  public void gone(String appId, String name) {
-    AppRoute old = byId.remove(appId);
-    idByHost.remove(name + "." + domain);
-    if (old != null) {
-      old.customDomains().forEach(idByHost::remove);
+  public synchronized void gone(String appId, String name) {
+    apps.remove(appId);
+    Map<String, DynoState> appDynos = dynos.remove(appId);
+    if (appDynos != null) {
+      appDynos.values().forEach(d -> draining.remove(d.backend()));
     }
-    backends.remove(appId);
+    activity.remove(appId);
+    publish();
   }
 
   @Override
-  public void changed(String appId, String dynoName, String state, int port) {
+  public synchronized void changed(String appId, String dynoName, String state, int port) {
     if (!dynoName.startsWith("web.")) {
       return;
     }
-    Backend backend = backends.computeIfAbsent(appId, id -> new ConcurrentHashMap<>())
-        .computeIfAbsent(dynoName, Backend::new);
-    if (!state.equals(backend.state) && state.equals("up")) {
-      backend.upSince = System.nanoTime();
+    Map<String, DynoState> appDynos = dynos.computeIfAbsent(appId, id -> new LinkedHashMap<>());
+    DynoState old = appDynos.get(dynoName);
+    long upSince = old != null && old.state().equals("up") && state.equals("up") ? old.upSince() : System.nanoTime();
+    // the same process keeps its backend (and its outstanding count); a new port is a new process
+    Backend backend = port <= 0 ? null
+        : old != null && old.backend() != null && old.port() == port ? old.backend() : new Backend(dynoName, port);
+    if (old != null && old.backend() != null && old.backend() != backend) {
+      draining.remove(old.backend());
     }
-    backend.state = state;
-    if (backend.port != port) {
-      backend.quarantinedUntil.set(0);
-    }
-    backend.port = port;
+    appDynos.put(dynoName, new DynoState(state, port, upSince, backend));
+    publish();
   }
 
-  /** The app a Host header names: NAME.domain (any port). */
-  public Optional<AppRoute> appFor(String host) {
-    String hostname = host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
-    String id = idByHost.get(hostname.toLowerCase());
-    return id == null ? Optional.empty() : Optional.ofNullable(byId.get(id));
-  }
-
-  /** Power of two choices: of two random usable dynos, the one with fewer requests outstanding. */
-  public Optional<Backend> pick(String appId, List<Backend> exclude) {
-    List<Backend> candidates = usable(appId, exclude);
-    if (candidates.isEmpty()) {
-      return Optional.empty();
-    }
-    if (candidates.size() == 1) {
-      return Optional.of(candidates.get(0));
-    }
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    Backend a = candidates.get(random.nextInt(candidates.size()));
-    Backend b = candidates.get(random.nextInt(candidates.size() - 1));
-    if (b == a) {
-      b = candidates.get(candidates.size() - 1);
-    }
-    return Optional.of(a.outstanding.get() <= b.outstanding.get() ? a : b);
-  }
-
-  /** Random choice, only for the benchmark that shows why power of two choices matters. */
-  public Optional<Backend> pickRandom(String appId) {
-    List<Backend> candidates = usable(appId, List.of());
-    return candidates.isEmpty() ? Optional.empty()
-        : Optional.of(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())));
-  }
-
-  private List<Backend> usable(String appId, List<Backend> exclude) {
-    Map<String, Backend> dynos = backends.get(appId);
-    if (dynos == null) {
-      return List.of();
-    }
-    long now = System.nanoTime();
-    List<Backend> out = new ArrayList<>(dynos.size());
-    for (Backend b : dynos.values()) {
-      if (b.usable(now) && !exclude.contains(b)) {
-        out.add(b);
+  /**
+   * The process on {@code port} gets no new request from now on; the answer completes when it has
+   * none in flight (checked every 20 ms), or after {@code within}, and then it may get SIGTERM.
+   */
+  @Override
+  public CompletionStage<Void> drain(String appId, String dynoName, int port, Duration within) {
+    Backend backend;
+    synchronized (this) {
+      DynoState d = dynos.getOrDefault(appId, Map.of()).get(dynoName);
+      backend = d != null && d.port() == port ? d.backend() : null;
+      if (backend == null) {
+        return CompletableFuture.completedFuture(null);
       }
+      draining.add(backend);
+      publish();
     }
-    return out;
+    CompletableFuture<Void> drained = new CompletableFuture<>();
+    long deadline = System.nanoTime() + within.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      if (backend.outstanding() <= 0 || System.nanoTime() - deadline >= 0) {
+        drained.complete(null);
+      } else {
+        drainChecks.schedule(check[0], 20, TimeUnit.MILLISECONDS);
+      }
+    };
+    drainChecks.execute(check[0]);
+    return drained;
   }
 
-  /** Whether some web dyno is on its way up (starting, or up but quarantined): worth waiting for. */
-  public boolean anyComing(String appId) {
-    Map<String, Backend> dynos = backends.get(appId);
-    return dynos != null && dynos.values().stream()
-        .anyMatch(b -> "starting".equals(b.state) || "idle".equals(b.state) || "up".equals(b.state) || b.port > 0);
+  private void publish() {
+    Map<String, AppRoute> byId = new HashMap<>();
+    Map<String, AppRoute> byHost = new HashMap<>();
+    for (AppEntry app : apps.values()) {
+      AppRoute route = route(app);
+      byId.put(app.appId(), route);
+      byHost.put((app.name() + "." + domain).toLowerCase(java.util.Locale.ROOT), route);
+      app.customDomains().forEach(host -> byHost.put(host.toLowerCase(java.util.Locale.ROOT), route));
+    }
+    snapshot = new RoutingSnapshot(Map.copyOf(byHost), Map.copyOf(byId));
   }
 
-  public boolean allCrashed(String appId) {
-    Map<String, Backend> dynos = backends.get(appId);
-    return dynos != null && !dynos.isEmpty() && dynos.values().stream().allMatch(b -> "crashed".equals(b.state));
-  }
-
-  /** A request for the app arrived now (idling counts from the last one). */
-  public void touch(String appId) {
-    lastRequest.put(appId, System.nanoTime());
-  }
-
-  public boolean idle(String appId) {
-    Map<String, Backend> dynos = backends.get(appId);
-    Backend web1 = dynos == null ? null : dynos.get("web.1");
-    return web1 != null && "idle".equals(web1.state);
+  private AppRoute route(AppEntry app) {
+    Map<String, DynoState> appDynos = dynos.getOrDefault(app.appId(), Map.of());
+    List<Backend> backends = new ArrayList<>();
+    boolean allCrashed = !appDynos.isEmpty();
+    boolean anyComing = false;
+    for (DynoState d : appDynos.values()) {
+      if (d.backend() != null && !draining.contains(d.backend())) {
+        backends.add(d.backend());
+      }
+      allCrashed &= d.state().equals("crashed");
+      anyComing |= d.port() > 0 || List.of("starting", "idle", "up").contains(d.state());
+    }
+    DynoState web1 = appDynos.get("web.1");
+    boolean idle = web1 != null && web1.state().equals("idle");
+    return new AppRoute(app, List.copyOf(backends), allCrashed, anyComing, idle, activity.get(app.appId()));
   }
 
   /**
    * Apps whose one and only web dyno has been up without a request for {@code idleAfterNanos}:
    * Heroku idles those (the seed's eco dynos); the next request wakes them.
    */
-  public List<String> idleCandidates(long idleAfterNanos) {
+  public synchronized List<String> idleCandidates(long idleAfterNanos) {
     long now = System.nanoTime();
     List<String> out = new ArrayList<>();
-    for (AppRoute app : byId.values()) {
-      Map<String, Backend> dynos = backends.get(app.appId());
-      if (app.webQuantity() != 1 || dynos == null) {
+    for (AppEntry app : apps.values()) {
+      DynoState web1 = dynos.getOrDefault(app.appId(), Map.of()).get("web.1");
+      if (app.webQuantity() != 1 || web1 == null || !web1.state().equals("up") || web1.backend() == null
+          || web1.backend().outstanding() > 0) {
         continue;
       }
-      Backend web1 = dynos.get("web.1");
-      if (web1 == null || !"up".equals(web1.state) || web1.outstanding.get() > 0) {
-        continue;
-      }
-      long last = Math.max(web1.upSince, lastRequest.getOrDefault(app.appId(), 0L));
+      long last = Math.max(web1.upSince(), activity.get(app.appId()).lastRequest());
       if (now - last >= idleAfterNanos) {
         out.add(app.appId());
       }
     }
     return out;
-  }
-
-  static void quarantine(Backend backend, long nanos) {
-    backend.quarantinedUntil.set(System.nanoTime() + nanos);
   }
 }

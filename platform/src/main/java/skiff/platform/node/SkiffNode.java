@@ -42,8 +42,8 @@ import skiff.http.builds.BuildStreams;
 import skiff.http.git.GitSmartHttp;
 import skiff.http.api.PublicUrls;
 import skiff.http.router.Router;
+import skiff.http.router.RouterSettings;
 import skiff.http.router.RoutingTable;
-import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.JournalSchema;
 import skiff.platform.dynos.OneOffDynos;
@@ -63,14 +63,15 @@ public final class SkiffNode implements AutoCloseable {
   private final int apiPort;
   private final int apiTlsPort;
   private final int routerPort;
+  private final int routerTlsPort;
   private final String adminToken;
   private final CertificateAuthority ca;
   private final AppService apps;
   private final HomeLock homeLock;
   private final Dynos dynos;
 
-  private SkiffNode(ActorSystem<Void> system, Settings settings, List<ServerBinding> bindings, String adminToken,
-      CertificateAuthority ca, AppService apps, HomeLock homeLock, Dynos dynos) {
+  private SkiffNode(ActorSystem<Void> system, Settings settings, List<ServerBinding> bindings, int routerPort,
+      int routerTlsPort, String adminToken, CertificateAuthority ca, AppService apps, HomeLock homeLock, Dynos dynos) {
     this.homeLock = homeLock;
     this.dynos = dynos;
     this.system = system;
@@ -78,7 +79,8 @@ public final class SkiffNode implements AutoCloseable {
     this.bindings = bindings;
     this.apiPort = bindings.get(0).localAddress().getPort();
     this.apiTlsPort = bindings.get(1).localAddress().getPort();
-    this.routerPort = bindings.get(2).localAddress().getPort();
+    this.routerPort = routerPort;
+    this.routerTlsPort = routerTlsPort;
     this.adminToken = adminToken;
     this.ca = ca;
     this.apps = apps;
@@ -152,33 +154,22 @@ public final class SkiffNode implements AutoCloseable {
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiPort()).bind(apiHandler::apply),
           "SKIFF_API_PORT", settings));
       int boundApi = bindings.get(0).localAddress().getPort();
-      Router router = new Router(system, routes, dynos.logs(), settings.routerTimeout(), settings.routerIdle(),
-          settings.domain(), settings.routerRandom(),
-          appId -> dynos.reconciler().wake(appId, "web.1", new skiff.actors.Cause("router", Instant.now(), null)));
+      Router router = new Router(routes, dynos.logs(), new RouterSettings(settings.routerTimeout(),
+          settings.routerIdle(), settings.domain(), settings.routerRandom(),
+          appId -> dynos.reconciler().wake(appId, "web.1", new skiff.actors.Cause("router", Instant.now(), null))));
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "router", () -> {
+        router.close();
+        return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+      });
       Duration idleCheck = Duration.ofMillis(Math.max(100, Math.min(30_000, settings.idleAfter().toMillis() / 2)));
       system.scheduler().scheduleAtFixedRate(idleCheck, idleCheck, () -> routes.idleCandidates(
               settings.idleAfter().toNanos()).forEach(appId -> dynos.reconciler().idle(appId, "web.1",
               new skiff.actors.Cause("router", Instant.now(), null))),
           system.executionContext());
-      ServerSettings routerSettings = ServerSettings.create(system.settings().config().getConfig("skiff.router-server")
-          .atPath("pekko.http.server").withFallback(system.settings().config()));
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiTlsPort())
           .enableHttps(ConnectionContext.httpsServer(tls)).bind(apiHandler::apply), "SKIFF_API_TLS_PORT", settings));
-      int[] routerPorts = new int[2];
-      Materializer materializer = Materializer.matFromSystem(system);
-      // per connection, so the router notices clients that leave mid-request (H27)
-      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerPort()).withSettings(routerSettings)
-          .connectionSource().to(org.apache.pekko.stream.javadsl.Sink.foreach(connection -> connection.handleWith(
-              router.connection(false, () -> routerPorts[0]), materializer))).run(materializer),
-          "SKIFF_ROUTER_PORT", settings));
-      bindings.add(bind(http.newServerAt(settings.bind(), settings.routerTlsPort()).withSettings(routerSettings)
-          .enableHttps(ConnectionContext.httpsServer(tls)).connectionSource()
-          .to(org.apache.pekko.stream.javadsl.Sink.foreach(connection -> connection.handleWith(
-              router.connection(true, () -> routerPorts[1]), materializer))).run(materializer),
-          "SKIFF_ROUTER_TLS_PORT", settings));
-      routerPorts[0] = bindings.get(2).localAddress().getPort();
-      routerPorts[1] = bindings.get(3).localAddress().getPort();
-      int boundRouter = routerPorts[0];
+      int boundRouter = listen(router, settings, settings.routerPort(), null, "SKIFF_ROUTER_PORT");
+      int boundRouterTls = listen(router, settings, settings.routerTlsPort(), tls, "SKIFF_ROUTER_TLS_PORT");
       PublicUrls urls = new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter);
       AdminAuthenticator authenticator = new AdminAuthenticator(token.token(), settings.adminEmail());
       BuildService builds = builders.service(apps, urls);
@@ -221,7 +212,8 @@ public final class SkiffNode implements AutoCloseable {
       git[0] = new GitSmartHttp(apps, builds, builders.repositories(), authenticator,
           Materializer.matFromSystem(system), builders.blocking(), builders.scratch());
 
-      SkiffNode node = new SkiffNode(system, settings, bindings, token.token(), ca, apps, homeLock, dynos);
+      SkiffNode node = new SkiffNode(system, settings, bindings, boundRouter, boundRouterTls, token.token(), ca, apps,
+          homeLock, dynos);
       node.printBanner(out, journal, token, Duration.ofNanos(System.nanoTime() - started));
       return node;
     } catch (RuntimeException e) {
@@ -253,6 +245,15 @@ public final class SkiffNode implements AutoCloseable {
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new SettingsException(variable + ": cannot listen on " + settings.bind() + ": " + cause.getMessage());
+    }
+  }
+
+  /** The router's listeners are Netty's, not Pekko's: bound here with the same one-line failure. */
+  private static int listen(Router router, Settings settings, int port, SSLContext tls, String variable) {
+    try {
+      return router.listen(settings.bind(), port, tls);
+    } catch (Exception e) {
+      throw new SettingsException(variable + ": cannot listen on " + settings.bind() + ": " + e.getMessage());
     }
   }
 
@@ -299,7 +300,7 @@ public final class SkiffNode implements AutoCloseable {
     out.println("skiff: API        http://" + host + ":" + apiPort + "   git: http://" + host + ":" + apiPort + "/APP.git");
     out.println("skiff: API (TLS)  https://" + host + ":" + apiTlsPort + "   CA: " + ca.caPem());
     out.println("skiff: router     http://APP." + settings.domain() + ":" + routerPort + "   https://APP."
-        + settings.domain() + ":" + bindings.get(3).localAddress().getPort());
+        + settings.domain() + ":" + routerTlsPort);
     if (settings.adminToken().isPresent()) {
       out.println("skiff: admin      " + settings.adminEmail() + ", token from SKIFF_ADMIN_TOKEN");
     } else if (token.generated()) {
@@ -322,7 +323,7 @@ public final class SkiffNode implements AutoCloseable {
   }
 
   public int routerTlsPort() {
-    return bindings.get(3).localAddress().getPort();
+    return routerTlsPort;
   }
 
   public int routerPort() {
