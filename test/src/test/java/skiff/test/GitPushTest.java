@@ -92,6 +92,7 @@ class GitPushTest {
     assertTrue(result.output().contains("remote: -----> Python app detected"), result.output());
     assertTrue(result.output().contains("remote:        Procfile declares types -> web, worker"), result.output());
     assertTrue(result.output().contains("remote:        Released v2"), result.output());
+    assertFalse(result.output().contains("Updating references"), "no doubled progress line: " + result.output());
     JsonNode release = current("py-app");
     assertEquals(2, release.path("version").asInt());
     assertEquals("Deploy " + git.head().substring(0, 7), release.path("description").asText());

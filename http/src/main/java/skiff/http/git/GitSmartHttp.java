@@ -173,7 +173,7 @@ public final class GitSmartHttp {
           Cause cause = new Cause(account.email(), Instant.now(), requestId);
           pack.setPreReceiveHook((rp, commands) -> commands.forEach(cmd -> onPush(rp, repo, app, cmd, cause)));
           pack.setPostReceiveHook((rp, commands) -> pointHeadAtDeployedBranch(repo, commands));
-          pack.receive(in, out, null);
+          pack.receive(in, new QuietRefUpdates(out), null);
         } else {
           UploadPack pack = new UploadPack(repo);
           pack.setBiDirectionalPipe(false);
