@@ -32,8 +32,7 @@ public final class RestoreBench {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       Git git = Git.init(Files.createTempDirectory("restore-bench-app"));
       git.write("Procfile", "web: python3 -m http.server $PORT\n").write("requirements.txt", "").commit("app");
-      Git.Result pushed = git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort() + "/"
-          + name + ".git", "main");
+      Git.Result pushed = git.pushTo(node.apiPort(), name);
       if (pushed.status() != 0) {
         throw new IllegalStateException(pushed.output());
       }

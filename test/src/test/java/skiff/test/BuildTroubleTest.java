@@ -37,7 +37,7 @@ class BuildTroubleTest {
   }
 
   private static Git.Result push(String app, Git git) throws Exception {
-    return git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort() + "/" + app + ".git", "main");
+    return git.pushTo(node.apiPort(), app);
   }
 
   private static Git goApp(String app) throws Exception {

@@ -55,8 +55,7 @@ class DynoTest {
     api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
     Git git = Git.init(work.resolve(app));
     git.write("web.py", DynoApp.WEB).write("Procfile", DynoApp.PROCFILE).write("requirements.txt", "").commit("dynos");
-    Git.Result pushed = git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + port + "/" + app + ".git",
-        "main");
+    Git.Result pushed = git.pushTo(port, app);
     assertEquals(0, pushed.status(), pushed.output());
   }
 

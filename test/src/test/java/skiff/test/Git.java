@@ -50,6 +50,11 @@ public final class Git {
     return this;
   }
 
+  /** {@code git push} of main to the app on a test node's API, the admin token as the password. */
+  public Result pushTo(int apiPort, String app) throws Exception {
+    return run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + apiPort + "/" + app + ".git", "main");
+  }
+
   String head() throws Exception {
     return run("rev-parse", "HEAD").output().strip();
   }

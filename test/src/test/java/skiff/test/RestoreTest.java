@@ -104,8 +104,7 @@ class RestoreTest {
     api.delete("/apps/back/domains/www.back.test").expect(200);
     Git git = new Git(work.resolve("back"));
     git.write("second.txt", "the second commit\n").commit("second");
-    Git.Result pushed = git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort() + "/back.git",
-        "main");
+    Git.Result pushed = git.pushTo(node.apiPort(), "back");
     assertEquals(0, pushed.status(), pushed.output());
     String secondSlug = current("back").path("slug").path("id").asText();
     assertNotEquals(firstSlug, secondSlug);
@@ -198,8 +197,7 @@ class RestoreTest {
     api.patch("/apps/refuse/config-vars", "{\"A\":\"2\"}").expect(200);
     Git git = new Git(work.resolve("refuse"));
     git.write("other.txt", "x\n").commit("other slug");
-    Git.Result pushed = git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort()
-        + "/refuse.git", "main");
+    Git.Result pushed = git.pushTo(node.apiPort(), "refuse");
     assertEquals(0, pushed.status(), pushed.output());
     refused.add(api.post("/apps/refuse/restores", "{\"at\":\"" + deployed + "\",\"dry_run\":true}")
         .expectError(404, "not_found", "no longer stored"));
@@ -218,8 +216,7 @@ class RestoreTest {
     git.write("third.txt", "x\n").commit("slow build");
     CompletableFuture<Git.Result> building = CompletableFuture.supplyAsync(() -> {
       try {
-        return git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort() + "/refuse.git",
-            "main");
+        return git.pushTo(node.apiPort(), "refuse");
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

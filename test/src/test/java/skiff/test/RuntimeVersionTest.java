@@ -43,7 +43,7 @@ class RuntimeVersionTest {
 
   private static Git.Result push(String app, Git git) throws Exception {
     api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
-    return git.run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort() + "/" + app + ".git", "main");
+    return git.pushTo(node.apiPort(), app);
   }
 
   private static Git.Result nodeApp(String app, String engines) throws Exception {
