@@ -1,6 +1,5 @@
 package skiff.actors.history;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,6 @@ public final class AppReplay {
   private final String appId;
   private final List<AppEntity.Event> appEvents = new ArrayList<>();
   private final Map<String, List<DynoEntity.Event>> dynoEvents = new TreeMap<>();
-  private Instant firstEventAt;
   private int count;
 
   public AppReplay(String appId) {
@@ -34,7 +32,7 @@ public final class AppReplay {
     } else {
       return;
     }
-    seen(causeOf(event).at());
+    count++;
   }
 
   /** The cause of an app or dyno event, or null for any other event (a release's, the directory's). */
@@ -45,13 +43,6 @@ public final class AppReplay {
     return event instanceof DynoEntity.Event e ? e.cause() : null;
   }
 
-  private void seen(Instant at) {
-    if (firstEventAt == null) {
-      firstEventAt = at;
-    }
-    count++;
-  }
-
   public String appId() {
     return appId;
   }
@@ -59,11 +50,6 @@ public final class AppReplay {
   /** How many app and dyno events were taken. */
   public int events() {
     return count;
-  }
-
-  /** When the first event taken happened (the app's creation, for a whole history), or {@code null}. */
-  public Instant firstEventAt() {
-    return firstEventAt;
   }
 
   public AppEntity.State app() {

@@ -3,6 +3,7 @@ package skiff.http.api;
 import static java.util.concurrent.CompletableFuture.completedStage;
 
 import java.time.Instant;
+import skiff.actors.apps.Stacks;
 
 /** {@code /account} and {@code /stacks}: who is calling, and the one stack Skiff builds on. */
 final class AccountEndpoints {
@@ -23,7 +24,7 @@ final class AccountEndpoints {
       return completedStage(ApiResponse.ok(list));
     });
     routes.get("/stacks/{stack}", call -> {
-      String asked = Representations.stackName(call.param("stack"));
+      String asked = Stacks.canonical(call.param("stack"));
       if (!asked.equals(Representations.STACK) && !asked.equals(Representations.STACK_ID)) {
         throw ApiError.notFound("Couldn't find that stack. Skiff has one stack, " + Representations.STACK + ".");
       }

@@ -11,6 +11,7 @@ import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.AppNames;
 import skiff.actors.apps.AppService;
+import skiff.actors.apps.Stacks;
 
 /** Apps and what hangs directly off them: domains, collaborators, add-ons. */
 final class AppEndpoints {
@@ -81,7 +82,7 @@ final class AppEndpoints {
   }
 
   private static void requireKnown(String what, String given, String only) {
-    String name = what.equals("stack") ? Representations.stackName(given) : given;
+    String name = what.equals("stack") ? Stacks.canonical(given) : given;
     if (name != null && !name.equals(only)) {
       throw ApiError.invalid("Couldn't find that " + what + " (" + given + "). Skiff offers one " + what + ": "
           + only + ".");

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppService;
 import skiff.actors.apps.Slug;
+import skiff.actors.apps.Stacks;
 
 /** Config vars, releases and slugs: everything that issues or describes a release. */
 final class ReleaseEndpoints {
@@ -104,7 +105,7 @@ final class ReleaseEndpoints {
     Map<String, String> processTypes = new LinkedHashMap<>();
     types.fields().forEachRemaining(f -> processTypes.put(f.getKey(), f.getValue().asText()));
     String stack = PlatformApi.text(body, "stack");
-    if (stack != null && !Representations.stackName(stack).equals(Representations.STACK)) {
+    if (stack != null && !Stacks.canonical(stack).equals(Representations.STACK)) {
       throw ApiError.invalid("Couldn't find that stack (" + stack + "). Skiff has one stack, "
           + Representations.STACK + ".");
     }

@@ -20,11 +20,6 @@ public final class Representations {
   public static final ObjectMapper JSON = new ObjectMapper();
   /** The one stack (see {@link Stacks}). */
   public static final String STACK = Stacks.HOST;
-
-  /** A stack name as stored or given, with the old name read as the current one; null stays null. */
-  public static String stackName(String name) {
-    return Stacks.canonical(name);
-  }
   public static final String STACK_ID = stableId("stack", STACK);
   public static final String REGION = "local";
 
@@ -112,7 +107,7 @@ public final class Representations {
   }
 
   public ObjectNode stack(String stored) {
-    String name = stackName(stored);
+    String name = Stacks.canonical(stored);
     ObjectNode n = JSON.createObjectNode();
     n.put("id", stableId("stack", name));
     n.put("name", name);

@@ -249,9 +249,6 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       if (parts.stream().noneMatch(p -> p.contains(message))) {
         parts.add(message);
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return String.join(": ", parts);
   }

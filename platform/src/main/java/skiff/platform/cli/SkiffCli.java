@@ -86,8 +86,8 @@ public final class SkiffCli {
         "release an earlier release's slug and config again; with --to, bring the whole app back to how it was at T"
             + " (release, formation, domains, drains, maintenance, stack)", this::rollback);
     add("ps", "ps [TYPE] [-a APP] [--json]", "list the app's dynos with their state", this::ps);
-    add("ps:restart", "ps:restart [DYNO|TYPE] [-a APP] [-p|--process-type TYPE] [--dyno-name DYNO]", "restart all dynos, a type (web) or one (web.1);"
-        + " clears a crash cooldown", a -> psRestart(a, false));
+    add("ps:restart", "ps:restart [DYNO|TYPE] [-a APP] [-p|--process-type TYPE] [--dyno-name DYNO]",
+        "restart all dynos, a type (web) or one (web.1); clears a crash cooldown", a -> psRestart(a, false));
     add("ps:stop", "ps:stop DYNO|TYPE [-a APP] [-p|--process-type TYPE] [--dyno-name DYNO]",
         "stop a dyno or a type (the formation starts it again)", a -> psRestart(a, true));
     add("status", "status", "show the node's isolation and journal", this::status);
@@ -382,7 +382,11 @@ public final class SkiffCli {
 
   /** The app's repository on the API the CLI talks to: same scheme, host and port. */
   private String gitUrl(String app) {
-    return apiBase().replaceAll("/+$", "") + "/" + app + ".git";
+    return serverBase() + "/" + app + ".git";
+  }
+
+  private String serverBase() {
+    return apiBase().replaceAll("/+$", "");
   }
 
   /**
@@ -397,7 +401,7 @@ public final class SkiffCli {
     } else {
       git("remote", "add", remote, url);
     }
-    String server = apiBase().replaceAll("/+$", "");
+    String server = serverBase();
     git("config", "--local", "--replace-all", "credential." + server + ".helper", "");
     git("config", "--local", "--add", "credential." + server + ".helper", credentialHelper());
     if (server.startsWith("https:")) {
@@ -571,11 +575,11 @@ public final class SkiffCli {
     String old = app(args);
     JsonNode app = api(args).patch("/apps/" + old, Map.of("name", newName));
     out.println("Renaming " + old + " to " + newName + "... done");
-    out.println(app.path("web_url").asText() + " | " + app.path("git_url").asText());
+    out.println(app.path("web_url").asText() + " | " + gitUrl(newName));
     for (String remote : List.of("skiff", "heroku")) {
       Optional<String> url = git("remote", "get-url", remote);
       if (url.isPresent() && url.get().endsWith("/" + old + ".git")) {
-        git("remote", "set-url", remote, app.path("git_url").asText());
+        git("remote", "set-url", remote, gitUrl(newName));
         out.println("Git remote " + remote + " updated");
       }
     }
