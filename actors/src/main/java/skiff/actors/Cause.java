@@ -2,6 +2,7 @@ package skiff.actors;
 
 import java.time.Instant;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
 
 /**
  * Who or what caused an event, when, and under which API request. Every event in the journal
@@ -12,6 +13,7 @@ import skiff.persistence.CborSerializable;
  * @param via the larger act this event is a step of, when there is one (e.g. {@code restore to
  *     2026-12-02T14:00:00Z}); {@code null} for plain requests and in journals written before it existed
  */
+@JournalName("shared.cause")
 public record Cause(String actor, Instant at, String requestId, String via) implements CborSerializable {
   public static final String PLATFORM = "platform";
 

@@ -18,7 +18,7 @@ class NetrcTest {
     netrc.put(new Netrc.Entry("127.0.0.1:5000", "admin@skiff.local", "t2"));
     assertEquals("t2", netrc.find("127.0.0.1:5000").orElseThrow().password());
     assertEquals("heroku-token", netrc.find("api.heroku.com").orElseThrow().password());
-    assertTrue(Files.getPosixFilePermissions(file).toString().equals("[OWNER_READ, OWNER_WRITE]"));
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     assertTrue(netrc.remove("127.0.0.1:5000"));
     assertTrue(netrc.find("127.0.0.1:5000").isEmpty());
     assertEquals("heroku-token", netrc.find("api.heroku.com").orElseThrow().password());

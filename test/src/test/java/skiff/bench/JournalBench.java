@@ -38,6 +38,7 @@ import skiff.actors.apps.DynoScheduler;
 import skiff.actors.apps.ReleaseRecord;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.JournalSchema;
+import skiff.platform.node.MasterKey;
 import skiff.platform.node.NodeConfig;
 import skiff.platform.node.Settings;
 import skiff.platform.node.SkiffNode;
@@ -100,11 +101,12 @@ public final class JournalBench {
   }
 
   /** An actor system on the home's journal (schema in place) with nothing else running: for writing histories. */
-  private static ActorSystem<SpawnProtocol.Command> journalSystem(Settings settings) {
+  private static ActorSystem<SpawnProtocol.Command> journalSystem(Settings settings) throws Exception {
     JournalDatabase journal = NodeConfig.journal(settings);
+    String masterKey = MasterKey.resolve(settings.home(), settings.secretKey());
     ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), NodeConfig.SYSTEM_NAME,
         ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", 0))
-            .withFallback(NodeConfig.pekko(settings, journal)));
+            .withFallback(NodeConfig.pekko(settings, journal, masterKey)));
     JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
     return system;
   }
@@ -143,7 +145,7 @@ public final class JournalBench {
       String key = "KEY_" + (version % 20);
       config.put(key, "value-" + version);
       version++;
-      batch.add(new AppEntity.ConfigVarsChanged(Map.of(key, "value-" + version), List.of(), cause));
+      batch.add(new AppEntity.ConfigVarsChanged(appId, Map.of(key, "value-" + version), List.of(), cause));
       batch.add(new AppEntity.ReleaseIssued(new ReleaseRecord(appId, ReleaseRecord.idFor(appId, version), version,
           "Set " + key + " config vars", null, config, Map.of(), ReleaseRecord.SUCCEEDED, cause), cause));
       if (batch.size() >= BATCH || written + 2 >= total) {

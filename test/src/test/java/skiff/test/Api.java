@@ -63,6 +63,15 @@ public final class Api {
     return send("DELETE", path, null, null);
   }
 
+  /** The body of a GET as text: for answers that are not one JSON document (JSON lines, logs). */
+  public String text(String path) {
+    Answer answer = get(path);
+    if (answer.status() != 200) {
+      throw new AssertionError("GET " + path + " answered " + answer.status() + ": " + answer.raw().body());
+    }
+    return answer.raw().body();
+  }
+
   public Answer send(String method, String path, String json, String range) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
         .header("Accept", "application/vnd.heroku+json; version=3");

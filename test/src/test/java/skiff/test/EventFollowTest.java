@@ -35,10 +35,10 @@ class EventFollowTest {
       String alphaId = api.get("/apps/alpha").body().path("id").asText();
 
       try (EventStream alpha = EventStream.open(node.apiPort(), "/apps/alpha/events", null)) {
-        assertEquals("AppCreated", alpha.next(WAIT).data().path("type").asText(), "history first");
+        assertEquals("app.created", alpha.next(WAIT).data().path("type").asText(), "history first");
         api.patch("/apps/beta/config-vars", "{\"B\":\"1\"}").expect(200);
         Api.Answer set = api.patch("/apps/alpha/config-vars", "{\"A\":\"1\"}").expect(200);
-        EventStream.Message change = alpha.next("ConfigVarsChanged", WAIT);
+        EventStream.Message change = alpha.next("app.config-vars-changed", WAIT);
         assertEquals(set.header("Request-Id"), change.data().path("request_id").asText());
         assertEquals(alphaId, change.data().path("app_id").asText(), "beta's change is not in alpha's stream");
         assertEquals(change.data().path("id").asText(), change.id(), "one app's stream: the id is the event's");
@@ -66,7 +66,7 @@ class EventFollowTest {
         api.patch("/apps/alpha", "{\"maintenance\":true}").expect(200);
         api.patch("/apps/alpha/config-vars", "{\"A\":\"3\"}").expect(200);
         for (int i = 0; i < 3; i++) {
-          assertEquals("ConfigVarsChanged", configOnly.next(WAIT).data().path("type").asText());
+          assertEquals("app.config-vars-changed", configOnly.next(WAIT).data().path("type").asText());
         }
       }
 
@@ -86,7 +86,7 @@ class EventFollowTest {
       for (JsonNode e : platform) {
         assertTrue(e.path("id").asLong() > previous, "in journal order");
         previous = e.path("id").asLong();
-        if (e.path("type").asText().equals("NameClaimed")) {
+        if (e.path("type").asText().equals("directory.name-claimed")) {
           claimed.add(e.path("data").path("name").asText());
         }
       }
@@ -104,7 +104,7 @@ class EventFollowTest {
         assertTrue(cursor.matches("directory=\\d+,app=\\d+,release=\\d+,dyno=\\d+"), cursor);
       }
       api.patch("/apps/alpha/config-vars", "{\"A\":\"4\"}").expect(200);
-      try (EventStream resumed = EventStream.open(node.apiPort(), "/events?type=ConfigVarsChanged", cursor)) {
+      try (EventStream resumed = EventStream.open(node.apiPort(), "/events?type=ConfigVarsChanged&reveal=true", cursor)) {
         assertEquals("4", resumed.next(WAIT).data().path("data").path("set").path("A").asText(),
             "after the cursor: only the newer change");
       }
@@ -112,7 +112,7 @@ class EventFollowTest {
       // bad input: each a clear answer, nothing streamed
       api.get("/apps/alpha/events?follow=true&until=2030-01-01T00:00:00Z")
           .expectError(422, "invalid_params", "until cannot be used when following");
-      api.get("/events?type=Nope").expectError(422, "invalid_params", "ConfigVarsChanged");
+      api.get("/events?type=Nope").expectError(422, "invalid_params", "app.config-vars-changed");
       api.get("/apps/alpha/events?since=2026-11-27T00:00:00Z&until=2026-11-26T00:00:00Z")
           .expectError(422, "invalid_params", "swap them");
       IllegalStateException garbage = assertThrows(IllegalStateException.class,
@@ -155,14 +155,14 @@ class EventFollowTest {
 
       LineCollector followed = new LineCollector();
       Thread follower = new Thread(() -> new SkiffCli(env, new PrintStream(followed, true, StandardCharsets.UTF_8),
-          quiet).run(new String[] {"events", "-a", "gamma", "--follow", "--type", "ConfigVarsChanged"}), "cli-follow");
+          quiet).run(new String[] {"events", "-a", "gamma", "--follow", "--type", "app.config-vars-changed"}), "cli-follow");
       follower.setDaemon(true);
       follower.start();
       Api.Answer set = api.patch("/apps/gamma/config-vars", "{\"G\":\"1\"}").expect(200);
-      String line = followed.await("ConfigVarsChanged", WAIT);
+      String line = followed.await("app.config-vars-changed", WAIT);
       assertTrue(line.contains("admin@skiff.local") && line.contains("request_id=" + set.header("Request-Id")), line);
 
-      SkiffRun listed = SkiffRun.of(env, "events", "--all", "--type", "NameClaimed");
+      SkiffRun listed = SkiffRun.of(env, "events", "--all", "--type", "directory.name-claimed");
       assertEquals(0, listed.status(), listed.err());
       assertEquals(2, listed.out().lines().count(), listed.out());
 

@@ -49,8 +49,8 @@ class PostgresJournalTest {
         JsonNode events = api.get("/apps/pg-app/events", "id ..; max=1000").expect(200).body();
         List<String> types = new ArrayList<>();
         events.forEach(e -> types.add(e.path("type").asText()));
-        assertEquals(List.of("AppCreated", "ReleaseIssued", "ReleaseCreated", "ConfigVarsChanged", "ReleaseIssued",
-            "ReleaseCreated", "ConfigVarsChanged", "ReleaseIssued", "ReleaseCreated"), types);
+        assertEquals(List.of("app.created", "app.release-issued", "release.created", "app.config-vars-changed", "app.release-issued",
+            "release.created", "app.config-vars-changed", "app.release-issued", "release.created"), types);
         assertEquals(changeRequest, events.get(3).path("request_id").asText());
         assertTrue(api.get("/events?type=NameClaimed").body().get(0).path("data").path("name").asText()
             .equals("pg-app"));

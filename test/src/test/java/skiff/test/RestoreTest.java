@@ -147,8 +147,8 @@ class RestoreTest {
       assertEquals("restore to " + t, e.path("via").asText(), e.toString());
       steps.add(e.path("type").asText());
     }
-    for (String type : List.of("MaintenanceChanged", "DomainAdded", "FormationChanged", "ConfigVarsChanged",
-        "ReleaseIssued")) {
+    for (String type : List.of("app.maintenance-changed", "app.domain-added", "app.formation-changed", "app.config-vars-changed",
+        "app.release-issued")) {
       assertTrue(steps.contains(type), type + " in " + steps);
     }
     SkiffRun story = skiff("events", "--since", beforeFirst.toString(), "-a", "back");

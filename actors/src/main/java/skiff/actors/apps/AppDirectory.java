@@ -20,6 +20,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import skiff.actors.Cause;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
 
 /**
  * The one place that knows which app id goes by which name, so that names stay unique across the
@@ -56,12 +57,16 @@ public final class AppDirectory
     Cause cause();
   }
 
+  @JournalName("directory.name-claimed")
   public record NameClaimed(String name, String appId, Cause cause) implements Event {}
 
+  @JournalName("directory.name-moved")
   public record NameMoved(String appId, String from, String to, Cause cause) implements Event {}
 
+  @JournalName("directory.name-released")
   public record NameReleased(String name, String appId, Cause cause) implements Event {}
 
+  @JournalName("directory.state")
   public record State(Map<String, String> appIdsByName) implements CborSerializable {
     public State {
       appIdsByName = Map.copyOf(appIdsByName);

@@ -36,6 +36,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import skiff.actors.Cause;
 import skiff.actors.builds.BuildRecord;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
+import skiff.persistence.secrets.HoldsSecrets;
+import skiff.persistence.secrets.Keyring;
+import skiff.persistence.secrets.SecretValues;
 
 /**
  * One app: its name, settings, config vars, formation and the releases it has issued. It owns
@@ -147,59 +151,95 @@ public final class AppEntity
     Cause cause();
   }
 
+  @JournalName("app.created")
   public record AppCreated(String appId, String name, String owner, String region, String stack, Cause cause)
       implements Event {}
 
+  @JournalName("app.renamed")
   public record AppRenamed(String from, String to, Cause cause) implements Event {}
 
+  @JournalName("app.maintenance-changed")
   public record MaintenanceChanged(boolean on, Cause cause) implements Event {}
 
+  @JournalName("app.build-stack-changed")
   public record BuildStackChanged(String stack, Cause cause) implements Event {}
 
-  public record ConfigVarsChanged(Map<String, String> set, List<String> unset, Cause cause) implements Event {}
+  @JournalName("app.config-vars-changed")
+  public record ConfigVarsChanged(String appId, @SecretValues Map<String, String> set, List<String> unset, Cause cause)
+      implements Event, HoldsSecrets {
+    @Override
+    public String secretsOwner() {
+      return appId;
+    }
+  }
 
+  @JournalName("app.slug-registered")
   public record SlugRegistered(Slug slug, Cause cause) implements Event {}
 
+  @JournalName("app.rolled-back")
   public record RolledBack(int toVersion, Cause cause) implements Event {}
 
+  @JournalName("app.release-issued")
   public record ReleaseIssued(ReleaseRecord release, Cause cause) implements Event {}
 
+  @JournalName("app.formation-changed")
   public record FormationChanged(List<FormationEntry> entries, Cause cause) implements Event {}
 
+  @JournalName("app.destroyed")
   public record AppDestroyed(Cause cause) implements Event {}
 
+  @JournalName("app.domain-added")
   public record DomainAdded(String hostname, Cause cause) implements Event {}
 
+  @JournalName("app.domain-removed")
   public record DomainRemoved(String hostname, Cause cause) implements Event {}
 
+  @JournalName("app.drain-added")
   public record DrainAdded(LogDrain drain, Cause cause) implements Event {}
 
+  @JournalName("app.drain-removed")
   public record DrainRemoved(String drainId, Cause cause) implements Event {}
 
   /** A git push arrived at the app's repository. */
+  @JournalName("app.push-received")
   public record PushReceived(String commit, String ref, Cause cause) implements Event {}
 
+  @JournalName("app.build-started")
   public record BuildStarted(BuildRecord build, Cause cause) implements Event {}
 
+  @JournalName("app.build-succeeded")
   public record BuildSucceeded(String buildId, Slug slug, int releaseVersion, Cause cause) implements Event {}
 
+  @JournalName("app.build-failed")
   public record BuildFailed(String buildId, String stage, String reason, Cause cause) implements Event {}
 
   /** The release phase of a pending release succeeded: it goes live now. */
+  /**
+   * Slugs the app no longer keeps (the oldest beyond {@link LiveApp#SLUGS_KEPT}): they leave its
+   * state, their releases can no longer be rolled back to, and their files are collected.
+   */
+  @JournalName("app.slugs-retired")
+  public record SlugsRetired(List<String> slugIds, Cause cause) implements Event {}
+
+  @JournalName("app.release-activated")
   public record ReleaseActivated(int version, Cause cause) implements Event {}
 
   /** The release phase failed: the release stays failed and the previous one keeps running. */
+  @JournalName("app.release-phase-failed")
   public record ReleasePhaseFailed(int version, int status, String reason, Cause cause) implements Event {}
 
   // ---- state -------------------------------------------------------------------------------
 
   public sealed interface State extends CborSerializable {}
 
+  @JournalName("app.state.none")
   public record NoApp() implements State {}
 
+  @JournalName("app.state.destroyed")
   public record DestroyedApp(String appId, String name, Instant destroyedAt) implements State {}
 
   /** A live app. Immutable: every event handler returns a new value. */
+  @JournalName("app.state.live")
   public record LiveApp(
       String id,
       String name,
@@ -211,7 +251,7 @@ public final class AppEntity
       Instant createdAt,
       Instant updatedAt,
       Instant releasedAt,
-      Map<String, String> config,
+      @SecretValues Map<String, String> config,
       Map<String, FormationEntry> formation,
       int currentVersion,
       String currentSlugId,
@@ -224,9 +264,19 @@ public final class AppEntity
       int pendingVersion,
       List<String> customDomains,
       List<LogDrain> drains)
-      implements State {
+      implements State, HoldsSecrets {
     /** Builds kept in the app's state for the builds API; the journal keeps every one. */
     public static final int BUILDS_KEPT = 100;
+    /**
+     * Slugs kept in the app's state, newest first (plus the running one): an app's state, and each of
+     * its snapshots, no longer grows with every push; older releases cannot be rolled back to.
+     */
+    public static final int SLUGS_KEPT = 50;
+
+    @Override
+    public String secretsOwner() {
+      return id;
+    }
 
     public LiveApp {
       config = Map.copyOf(config);
@@ -430,6 +480,8 @@ public final class AppEntity
               ctx.getSelf().tell(new ReleasePhaseEnded(app.pendingVersion(), -1,
                   "the platform restarted while the release command ran"));
             }
+          } else if (state instanceof DestroyedApp gone) {
+            shredKey(gone.appId()); // in case the platform stopped between the destroy and the shredding
           }
         })
         .build();
@@ -574,7 +626,7 @@ public final class AppEntity
     }
     ReleaseRecord release = nextRelease(s, describeConfigChange(c.set().keySet(), removed), s.currentSlugId(),
         next, s.processTypes(), c.cause());
-    return issue(List.of(new ConfigVarsChanged(new TreeMap<>(c.set()), removed, c.cause())), release, c.replyTo());
+    return issue(List.of(new ConfigVarsChanged(s.id(), new TreeMap<>(c.set()), removed, c.cause())), release, c.replyTo());
   }
 
   static String describeConfigChange(Set<String> set, List<String> removed) {
@@ -597,7 +649,23 @@ public final class AppEntity
             "Process type '" + type + "' is invalid: use letters, digits, dashes and underscores."));
       }
     }
-    return persistAndReply(List.of(new SlugRegistered(c.slug(), c.cause())), c.replyTo());
+    List<Event> events = new ArrayList<>();
+    events.add(new SlugRegistered(c.slug(), c.cause()));
+    events.addAll(retiredSlugs(s, c.slug(), c.cause()));
+    return persistAndReply(events, c.replyTo());
+  }
+
+  /** The oldest slugs beyond the newest {@link LiveApp#SLUGS_KEPT}, once {@code added} joins them. */
+  static List<Event> retiredSlugs(LiveApp s, Slug added, Cause cause) {
+    if (s.slugs().size() + 1 <= LiveApp.SLUGS_KEPT) {
+      return List.of();
+    }
+    List<String> retired = s.slugs().values().stream()
+        .filter(slug -> !slug.id().equals(s.currentSlugId()) && !slug.id().equals(added.id()))
+        .sorted(java.util.Comparator.comparing(Slug::createdAt).thenComparing(Slug::id))
+        .limit(s.slugs().size() + 1L - LiveApp.SLUGS_KEPT)
+        .map(Slug::id).toList();
+    return retired.isEmpty() ? List.of() : List.of(new SlugsRetired(retired, cause));
   }
 
   private ReplyEffect<Event, State> deploy(LiveApp s, Deploy c) {
@@ -636,6 +704,10 @@ public final class AppEntity
     if (!target.status().equals(ReleaseRecord.SUCCEEDED)) {
       return Effect().reply(c.replyTo(), Rejection.invalid("Release v" + target.version() + " " + target.status()
           + "; only a succeeded release can be rolled back to."));
+    }
+    if (target.slugId() != null && !s.slugs().containsKey(target.slugId())) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("v" + target.version() + "'s slug is no longer kept ("
+          + s.name() + " keeps its newest " + LiveApp.SLUGS_KEPT + " slugs); push that commit again to deploy it."));
     }
     ReleaseRecord release = nextRelease(s, "Rollback to v" + target.version(), target.slugId(), target.config(),
         target.processTypes(), c.cause());
@@ -697,7 +769,7 @@ public final class AppEntity
       return persistAndReply(events, c.replyTo());
     }
     if (!target.set().isEmpty() || !target.unset().isEmpty()) {
-      events.add(new ConfigVarsChanged(new TreeMap<>(target.set()), target.unset(), cause));
+      events.add(new ConfigVarsChanged(s.id(), new TreeMap<>(target.set()), target.unset(), cause));
     }
     ReleaseRecord release = nextRelease(s, "Restore to " + plan.to(), target.slugId(), target.config(),
         target.processTypes(), cause);
@@ -782,6 +854,7 @@ public final class AppEntity
     ReleaseRecord release = nextRelease(s, description, slug.id(), s.config(), slug.processTypes(), c.cause());
     List<Event> events = new ArrayList<>();
     events.add(new BuildSucceeded(c.buildId(), slug, release.version(), c.cause()));
+    events.addAll(retiredSlugs(s, slug, c.cause()));
     events.addAll(defaultFormationFor(s, slug.processTypes(), c.cause()));
     return issue(events, release, c.replyTo());
   }
@@ -813,9 +886,23 @@ public final class AppEntity
 
   private ReplyEffect<Event, State> destroy(LiveApp s, Destroy c) {
     return Effect().persist(new AppDestroyed(c.cause()))
+        .thenRun(next -> shredKey(s.id()))
         .thenRun(this::observe)
         .thenRun(next -> scheduler.retireAll(s.id(), s.dynoHighWater(), c.cause()))
         .thenReply(c.replyTo(), next -> new Accepted(s, null));
+  }
+
+  /**
+   * Deletes the app's data key: every config value it ever had becomes unreadable in the journal,
+   * snapshots, exports and backups made from now on, while the rest of its history stays.
+   */
+  private void shredKey(String id) {
+    try {
+      Keyring.get(ctx.getSystem()).shred(id);
+    } catch (RuntimeException e) {
+      ctx.getLog().error("could not delete the data key of destroyed app {}; retried at its next recovery: {}",
+          id, e.getMessage());
+    }
   }
 
   private ReplyEffect<Event, State> ledgerAnswered(LiveApp s, LedgerAnswered c) {
@@ -951,6 +1038,7 @@ public final class AppEntity
         // the live config is the current release's; ReleaseIssued/ReleaseActivated put it in place
         .onEvent(ConfigVarsChanged.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(SlugRegistered.class, (s, e) -> s.with(b -> b.slugs().put(e.slug().id(), e.slug())))
+        .onEvent(SlugsRetired.class, (s, e) -> s.with(b -> e.slugIds().forEach(b.slugs()::remove)))
         .onEvent(RolledBack.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(ReleaseIssued.class, (s, e) -> s.with(b -> {
           ReleaseRecord r = e.release();

@@ -126,6 +126,33 @@ public final class AppService {
     });
   }
 
+  /**
+   * The checksum of every slug any live app keeps. Unlike {@link #list} it fails when one app does
+   * not answer: what it returns decides which slug files may be deleted.
+   */
+  public CompletionStage<java.util.Set<String>> keptSlugChecksums() {
+    return directoryRaw(AppDirectory.ListAll::new).thenCompose(listing -> {
+      List<CompletableFuture<Optional<AppEntity.LiveApp>>> lookups = new ArrayList<>();
+      for (var entry : ((AppDirectory.Listing) listing).appIdsByName().entrySet()) {
+        if (!entry.getKey().startsWith(DOMAIN_CLAIM)) {
+          lookups.add(app(entry.getValue(), AppEntity.Get::new).thenApply(a -> Optional.of(a.app()))
+              .exceptionally(e -> {
+                // an app destroyed meanwhile keeps nothing; any other failure stops the collection
+                if (rejectionOf(e).map(r -> r.id().equals("not_found")).orElse(false)) {
+                  return Optional.empty();
+                }
+                throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+              }).toCompletableFuture());
+        }
+      }
+      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        lookups.forEach(l -> l.join().ifPresent(app -> app.slugs().values().forEach(slug -> kept.add(slug.checksum()))));
+        return kept;
+      });
+    });
+  }
+
   public CompletionStage<AppEntity.LiveApp> rename(String identity, String newName, Cause cause) {
     var problem = AppNames.problemWith(newName);
     if (problem.isPresent()) {

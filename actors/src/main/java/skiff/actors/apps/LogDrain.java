@@ -5,8 +5,10 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
 
 /** Where an app's log lines are also sent. The id (d.UUID) is the drain token Logplex sends along. */
+@JournalName("shared.log-drain")
 public record LogDrain(String id, String url, Instant createdAt) implements CborSerializable {
   private static final Set<String> SCHEMES = Set.of("syslog", "syslog+tls", "http", "https");
 

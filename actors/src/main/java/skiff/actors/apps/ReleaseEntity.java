@@ -16,6 +16,7 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
 
 /**
  * One release of one app: version, description, slug, a snapshot of the config vars and the
@@ -39,15 +40,19 @@ public final class ReleaseEntity
 
   public sealed interface Event extends CborSerializable {}
 
+  @JournalName("release.created")
   public record ReleaseCreated(ReleaseRecord release) implements Event {}
 
   /** A pending release's release phase ended: {@code succeeded} or {@code failed}. */
+  @JournalName("release.status-changed")
   public record StatusChanged(String status) implements Event {}
 
   public sealed interface State extends CborSerializable {}
 
+  @JournalName("release.state.unknown")
   public record Unknown() implements State {}
 
+  @JournalName("release.state.known")
   public record Known(ReleaseRecord release) implements State {}
 
   public static void init(ActorSystem<?> system) {

@@ -3,6 +3,9 @@ package skiff.actors.apps;
 import java.util.Map;
 import skiff.actors.Cause;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
+import skiff.persistence.secrets.HoldsSecrets;
+import skiff.persistence.secrets.SecretValues;
 
 /**
  * Everything that makes up one release: the slug it runs, the config vars it runs with and the
@@ -10,17 +13,18 @@ import skiff.persistence.CborSerializable;
  *
  * @param slugId {@code null} for releases made before the first deploy
  */
+@JournalName("shared.release")
 public record ReleaseRecord(
     String appId,
     String id,
     int version,
     String description,
     String slugId,
-    Map<String, String> config,
+    @SecretValues Map<String, String> config,
     Map<String, String> processTypes,
     String status,
     Cause cause)
-    implements CborSerializable {
+    implements CborSerializable, HoldsSecrets {
 
   public static final String SUCCEEDED = "succeeded";
   public static final String PENDING = "pending";
@@ -33,6 +37,11 @@ public record ReleaseRecord(
   public static String idFor(String appId, int version) {
     return java.util.UUID.nameUUIDFromBytes(("release:" + appId + ":v" + version)
         .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+  }
+
+  @Override
+  public String secretsOwner() {
+    return appId;
   }
 
   public ReleaseRecord {

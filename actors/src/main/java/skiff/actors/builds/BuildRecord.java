@@ -2,6 +2,7 @@ package skiff.actors.builds;
 
 import java.time.Instant;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
 
 /**
  * One build as the app remembers it: what was built, by whom, and how it ended.
@@ -10,6 +11,7 @@ import skiff.persistence.CborSerializable;
  * @param version the commit (or the source's version) that was built
  * @param status {@code pending}, {@code succeeded} or {@code failed}
  */
+@JournalName("shared.build")
 public record BuildRecord(
     String id,
     String sourceKind,

@@ -27,6 +27,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import skiff.actors.Cause;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
 
 /**
  * One formation dyno ({@code web.1}) of one app, owning at most one OS process (two for a moment
@@ -41,6 +42,8 @@ import skiff.persistence.CborSerializable;
 public final class DynoEntity
     extends EventSourcedBehaviorWithEnforcedReplies<DynoEntity.Command, DynoEntity.Event, DynoEntity.State> {
 
+  /** What journals written before Up carried its cycle time were cycled after. */
+  private static final Duration LEGACY_CYCLE = Duration.ofHours(24);
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Dyno");
   /** How long after a start the platform failed it tries again, doubling up to {@link #START_RETRY_MAX}. */
   static final Duration START_RETRY = Duration.ofSeconds(5);
@@ -110,17 +113,26 @@ public final class DynoEntity
     Cause cause();
   }
 
+  @JournalName("dyno.assigned")
   public record Assigned(DynoSpec spec, Cause cause) implements Event {}
 
+  @JournalName("dyno.starting")
   public record Starting(String runId, int port, long pid, int releaseVersion, String command, Cause cause)
       implements Event {}
 
-  public record Up(String runId, Cause cause) implements Event {}
+  /**
+   * The process answers. {@code nextCycleAt} is when the daily cycle will replace it, drawn with
+   * its jitter when this was decided, so recovery replays the same instant; null in journals
+   * written before it was recorded (then: 24 hours after).
+   */
+  @JournalName("dyno.up")
+  public record Up(String runId, Instant nextCycleAt, Cause cause) implements Event {}
 
   /**
    * The process exited on its own: the app's crash. {@code from} is the phase it crashed from
    * ({@code starting} when it never came up); null in journals written before it was recorded.
    */
+  @JournalName("dyno.crashed")
   public record Crashed(String runId, int status, List<String> lastLines, String reason, String from, Cause cause)
       implements Event {}
 
@@ -128,40 +140,54 @@ public final class DynoEntity
    * The platform could not start the process (no free port, the runtime refused the environment,
    * the slug could not be unpacked): no crash of the app, no cooldown; it is tried again shortly.
    */
+  @JournalName("dyno.start-failed")
   public record StartFailed(String runId, int releaseVersion, String reason, Cause cause) implements Event {}
 
+  @JournalName("dyno.restart-scheduled")
   public record RestartScheduled(Instant notBefore, Cause cause) implements Event {}
 
   /** A crash restart: the process was started again by the crash policy. */
+  @JournalName("dyno.restarted")
   public record Restarted(String runId, int port, long pid, int releaseVersion, Cause cause) implements Event {}
 
+  @JournalName("dyno.stopping")
   public record Stopping(String runId, String reason, Cause cause) implements Event {}
 
+  @JournalName("dyno.stopped")
   public record Stopped(String runId, int status, Cause cause) implements Event {}
 
+  @JournalName("dyno.cycled")
   public record Cycled(Cause cause) implements Event {}
 
   /** R14 (over the quota, still running) or R15 (far over it, killed). */
+  @JournalName("dyno.memory-quota-exceeded")
   public record MemoryQuotaExceeded(String code, long bytes, Cause cause) implements Event {}
 
   /** R10: a web dyno did not bind $PORT within the boot timeout. */
+  @JournalName("dyno.boot-timeout")
   public record BootTimeout(String runId, Cause cause) implements Event {}
 
   /** R12: the process ignored SIGTERM for the whole grace period and was killed. */
+  @JournalName("dyno.exit-timeout")
   public record ExitTimeout(String runId, Cause cause) implements Event {}
 
+  @JournalName("dyno.retired")
   public record Retired(Cause cause) implements Event {}
 
+  @JournalName("dyno.cooldown-cleared")
   public record CooldownCleared(Cause cause) implements Event {}
 
   /** The dyno went to sleep for lack of requests; {@link Woken} ends it. */
+  @JournalName("dyno.idled")
   public record Idled(Cause cause) implements Event {}
 
+  @JournalName("dyno.woken")
   public record Woken(Cause cause) implements Event {}
 
   // ---- state -------------------------------------------------------------------------------
 
   /** A process of this dyno: {@code starting}, {@code up}, {@code stopping} or {@code timed-out}. */
+  @JournalName("dyno.process")
   public record Proc(String runId, int port, long pid, int releaseVersion, String command, String status,
       Instant since) implements CborSerializable {
     Proc with(String newStatus, Instant at) {
@@ -173,6 +199,7 @@ public final class DynoEntity
    * @param current the dyno's process; {@code previous} a replaced web process still draining
    * @param phase {@code down}, {@code starting}, {@code up} or {@code crashed}, as {@code ps} shows
    */
+  @JournalName("dyno.state")
   public record State(DynoSpec spec, boolean retired, String phase, Instant phaseSince, Proc current, Proc previous,
       Instant lastCrashRestartAt, Instant restartNotBefore, Instant nextCycleAt,
       Instant lastR14At, Integer lastExitStatus, boolean idled, int startFailures) implements CborSerializable {
@@ -443,7 +470,10 @@ public final class DynoEntity
     }
     timers.cancel("boot-" + c.runId());
     List<Event> events = new ArrayList<>();
-    events.add(new Up(c.runId(), platform()));
+    Cause cause = platform();
+    Instant nextCycle = cause.at().plus(policy.cycleInterval()).plusSeconds(
+        (long) (ThreadLocalRandom.current().nextDouble() * policy.cycleJitter().toSeconds()));
+    events.add(new Up(c.runId(), nextCycle, cause));
     if (s.previous() != null && !s.previous().status().equals("stopping")) {
       events.add(new Stopping(s.previous().runId(), "replaced", platform()));
       stopAfterDrain(s.previous());
@@ -794,8 +824,7 @@ public final class DynoEntity
           b.current = b.current.with("up", e.cause().at());
           b.phase = "up";
           b.phaseSince = e.cause().at();
-          b.nextCycleAt = e.cause().at().plus(policy.cycleInterval()).plusSeconds(
-              (long) (ThreadLocalRandom.current().nextDouble() * policy.cycleJitter().toSeconds()));
+          b.nextCycleAt = e.nextCycleAt() != null ? e.nextCycleAt() : e.cause().at().plus(LEGACY_CYCLE);
           return b;
         }))
         .onEvent(BootTimeout.class, (s, e) -> s.with(b -> {

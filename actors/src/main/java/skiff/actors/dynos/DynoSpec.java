@@ -2,11 +2,15 @@ package skiff.actors.dynos;
 
 import java.util.Map;
 import skiff.persistence.CborSerializable;
+import skiff.persistence.JournalName;
+import skiff.persistence.secrets.HoldsSecrets;
+import skiff.persistence.secrets.SecretValues;
 
 /**
  * What one formation dyno should run: a release's slug with its config vars and the process
  * type's command. Two specs with the same release version describe the same process.
  */
+@JournalName("shared.dyno-spec")
 public record DynoSpec(
     String appId,
     String appName,
@@ -15,9 +19,14 @@ public record DynoSpec(
     int releaseVersion,
     String slugChecksum,
     String command,
-    Map<String, String> config,
+    @SecretValues Map<String, String> config,
     String size)
-    implements CborSerializable {
+    implements CborSerializable, HoldsSecrets {
+
+  @Override
+  public String secretsOwner() {
+    return appId;
+  }
 
   public DynoSpec {
     config = Map.copyOf(config);

@@ -192,6 +192,26 @@ class AppEntityTest {
   }
 
   @Test
+  void onlyTheNewestSlugsStayInTheAppsStateAndOlderReleasesCannotComeBack() {
+    created();
+    ReleaseRecord first = deploy(Map.of("web", "./web")).release();
+    for (int i = 1; i < LiveApp.SLUGS_KEPT + 5; i++) {
+      deploy(Map.of("web", "./web"));
+    }
+    LiveApp now = (LiveApp) app.getState();
+    assertEquals(LiveApp.SLUGS_KEPT, now.slugs().size(), "state bounded, not one slug per push ever made");
+    assertTrue(now.slugs().containsKey(now.currentSlugId()));
+    assertTrue(!now.slugs().containsKey(first.slugId()), "the oldest went first");
+    var refused = app.<Reply>runCommand(r -> new AppEntity.Rollback(first, by("x"), r));
+    assertTrue(assertInstanceOf(Rejection.class, refused.reply()).message().contains("no longer kept"));
+    ReleaseRecord recent = now.latestRelease();
+    assertEquals(LiveApp.SLUGS_KEPT + 5, ((LiveApp) app.restart().state()).lastVersion() - 1,
+        "a recovery replays the retirements to the same state");
+    assertEquals(now.slugs().keySet(), ((LiveApp) app.getState()).slugs().keySet());
+    accepted(app.<Reply>runCommand(r -> new AppEntity.Rollback(recent, by("x"), r)));
+  }
+
+  @Test
   void deployingAnUnknownSlugIsRejected() {
     created();
     var result = app.<Reply>runCommand(r -> new AppEntity.Deploy("nope", null, by("x"), r));

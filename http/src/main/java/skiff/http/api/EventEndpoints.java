@@ -28,6 +28,8 @@ import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppService;
 import skiff.persistence.JournalReader;
+import skiff.persistence.JournalTypes;
+import skiff.persistence.secrets.Disclosure;
 
 /**
  * The journal as an API. {@code GET /apps/{app}/events}: the app's events (its app, release and
@@ -41,8 +43,15 @@ public final class EventEndpoints {
   /** Each entity kind tags its events with the kind; together they are the whole journal. */
   static final List<String> PLATFORM_TAGS = List.of("directory", "app", "release", "dyno");
 
+  /** Config values come out as [redacted] (SecretValues), unless the caller asked to reveal them. */
   private static final ObjectMapper DATA = new ObjectMapper().findAndRegisterModules()
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private static final ObjectMapper REVEALED = DATA.copy();
+  private static final JournalTypes TYPES = JournalTypes.loaded();
+
+  static {
+    REVEALED.setConfig(REVEALED.getSerializationConfig().withAttribute(Disclosure.ATTRIBUTE, Disclosure.REVEAL));
+  }
   private static final ContentType EVENT_STREAM = ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM);
   private static final ContentType JSON_LINES = ContentTypes.create(MediaTypes.customWithFixedCharset(
       "application", "x-ndjson", HttpCharsets.UTF_8, Map.of(), false));
@@ -61,18 +70,36 @@ public final class EventEndpoints {
   public void register(ApiRoutes routes) {
     routes.get("/apps/{app}/events", call -> {
       EventFilter filter = EventFilter.of(call);
-      return apps.find(call.app()).thenCompose(app -> events(call, filter, List.of(AppEntity.tag(app.id()))));
+      boolean reveal = reveals(call);
+      return apps.find(call.app()).thenCompose(app -> events(call, filter, List.of(AppEntity.tag(app.id())), reveal));
     });
     routes.get("/events", call -> {
       requireAdmin(call);
-      return events(call, EventFilter.of(call), PLATFORM_TAGS);
+      return events(call, EventFilter.of(call), PLATFORM_TAGS, reveals(call));
     });
-    routes.get("/apps/{app}/events/export", call -> apps.find(call.app())
-        .thenApply(app -> export(List.of(AppEntity.tag(app.id())))));
+    routes.get("/apps/{app}/events/export", call -> {
+      boolean reveal = reveals(call);
+      return apps.find(call.app()).thenApply(app -> export(List.of(AppEntity.tag(app.id())), reveal));
+    });
     routes.get("/events/export", call -> {
       requireAdmin(call);
-      return CompletableFuture.completedStage(export(PLATFORM_TAGS));
+      return CompletableFuture.completedStage(export(PLATFORM_TAGS, reveals(call)));
     });
+  }
+
+  /**
+   * {@code reveal=true}: config values as they were set, for admins (and, once accounts exist, the
+   * app's owners); everyone else, and every reader by default, sees {@code [redacted]}.
+   */
+  private static boolean reveals(ApiCall call) {
+    String value = call.query("reveal").orElse("false");
+    if (!value.equals("true") && !value.equals("false")) {
+      throw ApiError.invalid("reveal='" + value + "' must be true or false.");
+    }
+    if (value.equals("true") && !call.account().admin()) {
+      throw new ApiError(403, "forbidden", "Only admins can reveal config values in the journal.");
+    }
+    return value.equals("true");
   }
 
   private static void requireAdmin(ApiCall call) {
@@ -82,18 +109,18 @@ public final class EventEndpoints {
     }
   }
 
-  private CompletionStage<ApiResponse> events(ApiCall call, EventFilter filter, List<String> tags) {
+  private CompletionStage<ApiResponse> events(ApiCall call, EventFilter filter, List<String> tags, boolean reveal) {
     if (follows(call)) {
       if (filter.until() != null) {
         throw ApiError.invalid("until cannot be used when following: a followed stream has no end. Drop until, or"
             + " ask without follow.");
       }
       Cursor from = Cursor.parse(call.header("Last-Event-ID").orElse(null), tags);
-      return CompletableFuture.completedStage(ApiResponse.streamed(EVENT_STREAM, follow(filter, from),
+      return CompletableFuture.completedStage(ApiResponse.streamed(EVENT_STREAM, follow(filter, from, reveal),
           Map.of("Cache-Control", "no-cache")));
     }
     RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "id");
-    return window(journal.streamed(tags).map(EventEndpoints::event).filter(filter::matches), range)
+    return window(journal.streamed(tags).map(e -> event(e, reveal)).filter(filter::matches), range)
         .thenApply(events -> {
           var page = Paging.apply(events, e -> e.path("id").asText(), range);
           return new ApiResponse(page.status(), AppEndpoints.array(page.items()), page.headers());
@@ -145,7 +172,7 @@ public final class EventEndpoints {
    * History after the cursor and then new events, as server-sent events. Each tag is read from its
    * own offset; the event id is the cursor of all of them, so a reconnect misses nothing.
    */
-  private Source<ByteString, ?> follow(EventFilter filter, Cursor from) {
+  private Source<ByteString, ?> follow(EventFilter filter, Cursor from, boolean reveal) {
     Source<Pair<String, EventEnvelope>, ?> merged = Source.empty();
     for (String tag : from.offsets().keySet()) {
       merged = merged.merge(journal.following(tag, from.offsets().get(tag)).map(e -> Pair.create(tag, e)));
@@ -154,7 +181,7 @@ public final class EventEndpoints {
       Cursor cursor = from.copy();
       return tagged -> {
         cursor.advance(tagged.first(), JournalReader.ordering(tagged.second()));
-        ObjectNode e = event(tagged.second());
+        ObjectNode e = event(tagged.second(), reveal);
         return filter.matches(e) ? List.of(sse(cursor.toString(), e)) : List.of();
       };
     });
@@ -166,10 +193,10 @@ public final class EventEndpoints {
     return ByteString.fromString("id: " + id + "\ndata: " + event + "\n\n", StandardCharsets.UTF_8);
   }
 
-  private ApiResponse export(List<String> tags) {
+  private ApiResponse export(List<String> tags, boolean reveal) {
     // lines ready together leave in one chunk: an export is many small lines
     Source<ByteString, ?> lines = journal.streamed(tags)
-        .map(e -> ByteString.fromString(exported(e) + "\n", StandardCharsets.UTF_8))
+        .map(e -> ByteString.fromString(exported(e, reveal) + "\n", StandardCharsets.UTF_8))
         .batchWeighted(256 * 1024, line -> (long) line.size(), line -> line, ByteString::concat);
     return ApiResponse.streamed(JSON_LINES, lines, Map.of());
   }
@@ -225,21 +252,25 @@ public final class EventEndpoints {
     }
   }
 
-  /** An event as export writes it: enough to rebuild it (its class and data) and to order it. */
-  static ObjectNode exported(EventEnvelope envelope) {
+  /**
+   * An event as export writes it: enough to rebuild it (its stable type name, version and data)
+   * and to order it.
+   */
+  static ObjectNode exported(EventEnvelope envelope, boolean reveal) {
     ObjectNode n = Representations.JSON.createObjectNode();
     n.put("persistence_id", envelope.persistenceId());
     n.put("sequence_nr", envelope.sequenceNr());
-    n.put("class", envelope.event().getClass().getName());
-    n.set("event", DATA.valueToTree(envelope.event()));
+    n.put("type", TYPES.nameOf(envelope.event()));
+    n.put("version", TYPES.byClass(envelope.event().getClass()).map(JournalTypes.Entry::version).orElse(1));
+    n.set("event", (reveal ? REVEALED : DATA).valueToTree(envelope.event()));
     return n;
   }
 
-  static ObjectNode event(EventEnvelope envelope) {
+  static ObjectNode event(EventEnvelope envelope, boolean reveal) {
     Object event = envelope.event();
     ObjectNode n = Representations.JSON.createObjectNode();
     n.put("id", JournalReader.ordering(envelope));
-    n.put("type", event.getClass().getSimpleName());
+    n.put("type", TYPES.nameOf(event));
     String entity = envelope.persistenceId();
     n.put("entity", entity);
     String entityId = entity.substring(entity.indexOf('|') + 1);
@@ -266,7 +297,7 @@ public final class EventEndpoints {
       n.put("actor", Cause.PLATFORM);
       n.putNull("request_id");
     }
-    ObjectNode data = DATA.valueToTree(event);
+    ObjectNode data = (reveal ? REVEALED : DATA).valueToTree(event);
     data.remove("cause");
     if (!n.has("app_id") && data.has("appId")) {
       n.put("app_id", data.path("appId").asText());

@@ -22,6 +22,8 @@ public final class FileSlugStore implements SlugStore {
     Path target = dir.resolve(hex + ".tgz");
     if (Files.exists(target)) {
       Files.delete(archive);
+      // stored again: fresh, so the collector (which spares recent files) leaves it to be registered
+      Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
     } else {
       Files.move(archive, target, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.dynos.DynoEntity;
 import skiff.actors.history.AppReplay;
+import skiff.persistence.JournalTypes;
 
 /**
  * Rebuilds apps from an {@code events:export} file with the entities' own event handlers, offline:
@@ -19,6 +20,7 @@ import skiff.actors.history.AppReplay;
 final class JournalReplay {
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final JournalTypes TYPES = JournalTypes.loaded();
 
   private JournalReplay() {}
 
@@ -42,6 +44,38 @@ final class JournalReplay {
     }
   }
 
+  /** The event's class from its stable type name (or, in exports made before names, its class). */
+  private static Class<?> type(JsonNode n, int lineNumber) {
+    if (n.has("type")) {
+      return TYPES.byName(n.path("type").asText()).map(JournalTypes.Entry::type).orElseThrow(() ->
+          new SkiffCli.Problem("Line " + lineNumber + ": '" + n.path("type").asText() + "' is not an event type this"
+              + " version of Skiff knows."));
+    }
+    try {
+      return Class.forName(n.path("class").asText());
+    } catch (ClassNotFoundException e) {
+      throw new SkiffCli.Problem("Line " + lineNumber + ": unknown event class " + n.path("class").asText() + ".");
+    }
+  }
+
+  /** The event's data brought to its type's current version through the type's migration. */
+  private static JsonNode upgraded(JsonNode n, int lineNumber) {
+    JsonNode data = n.path("event");
+    if (!n.has("type")) {
+      return data;
+    }
+    JournalTypes.Entry entry = TYPES.byName(n.path("type").asText()).orElseThrow();
+    int version = n.path("version").asInt(1);
+    if (version == entry.version()) {
+      return data;
+    }
+    if (version > entry.version() || entry.migration() == null) {
+      throw new SkiffCli.Problem("Line " + lineNumber + ": " + entry.name() + " version " + version
+          + " was written by a newer Skiff; this one reads up to version " + entry.version() + ".");
+    }
+    return entry.migration().transform(version, data);
+  }
+
   static List<AppState> replay(List<String> lines) throws Exception {
     Map<String, AppReplay> apps = new TreeMap<>();
     int lineNumber = 0;
@@ -52,13 +86,7 @@ final class JournalReplay {
       }
       JsonNode n = JSON.readTree(line);
       String pid = n.path("persistence_id").asText();
-      Class<?> type;
-      try {
-        type = Class.forName(n.path("class").asText());
-      } catch (ClassNotFoundException e) {
-        throw new SkiffCli.Problem("Line " + lineNumber + ": unknown event class " + n.path("class").asText() + ".");
-      }
-      Object event = JSON.treeToValue(n.path("event"), type);
+      Object event = JSON.treeToValue(upgraded(n, lineNumber), type(n, lineNumber));
       String entityId = pid.substring(pid.indexOf('|') + 1);
       if (event instanceof AppEntity.Event || event instanceof DynoEntity.Event) {
         String appId = event instanceof DynoEntity.Event ? entityId.substring(0, entityId.indexOf(':')) : entityId;

@@ -135,14 +135,15 @@ public final class SkiffCli {
       return 0;
     });
     add("events", "events [-a APP | --all] [--since 1h|2026-11-26T14:00:00Z] [--until T] [--type T] [-d|--dyno web.1]"
-        + " [--actor EMAIL] [--follow] [--json]", "the app's (or, for admins, the platform's) journal: who did what,"
-        + " when, under which request; --follow keeps printing new events", this::events);
+        + " [--actor EMAIL] [--follow] [--reveal] [--json]", "the app's (or, for admins, the platform's) journal: who did"
+        + " what, when, under which request; --follow keeps printing new events; config values show as [redacted]"
+        + " unless an admin asks to --reveal them", this::events);
     add("state", "state [-a APP] [--at 2026-11-26T14:00:00Z|1h] [--reveal] [--json]",
         "the app as it was at an instant, replayed from the journal", this::state);
     add("state:diff", "state:diff --from T1 --to T2 [-a APP]", "what changed between two instants", this::stateDiff);
     add("releases:diff", "releases:diff vA vB [-a APP]", "what differs between two releases", this::releasesDiff);
-    add("events:export", "events:export [-a APP | --all] > FILE", "the journal of an app (or, for admins, the"
-        + " whole platform) as JSON lines",
+    add("events:export", "events:export [-a APP | --all] [--reveal] > FILE", "the journal of an app (or, for admins,"
+        + " the whole platform) as JSON lines; config values redacted unless --reveal",
         this::eventsExport);
     add("events:verify", "events:verify FILE", "replay an export and print the state it rebuilds (no server needed)",
         this::eventsVerify);
@@ -1059,6 +1060,9 @@ public final class SkiffCli {
     args.value(null, "type").ifPresent(v -> query.add("type=" + v));
     args.value("d", "dyno").ifPresent(v -> query.add("dyno=" + v));
     args.value(null, "actor").ifPresent(v -> query.add("actor=" + v));
+    if (args.has("reveal")) {
+      query.add("reveal=true");
+    }
     String path = (args.has("all") ? "/events" : "/apps/" + app(args) + "/events") + (query.isEmpty() ? "" : "?"
         + String.join("&", query.stream().map(q -> q.replace("+", "%2B")).toList()));
     boolean json = args.has("json");
@@ -1128,7 +1132,8 @@ public final class SkiffCli {
   }
 
   private int eventsExport(Args args) {
-    String path = args.has("all") ? "/events/export" : "/apps/" + app(args) + "/events/export";
+    String path = (args.has("all") ? "/events/export" : "/apps/" + app(args) + "/events/export")
+        + (args.has("reveal") ? "?reveal=true" : "");
     long[] count = {0};
     api(args).lines(path, "application/x-ndjson", line -> {
       if (!line.isBlank()) {

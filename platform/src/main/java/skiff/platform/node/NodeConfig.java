@@ -16,13 +16,15 @@ public final class NodeConfig {
     return settings.databaseUrl().map(JournalDatabase::fromUrl).orElseGet(() -> JournalDatabase.embedded(settings.home()));
   }
 
-  public static Config pekko(Settings settings, JournalDatabase journal) {
+  public static Config pekko(Settings settings, JournalDatabase journal, String masterKey) {
     String host = settings.hostForClients();
     List<String> seeds = settings.seedNodes().stream().map(NodeConfig::seedAddress).toList();
     Config node = ConfigFactory.parseMap(Map.of(
         "pekko.remote.artery.canonical.hostname", host,
         "pekko.remote.artery.canonical.port", settings.clusterPort(),
-        "pekko.cluster.seed-nodes", seeds));
+        "pekko.cluster.seed-nodes", seeds,
+        "skiff.secrets.master-key", masterKey,
+        "skiff.secrets.store", "jdbc"));
     return node
         .withFallback(ConfigFactory.parseResources("skiff-node.conf"))
         .withFallback(journal.pekkoConfig())

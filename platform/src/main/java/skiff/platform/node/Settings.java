@@ -27,6 +27,7 @@ public record Settings(
     String bind,
     String domain,
     Optional<String> adminToken,
+    Optional<String> secretKey,
     String adminEmail,
     Optional<String> databaseUrl,
     int clusterPort,
@@ -90,6 +91,7 @@ public record Settings(
         bind,
         r.text("domain"),
         Optional.of(r.text("admin-token")).filter(s -> !s.isBlank()),
+        r.secretKey("secret-key"),
         email,
         Optional.of(r.text("database-url")).filter(s -> !s.isBlank()),
         r.port("cluster-port"),
@@ -125,6 +127,20 @@ public record Settings(
       } catch (ConfigException e) {
         throw new SettingsException(variable(key) + " cannot be read from conf/skiff.conf: " + e.getMessage());
       }
+    }
+
+    /** SKIFF_SECRET_KEY: the master key sealing config values, base64 of 32 bytes; empty: SKIFF_HOME/secret.key. */
+    Optional<String> secretKey(String key) {
+      String value = text(key);
+      if (value.isEmpty()) {
+        return Optional.empty();
+      }
+      try {
+        skiff.persistence.secrets.Keyring.masterKey(value);
+      } catch (IllegalArgumentException e) {
+        throw new SettingsException(variable(key) + " is not usable: " + e.getMessage());
+      }
+      return Optional.of(value);
     }
 
     int port(String key) {

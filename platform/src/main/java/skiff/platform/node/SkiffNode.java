@@ -46,6 +46,8 @@ import skiff.http.router.RouterSettings;
 import skiff.http.router.RoutingTable;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.JournalSchema;
+import skiff.platform.build.SlugCollector;
+import skiff.persistence.secrets.Keyring;
 import skiff.platform.dynos.OneOffDynos;
 import skiff.platform.dynos.RendezvousListener;
 import skiff.platform.tls.CertificateAuthority;
@@ -107,10 +109,12 @@ public final class SkiffNode implements AutoCloseable {
       port.checkFree(settings.bind());
     }
     AdminToken.Resolved token;
+    String masterKey;
     CertificateAuthority ca = new CertificateAuthority(settings.home().resolve("tls"));
     SSLContext tls;
     try {
       token = AdminToken.resolve(settings.home(), settings.adminToken());
+      masterKey = MasterKey.resolve(settings.home(), settings.secretKey());
       ca.ensure(CertificateAuthority.subjectNames(settings.domain(), settings.bind()));
       tls = ca.serverContext();
     } catch (Exception e) {
@@ -119,10 +123,15 @@ public final class SkiffNode implements AutoCloseable {
 
     JournalDatabase journal = NodeConfig.journal(settings);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME,
-        NodeConfig.pekko(settings, journal));
+        NodeConfig.pekko(settings, journal, masterKey));
     try {
       try {
         JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
+        // made now, not at the first write: a wrong master key stops the start with its reason
+        Keyring.get(system);
+        HomeFiles.close(settings.home());
+      } catch (IOException e) {
+        throw new SettingsException("cannot close " + settings.home() + " to other users: " + e.getMessage());
       } catch (IllegalStateException e) {
         throw new SettingsException(String.valueOf(e.getMessage()));
       }
@@ -136,6 +145,7 @@ public final class SkiffNode implements AutoCloseable {
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
           AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls())));
       AppService apps = new AppService(system, settings.askTimeout());
+      collectSlugs(system, new SlugCollector(apps::keptSlugChecksums, settings.home(), SLUG_SPARE));
 
       Http http = Http.get(system);
       List<ServerBinding> bindings = new ArrayList<>();
@@ -257,10 +267,25 @@ public final class SkiffNode implements AutoCloseable {
     }
   }
 
+  /** Slug files no app keeps are deleted a few minutes after start, then hourly. */
+  private static final Duration SLUG_SPARE = Duration.ofHours(1);
+
+  private static void collectSlugs(ActorSystem<?> system, SlugCollector collector) {
+    system.scheduler().scheduleAtFixedRate(Duration.ofMinutes(5), Duration.ofHours(1), () -> collector.collect()
+        .whenComplete((deleted, error) -> {
+          if (error != null) {
+            system.log().warn("slug collection skipped: {}", error.getMessage());
+          } else if (!deleted.isEmpty()) {
+            system.log().info("deleted {} slug(s) no app keeps", deleted.size());
+          }
+        }), system.executionContext());
+  }
+
   private static void prepareHome(Path home) {
     try {
       Files.createDirectories(home);
       Files.createDirectories(home.resolve("journal"));
+      HomeFiles.close(home);
       Path probe = Files.createTempFile(home, ".write-check", "");
       Files.delete(probe);
     } catch (AccessDeniedException e) {
@@ -304,8 +329,9 @@ public final class SkiffNode implements AutoCloseable {
     if (settings.adminToken().isPresent()) {
       out.println("skiff: admin      " + settings.adminEmail() + ", token from SKIFF_ADMIN_TOKEN");
     } else if (token.generated()) {
-      out.println("skiff: admin      " + settings.adminEmail() + ", new token " + token.token() + " (saved in "
-          + token.file() + ")");
+      // only enough of it to tell tokens apart: start-up output ends up in logs and terminals' scrollback
+      out.println("skiff: admin      " + settings.adminEmail() + ", new token " + token.token().substring(0, 12)
+          + "... (the whole token is in " + token.file() + ")");
     } else {
       out.println("skiff: admin      " + settings.adminEmail() + ", token in " + token.file());
     }

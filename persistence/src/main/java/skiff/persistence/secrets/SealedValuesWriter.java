@@ -1,0 +1,62 @@
+package skiff.persistence.secrets;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes {@link SecretValues}: sealed as {@code ["sealed-v1", appId, {name: ciphertext}]} for the
+ * journal (an array, so it can never be mistaken for a plain map of vars), the plain map when
+ * revealed, or the names with {@code [redacted]} values.
+ */
+public final class SealedValuesWriter extends StdSerializer<Map<String, String>> {
+  static final String FORMAT = "sealed-v1";
+
+  @SuppressWarnings("unchecked")
+  public SealedValuesWriter() {
+    super((Class<Map<String, String>>) (Class<?>) Map.class);
+  }
+
+  @Override
+  public void serialize(Map<String, String> values, JsonGenerator gen, SerializerProvider provider) throws IOException {
+    Object disclosure = provider.getAttribute(Disclosure.ATTRIBUTE);
+    if (disclosure == Disclosure.SEAL) {
+      seal(values, gen, provider);
+      return;
+    }
+    gen.writeStartObject(values);
+    for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+      gen.writeStringField(e.getKey(), disclosure == Disclosure.REVEAL || Disclosure.SHREDDED.equals(e.getValue())
+          ? e.getValue() : Disclosure.REDACTED);
+    }
+    gen.writeEndObject();
+  }
+
+  private static void seal(Map<String, String> values, JsonGenerator gen, SerializerProvider provider) throws IOException {
+    Keyring keyring = (Keyring) provider.getAttribute(Disclosure.KEYRING);
+    Object holder = gen.currentValue();
+    if (keyring == null || !(holder instanceof HoldsSecrets owner) || owner.secretsOwner() == null) {
+      throw new IllegalStateException("config values in " + (holder == null ? "an unknown record"
+          : holder.getClass().getName()) + " cannot be sealed: it names no owning app, or there is no keyring");
+    }
+    String appId = owner.secretsOwner();
+    Keyring.AppKey key = keyring.keyFor(appId);
+    gen.writeStartArray();
+    gen.writeString(FORMAT);
+    gen.writeString(appId);
+    gen.writeStartObject();
+    for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+      gen.writeFieldName(e.getKey());
+      if (key.shredded() || Disclosure.SHREDDED.equals(e.getValue())) {
+        gen.writeNull(); // the app's key is gone: the value is not written at all
+      } else {
+        gen.writeBinary(key.seal(e.getKey(), e.getValue()));
+      }
+    }
+    gen.writeEndObject();
+    gen.writeEndArray();
+  }
+}
