@@ -148,13 +148,13 @@ class ZeroDowntimeTest {
     List<String> steps = new ArrayList<>();
     for (JsonNode e : api.get("/apps/" + APP + "/events").expect(200).body()) {
       String type = e.path("type").asText();
-      if (e.path("id").asLong() > after && (type.equals("Starting") || type.equals("Up"))) {
+      if (e.path("id").asLong() > after && (type.equals("dyno.starting") || type.equals("dyno.up"))) {
         steps.add(type + " " + e.path("dyno").asText());
       }
     }
     List<String> expected = new ArrayList<>();
     for (int i = 1; i <= 4; i++) {
-      expected.addAll(List.of("Starting web." + i, "Up web." + i));
+      expected.addAll(List.of("dyno.starting web." + i, "dyno.up web." + i));
     }
     assertEquals(expected, steps);
   }

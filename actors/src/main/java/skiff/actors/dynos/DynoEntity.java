@@ -446,6 +446,10 @@ public final class DynoEntity
   }
 
   private ReplyEffect<Event, State> retire(State s, Retire c) {
+    if (s.retired()) {
+      // already retired (every start's convergence asks again): the journal needs nothing new
+      return Effect().reply(c.replyTo(), status(s));
+    }
     List<Event> events = new ArrayList<>();
     events.add(new Retired(c.cause()));
     if (s.current() != null && !s.current().status().equals("stopping")) {

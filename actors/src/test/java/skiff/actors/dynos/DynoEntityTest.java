@@ -243,6 +243,8 @@ class DynoEntityTest {
     var retire = dyno.<Reply>runCommand(r -> new DynoEntity.Retire(by(), r));
     assertInstanceOf(DynoEntity.Retired.class, retire.events().get(0));
     assertInstanceOf(DynoEntity.Stopping.class, retire.events().get(1));
+    assertTrue(dyno.<Reply>runCommand(r -> new DynoEntity.Retire(by(), r)).hasNoEvents(),
+        "asked again (every start's convergence does), a retired dyno writes nothing");
     runtime.exit(runId, 137, true, false);
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       List<Object> events = dyno.persistenceTestKit().persistedInStorage("Dyno|" + entityId);

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Cipher;
@@ -167,13 +168,44 @@ public final class Keyring implements Extension {
       return key == null;
     }
 
-    /** The var's value sealed under this key, bound to the app and the var's name. */
-    public byte[] seal(String name, String value) {
-      return encrypt(key, appId + "\0" + name, value.getBytes(StandardCharsets.UTF_8));
+    /**
+     * The values sealed together under this key (one AES-GCM operation, whatever their number),
+     * bound to the app and to the names they belong to, in order.
+     */
+    public byte[] seal(List<String> names, List<String> values) {
+      java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+      java.io.DataOutputStream out = new java.io.DataOutputStream(plain);
+      try {
+        for (String value : values) {
+          byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+          out.writeInt(bytes.length);
+          out.write(bytes);
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return encrypt(key, context(names), plain.toByteArray());
     }
 
-    public String open(String name, byte[] sealed) {
-      return new String(decrypt(key, appId + "\0" + name, sealed), StandardCharsets.UTF_8);
+    /** The values sealed for these names; fails if anything was changed or swapped. */
+    public List<String> open(List<String> names, byte[] sealed) {
+      java.io.DataInputStream in = new java.io.DataInputStream(
+          new java.io.ByteArrayInputStream(decrypt(key, context(names), sealed)));
+      List<String> values = new java.util.ArrayList<>(names.size());
+      try {
+        for (int i = 0; i < names.size(); i++) {
+          byte[] bytes = new byte[in.readInt()];
+          in.readFully(bytes);
+          values.add(new String(bytes, StandardCharsets.UTF_8));
+        }
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("sealed values do not match their names", e);
+      }
+      return values;
+    }
+
+    private String context(List<String> names) {
+      return appId + "\0" + String.join("\0", names);
     }
   }
 

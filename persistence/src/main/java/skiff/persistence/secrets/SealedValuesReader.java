@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +22,7 @@ public final class SealedValuesReader extends StdDeserializer<Map<String, String
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public Map<String, String> deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
     Map<String, String> values = new LinkedHashMap<>();
     if (p.currentToken() == JsonToken.START_OBJECT) {
@@ -37,21 +40,30 @@ public final class SealedValuesReader extends StdDeserializer<Map<String, String
       throw ctxt.weirdStringException(format, Map.class, "config values sealed in an unknown format");
     }
     String appId = p.nextTextValue();
-    Keyring keyring = (Keyring) ctxt.getAttribute(Disclosure.KEYRING);
-    if (keyring == null) {
-      throw ctxt.instantiationException(Map.class, "sealed config values of app " + appId
-          + " can only be read with the platform's keyring");
-    }
-    Keyring.AppKey key = keyring.existingKey(appId);
-    if (p.nextToken() != JsonToken.START_OBJECT) {
+    if (p.nextToken() != JsonToken.START_ARRAY) {
       return (Map<String, String>) ctxt.handleUnexpectedToken(Map.class, p);
     }
-    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-      JsonToken token = p.nextToken();
-      if (token == JsonToken.VALUE_NULL || key.shredded()) {
-        values.put(name, Disclosure.SHREDDED);
+    List<String> names = new ArrayList<>();
+    for (String name = p.nextTextValue(); name != null; name = p.nextTextValue()) {
+      names.add(name);
+    }
+    JsonToken sealed = p.nextToken();
+    if (sealed == JsonToken.VALUE_NULL || names.isEmpty()) {
+      names.forEach(n -> values.put(n, Disclosure.SHREDDED));
+    } else {
+      Keyring keyring = (Keyring) ctxt.getAttribute(Disclosure.KEYRING);
+      if (keyring == null) {
+        throw ctxt.instantiationException(Map.class, "sealed config values of app " + appId
+            + " can only be read with the platform's keyring");
+      }
+      Keyring.AppKey key = keyring.existingKey(appId);
+      if (key.shredded()) {
+        names.forEach(n -> values.put(n, Disclosure.SHREDDED));
       } else {
-        values.put(name, key.open(name, p.getBinaryValue()));
+        List<String> opened = key.open(names, p.getBinaryValue());
+        for (int i = 0; i < names.size(); i++) {
+          values.put(names.get(i), opened.get(i));
+        }
       }
     }
     if (p.nextToken() != JsonToken.END_ARRAY) {

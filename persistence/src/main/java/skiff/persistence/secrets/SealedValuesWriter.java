@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes {@link SecretValues}: sealed as {@code ["sealed-v1", appId, {name: ciphertext}]} for the
- * journal (an array, so it can never be mistaken for a plain map of vars), the plain map when
- * revealed, or the names with {@code [redacted]} values.
+ * Writes {@link SecretValues}: sealed as {@code ["sealed-v1", appId, [names], ciphertext]} for the
+ * journal (an array, so it can never be mistaken for a plain map of vars; the names stay readable,
+ * as the journal's story needs them; the values are one ciphertext, or null once the app's key is
+ * gone), the plain map when revealed, or the names with {@code [redacted]} values.
  */
 public final class SealedValuesWriter extends StdSerializer<Map<String, String>> {
   static final String FORMAT = "sealed-v1";
@@ -43,20 +46,22 @@ public final class SealedValuesWriter extends StdSerializer<Map<String, String>>
           : holder.getClass().getName()) + " cannot be sealed: it names no owning app, or there is no keyring");
     }
     String appId = owner.secretsOwner();
-    Keyring.AppKey key = keyring.keyFor(appId);
+    List<String> names = new ArrayList<>(new TreeMap<>(values).keySet());
+    List<String> plain = names.stream().map(values::get).toList();
     gen.writeStartArray();
     gen.writeString(FORMAT);
     gen.writeString(appId);
-    gen.writeStartObject();
-    for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
-      gen.writeFieldName(e.getKey());
-      if (key.shredded() || Disclosure.SHREDDED.equals(e.getValue())) {
-        gen.writeNull(); // the app's key is gone: the value is not written at all
-      } else {
-        gen.writeBinary(key.seal(e.getKey(), e.getValue()));
-      }
+    gen.writeStartArray();
+    for (String name : names) {
+      gen.writeString(name);
     }
-    gen.writeEndObject();
+    gen.writeEndArray();
+    Keyring.AppKey key = names.isEmpty() ? null : keyring.keyFor(appId);
+    if (key == null || key.shredded()) {
+      gen.writeNull(); // no values, or the app's key is gone: nothing is written
+    } else {
+      gen.writeBinary(key.seal(names, plain));
+    }
     gen.writeEndArray();
   }
 }
