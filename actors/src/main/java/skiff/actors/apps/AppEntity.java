@@ -113,6 +113,15 @@ public final class AppEntity
   /** A log drain: syslog://, syslog+tls://, http:// or https://; at most {@link #MAX_DRAINS}. */
   public record AddDrain(String url, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
+  /** Gives an account access to the app (or changes what it may do). */
+  public record SetCollaborator(String email, List<String> permissions, Cause cause, ActorRef<Reply> replyTo)
+      implements Request {}
+
+  public record RemoveCollaborator(String email, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Hands the app to another account ({@code email}) or a team ({@code team:NAME}). */
+  public record Transfer(String owner, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+
   /** Removes the drain with this id (d.…) or URL. */
   public record RemoveDrain(String idOrUrl, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
@@ -197,6 +206,15 @@ public final class AppEntity
   @JournalName("app.drain-added")
   public record DrainAdded(LogDrain drain, Cause cause) implements Event {}
 
+  @JournalName("app.collaborator-set")
+  public record CollaboratorSet(String email, List<String> permissions, Cause cause) implements Event {}
+
+  @JournalName("app.collaborator-removed")
+  public record CollaboratorRemoved(String email, Cause cause) implements Event {}
+
+  @JournalName("app.transferred")
+  public record Transferred(String from, String to, Cause cause) implements Event {}
+
   @JournalName("app.drain-removed")
   public record DrainRemoved(String drainId, Cause cause) implements Event {}
 
@@ -239,7 +257,7 @@ public final class AppEntity
   public record DestroyedApp(String appId, String name, Instant destroyedAt) implements State {}
 
   /** A live app. Immutable: every event handler returns a new value. */
-  @JournalName("app.state.live")
+  @JournalName(value = "app.state.live", migration = AppStateMigration.class)
   public record LiveApp(
       String id,
       String name,
@@ -263,7 +281,8 @@ public final class AppEntity
       Map<String, Integer> dynoHighWater,
       int pendingVersion,
       List<String> customDomains,
-      List<LogDrain> drains)
+      List<LogDrain> drains,
+      Map<String, List<String>> collaborators)
       implements State, HoldsSecrets {
     /** Builds kept in the app's state for the builds API; the journal keeps every one. */
     public static final int BUILDS_KEPT = 100;
@@ -287,6 +306,7 @@ public final class AppEntity
       dynoHighWater = Map.copyOf(dynoHighWater);
       customDomains = List.copyOf(customDomains);
       drains = List.copyOf(drains);
+      collaborators = Map.copyOf(collaborators);
     }
 
     /** The newest version issued, live or not; versions run from 1 without gaps. */
@@ -362,6 +382,7 @@ public final class AppEntity
     int pendingVersion;
     List<String> customDomains;
     List<LogDrain> drains;
+    Map<String, List<String>> collaborators;
 
     Builder(LiveApp a) {
       id = a.id; name = a.name; owner = a.owner; region = a.region; stack = a.stack; buildStack = a.buildStack;
@@ -373,6 +394,7 @@ public final class AppEntity
       builds = new ArrayList<>(a.builds); runningBuildId = a.runningBuildId;
       dynoHighWater = new HashMap<>(a.dynoHighWater); pendingVersion = a.pendingVersion;
       customDomains = new ArrayList<>(a.customDomains); drains = new ArrayList<>(a.drains);
+      collaborators = new HashMap<>(a.collaborators);
     }
 
     Map<String, Slug> slugs() {
@@ -386,7 +408,7 @@ public final class AppEntity
     LiveApp build() {
       return new LiveApp(id, name, owner, region, stack, buildStack, maintenance, createdAt, updatedAt, releasedAt,
           config, formation, currentVersion, currentSlugId, processTypes, slugs, latestRelease, builds, runningBuildId,
-          dynoHighWater, pendingVersion, customDomains, drains);
+          dynoHighWater, pendingVersion, customDomains, drains, collaborators);
     }
   }
 
@@ -522,6 +544,18 @@ public final class AppEntity
             ? Effect().reply(c.replyTo(), new Accepted(s, null))
             : persistAndReply(List.of(new DomainAdded(c.hostname(), c.cause())), c.replyTo()))
         .onCommand(AddDrain.class, this::addDrain)
+        .onCommand(SetCollaborator.class, (s, c) -> c.email().equals(s.owner())
+            ? Effect().reply(c.replyTo(), Rejection.invalid(c.email() + " owns " + s.name() + " already."))
+            : c.permissions().equals(s.collaborators().get(c.email()))
+                ? Effect().reply(c.replyTo(), new Accepted(s, null))
+                : persistAndReply(List.of(new CollaboratorSet(c.email(), List.copyOf(c.permissions()), c.cause())),
+                    c.replyTo()))
+        .onCommand(RemoveCollaborator.class, (s, c) -> s.collaborators().containsKey(c.email())
+            ? persistAndReply(List.of(new CollaboratorRemoved(c.email(), c.cause())), c.replyTo())
+            : Effect().reply(c.replyTo(), Rejection.notFound(c.email() + " is not a collaborator on " + s.name() + ".")))
+        .onCommand(Transfer.class, (s, c) -> c.owner().equals(s.owner())
+            ? Effect().reply(c.replyTo(), new Accepted(s, null))
+            : persistAndReply(List.of(new Transferred(s.owner(), c.owner(), c.cause())), c.replyTo()))
         .onCommand(RemoveDrain.class, (s, c) -> s.drains().stream()
             .filter(d -> d.id().equals(c.idOrUrl()) || d.url().equals(c.idOrUrl())).findFirst()
             .map(d -> persistAndReply(List.of(new DrainRemoved(d.id(), c.cause())), c.replyTo()))
@@ -1030,7 +1064,7 @@ public final class AppEntity
         .onEvent(AppCreated.class, (s, e) -> new LiveApp(e.appId(), e.name(), e.owner(), e.region(), e.stack(),
             e.stack(), false, e.cause().at(), e.cause().at(), e.cause().at(), Map.of(), Map.of(), 0, null, Map.of(),
             Map.of(), null, List.of(), null, Map.of(), 0,
-            List.of(), List.of()));
+            List.of(), List.of(), Map.of()));
     builder.forStateType(LiveApp.class)
         .onEvent(AppRenamed.class, (s, e) -> s.with(b -> { b.name = e.to(); b.updatedAt = e.cause().at(); }))
         .onEvent(MaintenanceChanged.class, (s, e) -> s.with(b -> { b.maintenance = e.on(); b.updatedAt = e.cause().at(); }))
@@ -1038,6 +1072,19 @@ public final class AppEntity
         // the live config is the current release's; ReleaseIssued/ReleaseActivated put it in place
         .onEvent(ConfigVarsChanged.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(SlugRegistered.class, (s, e) -> s.with(b -> b.slugs().put(e.slug().id(), e.slug())))
+        .onEvent(CollaboratorSet.class, (s, e) -> s.with(b -> {
+          b.collaborators.put(e.email(), e.permissions());
+          b.updatedAt = e.cause().at();
+        }))
+        .onEvent(CollaboratorRemoved.class, (s, e) -> s.with(b -> {
+          b.collaborators.remove(e.email());
+          b.updatedAt = e.cause().at();
+        }))
+        .onEvent(Transferred.class, (s, e) -> s.with(b -> {
+          b.owner = e.to();
+          b.collaborators.remove(e.to()); // an owner needs no grant
+          b.updatedAt = e.cause().at();
+        }))
         .onEvent(SlugsRetired.class, (s, e) -> s.with(b -> e.slugIds().forEach(b.slugs()::remove)))
         .onEvent(RolledBack.class, (s, e) -> s.touched(e.cause().at()))
         .onEvent(ReleaseIssued.class, (s, e) -> s.with(b -> {

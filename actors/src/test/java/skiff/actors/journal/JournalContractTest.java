@@ -62,7 +62,7 @@ class JournalContractTest {
   @Test
   void namesFollowTheRule() {
     for (JournalTypes.Entry e : JournalTypes.fromConfig(ConfigFactory.load()).entries()) {
-      assertTrue(e.name().matches("(app|release|dyno|directory|shared)\\.[a-z0-9.-]+"), e.name());
+      assertTrue(e.name().matches("(app|release|dyno|directory|account|team|shared)\\.[a-z0-9.-]+"), e.name());
     }
   }
 
