@@ -52,7 +52,16 @@ public final class Git {
 
   /** {@code git push} of main to the app on a test node's API, the admin token as the password. */
   public Result pushTo(int apiPort, String app) throws Exception {
-    return run("push", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + apiPort + "/" + app + ".git", "main");
+    return pushTo(apiPort, app, TestNode.TOKEN);
+  }
+
+  /** The same with another account's token. */
+  public Result pushTo(int apiPort, String app, String token) throws Exception {
+    return run("push", remote(apiPort, app, token), "main");
+  }
+
+  public static String remote(int apiPort, String app, String token) {
+    return "http://h:" + token + "@127.0.0.1:" + apiPort + "/" + app + ".git";
   }
 
   String head() throws Exception {

@@ -125,7 +125,10 @@ class HerokuCliTest {
     }
   }
 
-  /** `login -i` in a pseudo-terminal (email, then the API token as password), whoami from .netrc, logout. */
+  /**
+   * `login -i` in a pseudo-terminal (email, then the password: for the bootstrap admin, its token),
+   * which makes a new authorization; whoami from .netrc; logout, which revokes that authorization.
+   */
   private static void loginAndLogout() throws Exception {
     Map<String, String> env = env();
     env.remove("HEROKU_API_KEY");
@@ -148,7 +151,9 @@ class HerokuCliTest {
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertTrue(out.contains("Logged in as"), out);
     String netrc = Files.readString(home.resolve(".netrc"));
-    assertTrue(netrc.contains("machine 127.0.0.1:" + node.apiPort()) && netrc.contains(TestNode.TOKEN), netrc);
+    java.util.regex.Matcher saved = java.util.regex.Pattern.compile("password (skiff-\\S+)").matcher(netrc);
+    assertTrue(netrc.contains("machine 127.0.0.1:" + node.apiPort()) && saved.find(), "a new token: " + netrc);
+    String loginToken = saved.group(1);
     ProcessBuilder whoami = new ProcessBuilder(cli.toString(), "auth:whoami").directory(repo.toFile());
     whoami.environment().putAll(env);
     whoami.environment().remove("HEROKU_API_KEY");
@@ -161,8 +166,9 @@ class HerokuCliTest {
     l.getInputStream().readAllBytes();
     assertTrue(l.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, l.exitValue());
-    assertTrue(!Files.exists(home.resolve(".netrc")) || !Files.readString(home.resolve(".netrc")).contains(TestNode.TOKEN),
+    assertTrue(!Files.exists(home.resolve(".netrc")) || !Files.readString(home.resolve(".netrc")).contains(loginToken),
         "logout removed the token");
+    assertEquals(401, new Api(node.apiPort(), loginToken).get("/account").status(), "and revoked it");
   }
 
   private static Run heroku(String... args) throws Exception {
@@ -251,6 +257,17 @@ class HerokuCliTest {
     ok("domains:add", "www.cli-app.test", "-a", "cli-app");
     ok("domains:remove", "www.cli-app.test", "-a", "cli-app");
     assertTrue(ok("access", "-a", "cli-app").out().contains("owner"));
+    new Api(node.apiPort(), TestNode.TOKEN).post("/accounts",
+        "{\"email\":\"pal@example.com\",\"password\":\"pal-password-1\"}").expect(201);
+    ok("access:add", "pal@example.com", "-a", "cli-app");
+    assertTrue(ok("access", "-a", "cli-app").out().contains("pal@example.com"));
+    ok("access:remove", "pal@example.com", "-a", "cli-app");
+    Run made = ok("authorizations:create", "-d", "for CI");
+    java.util.regex.Matcher id = java.util.regex.Pattern.compile("ID:\\s+(\\S+)").matcher(made.out());
+    assertTrue(id.find() && made.out().contains("skiff-"), made.all());
+    assertTrue(ok("authorizations").out().contains("for CI"));
+    ok("authorizations:revoke", id.group(1));
+    assertFalse(ok("authorizations").out().contains("for CI"), "revoked");
     ok("maintenance:on", "-a", "cli-app");
     assertEquals("on", ok("maintenance", "-a", "cli-app").out().strip());
     ok("maintenance:off", "-a", "cli-app");

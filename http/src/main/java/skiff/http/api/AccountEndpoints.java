@@ -2,22 +2,50 @@ package skiff.http.api;
 
 import static java.util.concurrent.CompletableFuture.completedStage;
 
-import java.time.Instant;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.CompletionStage;
+import skiff.actors.accounts.AccountEntity;
+import skiff.actors.accounts.AccountService;
+import skiff.actors.accounts.Passwords;
 import skiff.actors.apps.Stacks;
 
-/** {@code /account} and {@code /stacks}: who is calling, and the one stack Skiff builds on. */
+/**
+ * {@code /account} (who is calling; one's own name and password), {@code /accounts} (admins make,
+ * list and delete accounts) and {@code /stacks}.
+ */
 final class AccountEndpoints {
+  private final AccountService accounts;
   private final Representations json;
-  private final Instant accountCreatedAt;
 
-  AccountEndpoints(Representations json, Instant accountCreatedAt) {
+  AccountEndpoints(AccountService accounts, Representations json) {
+    this.accounts = accounts;
     this.json = json;
-    this.accountCreatedAt = accountCreatedAt;
   }
 
   void register(ApiRoutes routes) {
-    routes.get("/account", call -> completedStage(ApiResponse.ok(json.account(call.account(), accountCreatedAt))));
-    routes.get("/users/{user}", call -> completedStage(ApiResponse.ok(json.account(call.account(), accountCreatedAt))));
+    routes.get("/account", call -> self(call).thenApply(a -> ApiResponse.ok(json.account(a))));
+    routes.get("/users/{user}", call -> {
+      String user = call.param("user");
+      if (user.equals("~") || user.equalsIgnoreCase(call.account().email()) || user.equals(call.account().id())) {
+        return self(call).thenApply(a -> ApiResponse.ok(json.account(a)));
+      }
+      if (!call.account().admin()) {
+        throw ApiError.notFound("Couldn't find that user.");
+      }
+      return accounts.get(user).thenApply(a -> ApiResponse.ok(json.account(a)));
+    });
+    routes.patch("/account", this::changeOwn);
+    routes.post("/accounts", this::create);
+    routes.get("/accounts", call -> completedStage(ApiResponse.ok(AppEndpoints.array(
+        accounts.view().accounts().stream().map(json::account).toList()))));
+    routes.delete("/accounts/{email}", call -> {
+      String email = AccountEntity.entityId(call.param("email"));
+      if (email.equals(call.account().email())) {
+        throw ApiError.invalid("You cannot delete your own account; ask another admin.");
+      }
+      return accounts.delete(email, call.cause()).thenApply(a -> ApiResponse.ok(Representations.JSON.createObjectNode()
+          .put("email", email).put("deleted", true)));
+    });
     routes.get("/stacks", call -> {
       var list = Representations.JSON.createArrayNode();
       list.add(json.stackInfo());
@@ -30,5 +58,55 @@ final class AccountEndpoints {
       }
       return completedStage(ApiResponse.ok(json.stackInfo()));
     });
+  }
+
+  private CompletionStage<AccountEntity.LiveAccount> self(ApiCall call) {
+    return accounts.view().account(call.account().email())
+        .<CompletionStage<AccountEntity.LiveAccount>>map(java.util.concurrent.CompletableFuture::completedStage)
+        .orElseGet(() -> accounts.get(call.account().email()));
+  }
+
+  /** POST /accounts {"email", "name", "password"}: an admin makes an account. */
+  private CompletionStage<ApiResponse> create(ApiCall call) {
+    JsonNode body = call.jsonObject();
+    String email = PlatformApi.text(body, "email");
+    if (email == null || !email.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+      throw ApiError.invalid("email='" + email + "' is not an email address, e.g. {\"email\": \"ana@example.com\","
+          + " \"password\": \"...\"}.");
+    }
+    String password = PlatformApi.text(body, "password");
+    Passwords.problemWith(password).ifPresent(p -> {
+      throw ApiError.invalid(p);
+    });
+    String name = PlatformApi.text(body, "name");
+    JsonNode admin = body.get("admin");
+    if (admin != null && !admin.isBoolean()) {
+      throw ApiError.invalid("admin must be true or false.");
+    }
+    String normalized = AccountEntity.entityId(email);
+    return accounts.create(normalized, name == null ? normalized : name, password, admin != null && admin.asBoolean(),
+        call.cause()).thenApply(a -> ApiResponse.created(json.account(a)));
+  }
+
+  /** PATCH /account {"name", "password", "current_password"}: one's own name and password. */
+  private CompletionStage<ApiResponse> changeOwn(ApiCall call) {
+    JsonNode body = call.jsonObject();
+    String name = PlatformApi.text(body, "name");
+    String password = PlatformApi.text(body, "password");
+    if (password != null) {
+      Passwords.problemWith(password).ifPresent(p -> {
+        throw ApiError.invalid(p);
+      });
+      AccountEntity.LiveAccount me = accounts.view().account(call.account().email()).orElseThrow();
+      String current = PlatformApi.text(body, "current_password");
+      if (me.passwordHash() != null && !Passwords.matches(me.passwordHash(), current)) {
+        throw new ApiError(403, "forbidden", "current_password is not your password; give it to change it.");
+      }
+    }
+    if (name == null && password == null) {
+      throw ApiError.invalid("Give a new name or password, e.g. {\"name\": \"Ana\"}.");
+    }
+    return accounts.changeProfile(call.account().email(), name, password, call.cause())
+        .thenApply(a -> ApiResponse.ok(json.account(a)));
   }
 }

@@ -11,14 +11,14 @@ import java.util.Optional;
  * templates keep the API's shape readable in one place per resource.
  */
 public final class ApiRoutes {
-  private record Route(String method, String[] segments, Endpoint endpoint) {}
+  private record Route(String method, String template, String[] segments, Endpoint endpoint) {}
 
-  public record Match(Endpoint endpoint, Map<String, String> params) {}
+  public record Match(String template, Endpoint endpoint, Map<String, String> params) {}
 
   private final List<Route> routes = new ArrayList<>();
 
   public ApiRoutes add(String method, String template, Endpoint endpoint) {
-    routes.add(new Route(method, split(template), endpoint));
+    routes.add(new Route(method, template, split(template), endpoint));
     return this;
   }
 
@@ -55,7 +55,7 @@ public final class ApiRoutes {
         }
       }
       if (ok) {
-        return Optional.of(new Match(route.endpoint, params));
+        return Optional.of(new Match(route.template, route.endpoint, params));
       }
     }
     return Optional.empty();

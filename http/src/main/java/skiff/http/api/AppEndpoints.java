@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import skiff.actors.accounts.AccountService;
+import skiff.actors.accounts.AppAccess;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.AppNames;
@@ -16,10 +18,14 @@ import skiff.actors.apps.Stacks;
 /** Apps and what hangs directly off them: domains, collaborators, add-ons. */
 final class AppEndpoints {
   private final AppService apps;
+  private final AccountService accounts;
+  private final AppGuard guard;
   private final Representations json;
 
-  AppEndpoints(AppService apps, Representations json) {
+  AppEndpoints(AppService apps, AccountService accounts, AppGuard guard, Representations json) {
     this.apps = apps;
+    this.accounts = accounts;
+    this.guard = guard;
     this.json = json;
   }
 
@@ -55,8 +61,6 @@ final class AppEndpoints {
     });
     routes.delete("/apps/{app}/domains/{hostname}", call -> apps.removeDomain(call.app(), call.param("hostname"),
         call.cause()).thenApply(app -> ApiResponse.ok(json.customDomain(app, call.param("hostname")))));
-    routes.get("/apps/{app}/collaborators", call -> apps.find(call.app())
-        .thenApply(app -> ApiResponse.ok(array(List.of(json.owner(app))))));
     routes.get("/apps/{app}/addons", call -> apps.find(call.app())
         .thenApply(app -> ApiResponse.ok(Representations.JSON.createArrayNode())));
     routes.get("/apps/{app}/pipeline-couplings", call -> apps.find(call.app()).thenApply(app -> {
@@ -66,18 +70,44 @@ final class AppEndpoints {
 
   private CompletionStage<ApiResponse> list(ApiCall call) {
     RangeSpec range = RangeSpec.parse(call.header("Range").orElse(null), "name", "id");
-    return apps.list().thenApply(all -> {
+    return apps.list().thenApply(everything -> {
+      // only the apps the caller may see: their own, shared with them, or their teams'
+      List<LiveApp> all = everything.stream().filter(app -> guard.canView(call.account(), app)).toList();
       var page = Paging.apply(all, app -> range.field().equals("id") ? app.id() : app.name(), range);
       return new ApiResponse(page.status(), array(page.items().stream().map(json::app).toList()), page.headers());
     });
   }
 
   private CompletionStage<ApiResponse> create(ApiCall call) {
+    return createApp(apps, accounts, json, call);
+  }
+
+  /**
+   * POST /apps (or /teams/apps) {"name", "team"}: the caller's app, or with {@code team} the team's,
+   * which its admins and members may create (viewers may not).
+   */
+  static CompletionStage<ApiResponse> createApp(AppService apps, AccountService accounts, Representations json,
+      ApiCall call) {
     JsonNode body = call.jsonObject();
     Optional<String> name = Optional.ofNullable(PlatformApi.text(body, "name"));
     requireKnown("region", PlatformApi.text(body, "region"), Representations.REGION);
     requireKnown("stack", PlatformApi.text(body, "stack"), Representations.STACK);
-    return apps.create(name, call.account().email(), Representations.REGION, Representations.STACK, call.cause())
+    String owner = call.account().email();
+    String team = PlatformApi.text(body, "team");
+    if (team == null) {
+      team = PlatformApi.text(body, "organization");
+    }
+    if (team != null) {
+      String role = accounts.view().team(team).map(t -> t.role(call.account().email())).orElse(null);
+      if (role == null && !call.account().admin()) {
+        throw ApiError.notFound("Couldn't find that team (" + team + ").");
+      }
+      if ("viewer".equals(role)) {
+        throw new ApiError(403, "forbidden", "Viewers of team " + team + " cannot create its apps; ask a team admin.");
+      }
+      owner = AppAccess.teamOwner(team);
+    }
+    return apps.create(name, owner, Representations.REGION, Representations.STACK, call.cause())
         .thenApply(app -> ApiResponse.created(json.app(app)));
   }
 

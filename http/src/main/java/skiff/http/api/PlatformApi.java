@@ -26,6 +26,7 @@ import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import skiff.actors.accounts.AccountService;
 import skiff.actors.apps.AppService;
 
 /**
@@ -39,16 +40,19 @@ public final class PlatformApi {
 
   private final ApiRoutes routes = new ApiRoutes();
   private final Authenticator authenticator;
+  private final AppGuard guard;
   private final Materializer materializer;
 
-  public PlatformApi(ActorSystem<?> system, AppService apps, Authenticator authenticator, PublicUrls urls,
-      java.time.Instant accountCreatedAt) {
+  public PlatformApi(ActorSystem<?> system, AppService apps, AccountService accounts, AppGuard guard,
+      Authenticator authenticator, PublicUrls urls) {
     this.authenticator = authenticator;
+    this.guard = guard;
     this.materializer = Materializer.matFromSystem(system);
     Representations json = new Representations(urls);
-    new AccountEndpoints(json, accountCreatedAt).register(routes);
-    new OAuthEndpoints(json, accountCreatedAt).register(routes);
-    new AppEndpoints(apps, json).register(routes);
+    new AccountEndpoints(accounts, json).register(routes);
+    new OAuthEndpoints(accounts).register(routes);
+    new TeamEndpoints(apps, accounts, guard, json).register(routes);
+    new AppEndpoints(apps, accounts, guard, json).register(routes);
     new ReleaseEndpoints(apps, json).register(routes);
     new FormationEndpoints(apps, json).register(routes);
   }
@@ -76,7 +80,10 @@ public final class PlatformApi {
   private CompletionStage<ApiResponse> dispatch(HttpRequest request, String method, String path, String requestId) {
     Optional<String> token = credentials(request);
     Optional<Account> account = token.flatMap(authenticator::accountFor);
-    if (account.isEmpty()) {
+    // the one call made with an email and password instead of a token: logging in
+    boolean loggingIn = account.isEmpty() && method.equals("POST") && path.equals("/oauth/authorizations")
+        && basicLogin(request).isPresent();
+    if (account.isEmpty() && !loggingIn) {
       request.discardEntityBytes(materializer);
       throw ApiError.unauthorized();
     }
@@ -107,10 +114,54 @@ public final class PlatformApi {
           return strict;
         })
         .thenCompose(strict -> {
+          ApiCall call = new ApiCall(request, match.get().params(), strict.getData().utf8String(),
+              account.orElse(null), requestId, token.orElse(null));
+          if (call.account() == null) {
+            return match.get().endpoint().handle(call);
+          }
           logCall(method, path, requestId, request, account.get());
-          ApiCall call = new ApiCall(request, match.get().params(), strict.getData().utf8String(), account.get(),
-              requestId, token.get());
-          return match.get().endpoint().handle(call);
+          return allowed(call, RouteAccess.of(method, match.get().template()))
+              .thenCompose(ok -> match.get().endpoint().handle(call));
+        });
+  }
+
+  /** Whether the caller may use the route at all, before its endpoint runs (see RouteAccess). */
+  private CompletionStage<Void> allowed(ApiCall call, RouteAccess access) {
+    return switch (access.kind()) {
+      case SIGNED_IN -> CompletableFuture.completedStage(null);
+      case ADMIN -> {
+        if (!call.account().admin()) {
+          throw new ApiError(403, "forbidden", "Only admins may use " + call.request().getUri().path() + ".");
+        }
+        yield CompletableFuture.completedStage(null);
+      }
+      case APP -> revealing(call) && access.permission() == skiff.actors.accounts.Permission.VIEW
+          ? guard.withConfig(call.app(), call.account()).thenApply(app -> null)
+          : guard.find(call.app(), call.account(), access.permission()).thenApply(app -> null);
+      case CONFIG -> guard.withConfig(call.app(), call.account()).thenApply(app -> null);
+      case OWNER -> guard.owned(call.app(), call.account()).thenApply(app -> null);
+    };
+  }
+
+  /** Config values shown in the clear (events, state) need what reading config vars needs. */
+  private static boolean revealing(ApiCall call) {
+    return call.query("reveal").map("true"::equals).orElse(false);
+  }
+
+  /** Email and password from {@code Authorization: Basic}, as {@code heroku login -i} sends them. */
+  static Optional<String[]> basicLogin(HttpRequest request) {
+    return request.getHeader("Authorization").map(HttpHeader::value).map(String::trim)
+        .filter(v -> v.regionMatches(true, 0, "Basic ", 0, 6))
+        .flatMap(v -> {
+          try {
+            String decoded = new String(Base64.getDecoder().decode(v.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon > 0 && decoded.substring(0, colon).contains("@")
+                ? Optional.of(new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)})
+                : Optional.empty();
+          } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+          }
         });
   }
 

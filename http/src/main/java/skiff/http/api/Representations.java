@@ -9,6 +9,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import skiff.actors.accounts.AccountEntity;
+import skiff.actors.accounts.AccountIds;
+import skiff.actors.accounts.AppAccess;
 import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.FormationEntry;
 import skiff.actors.apps.ReleaseRecord;
@@ -44,14 +47,15 @@ public final class Representations {
   }
 
   public static String accountId(String email) {
-    return stableId("account", email);
+    return AccountIds.of(email);
   }
 
-  public ObjectNode account(Account account, Instant createdAt) {
+  public ObjectNode account(AccountEntity.LiveAccount account) {
     ObjectNode n = JSON.createObjectNode();
     n.put("id", account.id());
     n.put("email", account.email());
     n.put("name", account.name());
+    n.put("admin", account.admin());
     n.put("allow_tracking", false);
     n.put("beta", false);
     n.put("verified", true);
@@ -61,9 +65,13 @@ public final class Representations {
     n.putNull("delinquent_at");
     n.putNull("default_organization");
     n.putNull("default_team");
-    n.put("created_at", time(createdAt));
-    n.put("updated_at", time(createdAt));
-    n.put("last_login", time(Instant.now()));
+    n.put("created_at", time(account.createdAt()));
+    n.put("updated_at", time(account.updatedAt()));
+    if (account.lastLoginAt() == null) {
+      n.putNull("last_login");
+    } else {
+      n.put("last_login", time(account.lastLoginAt()));
+    }
     return n;
   }
 
@@ -72,8 +80,14 @@ public final class Representations {
     n.put("id", app.id());
     n.put("name", app.name());
     ObjectNode owner = n.putObject("owner");
-    owner.put("email", app.owner());
-    owner.put("id", accountId(app.owner()));
+    owner.put("email", ownerEmail(app));
+    owner.put("id", accountId(ownerEmail(app)));
+    String team = AppAccess.teamOf(app);
+    if (team == null) {
+      n.putNull("team");
+    } else {
+      n.putObject("team").put("name", team).put("id", stableId("team", team));
+    }
     ObjectNode region = n.putObject("region");
     region.put("id", stableId("region", app.region()));
     region.put("name", app.region());
@@ -214,6 +228,32 @@ public final class Representations {
     return n;
   }
 
+  /**
+   * The owner's email as Heroku shows it: a person's, or for a team app {@code TEAM@herokumanager.com},
+   * which is how the heroku CLI tells a team app from a personal one.
+   */
+  public static String ownerEmail(LiveApp app) {
+    String team = AppAccess.teamOf(app);
+    return team == null ? app.owner() : team + "@herokumanager.com";
+  }
+
+  /** One person with access to the app, as {@code access} lists them. */
+  public ObjectNode collaborator(LiveApp app, String email, String role, java.util.Collection<String> permissionNames) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", stableId("collaborator", app.id(), email));
+    n.put("role", role);
+    ArrayNode permissions = n.putArray("permissions");
+    new java.util.TreeSet<>(permissionNames).forEach(p -> permissions.addObject().put("name", p));
+    ObjectNode user = n.putObject("user");
+    user.put("email", email);
+    user.put("id", accountId(email));
+    user.put("federated", false);
+    n.set("app", appRef(app));
+    n.put("created_at", time(app.createdAt()));
+    n.put("updated_at", time(app.updatedAt()));
+    return n;
+  }
+
   public ObjectNode owner(LiveApp app) {
     ObjectNode n = JSON.createObjectNode();
     n.put("id", stableId("collaborator", app.id(), app.owner()));
@@ -223,8 +263,8 @@ public final class Representations {
       permissions.addObject().put("name", p);
     }
     ObjectNode user = n.putObject("user");
-    user.put("email", app.owner());
-    user.put("id", accountId(app.owner()));
+    user.put("email", ownerEmail(app));
+    user.put("id", accountId(ownerEmail(app)));
     user.put("federated", false);
     n.set("app", appRef(app));
     n.put("created_at", time(app.createdAt()));

@@ -42,12 +42,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity.LiveApp;
+import skiff.actors.accounts.Permission;
 import skiff.actors.apps.AppService;
 import skiff.actors.apps.RejectedException;
 import skiff.actors.builds.BuildRecord;
 import skiff.actors.builds.BuildService;
 import skiff.actors.builds.Scratch;
 import skiff.http.api.Account;
+import skiff.http.api.ApiError;
+import skiff.http.api.AppGuard;
 import skiff.http.api.Authenticator;
 import skiff.http.api.PlatformApi;
 
@@ -69,13 +72,15 @@ public final class GitSmartHttp {
   private final BuildService builds;
   private final GitRepositories repos;
   private final Authenticator authenticator;
+  private final AppGuard guard;
   private final Materializer materializer;
   private final Executor blocking;
   private final Path scratch;
 
   public GitSmartHttp(AppService apps, BuildService builds, GitRepositories repos, Authenticator authenticator,
-      Materializer materializer, Executor blocking, Path scratch) {
+      AppGuard guard, Materializer materializer, Executor blocking, Path scratch) {
     this.apps = apps;
+    this.guard = guard;
     this.builds = builds;
     this.repos = repos;
     this.authenticator = authenticator;
@@ -102,7 +107,10 @@ public final class GitSmartHttp {
     }
     String name = m.group(1);
     String action = m.group(2);
-    return apps.find(name).thenCompose(app -> {
+    // clone and fetch need view; a push (and its ref advertisement) needs deploy
+    boolean pushing = action.equals("git-receive-pack")
+        || request.getUri().query().get("service").map("git-receive-pack"::equals).orElse(false);
+    return guard.find(name, account.get(), pushing ? Permission.DEPLOY : Permission.VIEW).thenCompose(app -> {
       try {
         return switch (action) {
           case "info/refs" -> advertise(request, app);
@@ -114,7 +122,12 @@ public final class GitSmartHttp {
       }
     }).exceptionally(error -> {
       request.discardEntityBytes(materializer);
-      if (AppService.rejectionOf(error).isPresent()) {
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof ApiError refused && refused.status() == 403) {
+        return text(403, (pushing ? "You may not push to " : "You may not read ") + name + ": " + refused.getMessage());
+      }
+      if (AppService.rejectionOf(error).isPresent() || cause instanceof ApiError) {
         return text(404, "App " + name + " not found. Create it with skiff apps:create " + name + ".");
       }
       log.error("git request for {} failed", name, error);

@@ -19,10 +19,24 @@ public final class ApiClient {
   private final String token;
   private final HttpClient http;
 
+  private final String authorization;
+
   public ApiClient(String base, String token, javax.net.ssl.SSLContext tls) {
+    this(base, token, token == null ? null : "Bearer " + token, tls);
+  }
+
+  private ApiClient(String base, String token, String authorization, javax.net.ssl.SSLContext tls) {
     this.base = base.replaceAll("/+$", "");
     this.token = token;
+    this.authorization = authorization;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
+  }
+
+  /** A client that signs in with email and password (Basic), as logging in does. */
+  public static ApiClient withPassword(String base, String email, String password, javax.net.ssl.SSLContext tls) {
+    String basic = java.util.Base64.getEncoder().encodeToString((email + ":" + password)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new ApiClient(base, null, "Basic " + basic, tls);
   }
 
   public String base() {
@@ -91,8 +105,8 @@ public final class ApiClient {
         .header("Accept", accept)
         .header("User-Agent", "skiff-cli")
         .header("Request-Id", UUID.randomUUID().toString());
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
+    if (authorization != null) {
+      request.header("Authorization", authorization);
     }
     return request;
   }

@@ -34,13 +34,13 @@ public final class SkiffCli {
       picocli.CommandLine.Model.CommandSpec spec) {}
 
   @FunctionalInterface
-  private interface Handler {
+  interface Handler {
     int run(Args args) throws Exception;
   }
 
   private final Map<String, String> env;
-  private final PrintStream out;
-  private final PrintStream err;
+  final PrintStream out;
+  final PrintStream err;
   private final Map<String, Command> commands = new LinkedHashMap<>();
   private final Map<String, String> aliases = Map.of(
       "create", "apps:create", "destroy", "apps:destroy", "info", "apps:info", "rename", "apps:rename",
@@ -55,7 +55,8 @@ public final class SkiffCli {
   }
 
   private void register() {
-    add("login", "login [--token TOKEN]", "store your API token in ~/.netrc for this API host", this::login);
+    add("login", "login [--email EMAIL] [--token TOKEN]", "sign in with your email and password (or a token) and"
+        + " store the API token in ~/.netrc for this API host", this::login);
     add("logout", "logout", "remove this API host's token from ~/.netrc", a -> {
       boolean had = new Netrc(home().resolve(".netrc")).remove(netrcMachine());
       out.println(had ? "Logged out of " + netrcMachine() : "Not logged in to " + netrcMachine() + " (nothing in ~/.netrc)");
@@ -70,8 +71,9 @@ public final class SkiffCli {
       return 0;
     });
     add("apps", "apps [--json]", "list your apps", this::apps);
-    add("apps:create", "apps:create [NAME] [--no-remote]", "create an app (a name is generated if none is given)",
-        this::appsCreate);
+    add("apps:create", "apps:create [NAME] [--team TEAM] [--no-remote]", "create an app (a name is generated if none"
+        + " is given); with --team it belongs to the team", this::appsCreate);
+    new AccessCommands(this).register();
     add("apps:info", "apps:info [-a APP] [--json]", "show an app's details", this::appsInfo);
     add("apps:rename", "apps:rename NEWNAME [-a APP]", "rename an app", this::appsRename);
     add("apps:destroy", "apps:destroy [-a APP] --confirm APP", "destroy an app for good", this::appsDestroy);
@@ -179,7 +181,6 @@ public final class SkiffCli {
       step("Removing " + host + " from ⬢ " + app, () -> api.delete("/apps/" + app + "/domains/" + host), r -> "done");
       return 0;
     });
-    add("access", "access [-a APP] [--json]", "list who can use the app", this::access);
     add("git:remote", "git:remote -a APP [-r REMOTE]", "add a git remote for the app to the current repository",
         this::gitRemote);
     add("builds", "builds [-a APP] [-n|--num N] [--json]", "the app's builds, newest first, failed ones too", this::builds);
@@ -192,7 +193,7 @@ public final class SkiffCli {
     add("help", "help [COMMAND]", "show commands, or one command's usage", this::help);
   }
 
-  private void add(String name, String usage, String summary, Handler handler) {
+  void add(String name, String usage, String summary, Handler handler) {
     commands.put(name, new Command(name, usage, summary, handler, Args.spec(name, usage)));
   }
 
@@ -266,7 +267,7 @@ public final class SkiffCli {
     return new Netrc(home().resolve(".netrc")).find(netrcMachine()).map(Netrc.Entry::password);
   }
 
-  private ApiClient api(Args args) {
+  ApiClient api(Args args) {
     String token = token().orElseThrow(() -> new Problem(
         "Not logged in to " + apiBase() + ". Run: skiff login (or set SKIFF_API_KEY)."));
     return new ApiClient(apiBase(), token, tlsContext());
@@ -310,7 +311,7 @@ public final class SkiffCli {
     }
   }
 
-  private boolean json(Args args, JsonNode node) throws IOException {
+  boolean json(Args args, JsonNode node) throws IOException {
     if (args.has("json")) {
       out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
       return true;
@@ -322,6 +323,25 @@ public final class SkiffCli {
 
   private int login(Args args) throws IOException {
     Optional<String> token = args.value(null, "token");
+    Optional<String> email = args.value(null, "email");
+    if (token.isEmpty() && email.isEmpty()) {
+      err.print("Email (Enter to give an API token instead): ");
+      err.flush();
+      String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      email = Optional.ofNullable(line).map(String::trim).filter(s -> !s.isEmpty());
+    }
+    if (email.isPresent()) {
+      err.print("Password: ");
+      err.flush();
+      String password = Optional.ofNullable(readSecretLine()).orElse("");
+      JsonNode authorization = ApiClient.withPassword(apiBase(), email.get(), password, tlsContext())
+          .post("/oauth/authorizations", Map.of("description", "skiff CLI login from " + hostName()));
+      String t = authorization.path("access_token").path("token").asText();
+      String who = authorization.path("user").path("email").asText();
+      new Netrc(home().resolve(".netrc")).put(new Netrc.Entry(netrcMachine(), who, t));
+      out.println("Logged in as " + who + " (a new token, saved in ~/.netrc for " + netrcMachine() + ")");
+      return 0;
+    }
     if (token.isEmpty()) {
       Path local = Path.of(env.getOrDefault("SKIFF_HOME", home().resolve(".skiff").toString())).resolve("admin.token");
       String fallback = Files.isReadable(local) ? Files.readString(local).trim() : null;
@@ -335,13 +355,21 @@ public final class SkiffCli {
     }
     String t = token.orElseThrow(() -> new Problem("No token given. Use skiff login --token TOKEN."));
     JsonNode account = new ApiClient(apiBase(), t, tlsContext()).get("/account");
-    String email = account.path("email").asText();
-    new Netrc(home().resolve(".netrc")).put(new Netrc.Entry(netrcMachine(), email, t));
-    out.println("Logged in as " + email + " (token saved in ~/.netrc for " + netrcMachine() + ")");
+    String who = account.path("email").asText();
+    new Netrc(home().resolve(".netrc")).put(new Netrc.Entry(netrcMachine(), who, t));
+    out.println("Logged in as " + who + " (token saved in ~/.netrc for " + netrcMachine() + ")");
     return 0;
   }
 
-  private static String readSecretLine() throws IOException {
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "this machine";
+    }
+  }
+
+  static String readSecretLine() throws IOException {
     if (System.console() != null) {
       char[] typed = System.console().readPassword();
       return typed == null ? null : new String(typed);
@@ -368,6 +396,7 @@ public final class SkiffCli {
     Map<String, Object> body = new LinkedHashMap<>();
     args.positional(0).ifPresent(n -> body.put("name", n));
     args.value("a", "app").ifPresent(n -> body.put("name", n));
+    args.value(null, "team").ifPresent(t -> body.put("team", t));
     ApiClient api = api(args);
     JsonNode app = step("Creating " + body.getOrDefault("name", "app"), () -> api.post("/apps", body),
         created -> "done, ⬢ " + created.path("name").asText());
@@ -1321,19 +1350,6 @@ public final class SkiffCli {
       out.println("=== " + app + " Custom Domains");
       custom.forEach(d -> out.println(d.path("hostname").asText()));
     }
-    return 0;
-  }
-
-  private int access(Args args) throws IOException {
-    String app = app(args);
-    JsonNode collaborators = api(args).get("/apps/" + app + "/collaborators");
-    if (json(args, collaborators)) {
-      return 0;
-    }
-    Map<String, String> rows = new LinkedHashMap<>();
-    collaborators.forEach(c -> rows.put(c.path("user").path("email").asText(), c.path("role").asText()));
-    int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
-    rows.forEach((email, role) -> out.printf("%-" + width + "s  %s%n", email, role));
     return 0;
   }
 

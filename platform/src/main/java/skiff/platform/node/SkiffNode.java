@@ -45,6 +45,9 @@ import skiff.http.router.Router;
 import skiff.http.router.RouterSettings;
 import skiff.http.router.RoutingTable;
 import skiff.persistence.JournalDatabase;
+import skiff.actors.accounts.AccessView;
+import skiff.actors.accounts.AccountService;
+import skiff.http.api.AppGuard;
 import skiff.persistence.JournalSchema;
 import skiff.platform.build.SlugCollector;
 import skiff.persistence.secrets.Keyring;
@@ -145,6 +148,12 @@ public final class SkiffNode implements AutoCloseable {
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
           AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls())));
       AppService apps = new AppService(system, settings.askTimeout());
+      AccessView access = new AccessView();
+      AccountService.initEntities(system, access);
+      AccountService accounts = new AccountService(system, settings.askTimeout(), access);
+      skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
+      AccessFeed.start(system, journalReader, access, Duration.ofSeconds(30));
+      ensureAdmin(accounts, settings);
       collectSlugs(system, new SlugCollector(apps::keptSlugChecksums, settings.home(), SLUG_SPARE));
 
       Http http = Http.get(system);
@@ -181,9 +190,10 @@ public final class SkiffNode implements AutoCloseable {
       int boundRouter = listen(router, settings, settings.routerPort(), null, "SKIFF_ROUTER_PORT");
       int boundRouterTls = listen(router, settings, settings.routerTlsPort(), tls, "SKIFF_ROUTER_TLS_PORT");
       PublicUrls urls = new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter);
-      AdminAuthenticator authenticator = new AdminAuthenticator(token.token(), settings.adminEmail());
+      NodeAuthenticator authenticator = new NodeAuthenticator(token.token(), settings.adminEmail(), access);
+      AppGuard guard = new AppGuard(apps, access);
       BuildService builds = builders.service(apps, urls);
-      api[0] = new PlatformApi(system, apps, authenticator, urls, accountCreatedAt(token.file()));
+      api[0] = new PlatformApi(system, apps, accounts, guard, authenticator, urls);
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
       OneOffDynos oneOffs = new OneOffDynos(dynos.runtime(), dynos.logs(), settings.dynoMemoryBytes(),
@@ -206,7 +216,6 @@ public final class SkiffNode implements AutoCloseable {
       });
       new DynoEndpoints(apps, dynos.reconciler(), oneOffs, urls).register(api[0].routes());
       new LogEndpoints(apps, logSessions, urls).register(api[0].routes());
-      skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
       new EventEndpoints(apps, journalReader, Materializer.matFromSystem(system)).register(api[0].routes());
       skiff.actors.history.AppHistory history = new skiff.actors.history.AppHistory(journalReader);
       new StateEndpoints(apps, history).register(api[0].routes());
@@ -219,7 +228,7 @@ public final class SkiffNode implements AutoCloseable {
               .put("isolation", dynos.runtime().isolation())
               .put("isolated", dynos.runtime().isolated())
               .put("journal", journal.isPostgres() ? "postgresql" : "h2"))));
-      git[0] = new GitSmartHttp(apps, builds, builders.repositories(), authenticator,
+      git[0] = new GitSmartHttp(apps, builds, builders.repositories(), authenticator, guard,
           Materializer.matFromSystem(system), builders.blocking(), builders.scratch());
 
       SkiffNode node = new SkiffNode(system, settings, bindings, boundRouter, boundRouterTls, token.token(), ca, apps,
@@ -267,6 +276,16 @@ public final class SkiffNode implements AutoCloseable {
     }
   }
 
+  /** The bootstrap admin as an account (made at the first start), so it can be listed and given a password. */
+  private static void ensureAdmin(AccountService accounts, Settings settings) {
+    try {
+      accounts.ensureAdmin(settings.adminEmail(), skiff.actors.Cause.platform(Instant.now()))
+          .toCompletableFuture().get(settings.askTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new SettingsException("could not set up the admin account " + settings.adminEmail() + ": " + e.getMessage());
+    }
+  }
+
   /** Slug files no app keeps are deleted a few minutes after start, then hourly. */
   private static final Duration SLUG_SPARE = Duration.ofHours(1);
 
@@ -305,14 +324,6 @@ public final class SkiffNode implements AutoCloseable {
       return SSLContext.getDefault();
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static Instant accountCreatedAt(Path tokenFile) {
-    try {
-      return Files.getLastModifiedTime(tokenFile).toInstant();
-    } catch (IOException e) {
-      return Instant.now();
     }
   }
 
