@@ -262,11 +262,11 @@ class HerokuCliTest {
     ok("access:add", "pal@example.com", "-a", "cli-app");
     assertTrue(ok("access", "-a", "cli-app").out().contains("pal@example.com"));
     ok("access:remove", "pal@example.com", "-a", "cli-app");
-    Run made = ok("authorizations:create", "-d", "for CI");
-    java.util.regex.Matcher id = java.util.regex.Pattern.compile("ID:\\s+(\\S+)").matcher(made.out());
-    assertTrue(id.find() && made.out().contains("skiff-"), made.all());
+    com.fasterxml.jackson.databind.JsonNode made = Api.JSON.readTree(
+        ok("authorizations:create", "-d", "for CI", "--json").out());
+    assertTrue(made.path("access_token").path("token").asText().startsWith("skiff-"), made.toString());
     assertTrue(ok("authorizations").out().contains("for CI"));
-    ok("authorizations:revoke", id.group(1));
+    ok("authorizations:revoke", made.path("id").asText());
     assertFalse(ok("authorizations").out().contains("for CI"), "revoked");
     ok("maintenance:on", "-a", "cli-app");
     assertEquals("on", ok("maintenance", "-a", "cli-app").out().strip());

@@ -78,9 +78,20 @@ final class OAuthEndpoints {
     return accounts.revokeToken(call.account().email(), id, call.cause()).thenApply(a -> ApiResponse.ok(shown));
   }
 
-  /** {@code ~} is the authorization the caller is using. */
+  /**
+   * {@code ~} is the account's default authorization, Heroku's "API key": for the admin, the
+   * bootstrap token; other accounts have none (404). The heroku CLI's logout reads it to avoid
+   * revoking the key itself, and revokes the token it is using otherwise.
+   */
   private static String resolve(ApiCall call, String id) {
-    return id.equals("~") ? call.account().authorizationId() : id;
+    if (!id.equals("~")) {
+      return id;
+    }
+    if (!call.account().admin()) {
+      throw ApiError.notFound("This account has no default authorization (API key); its tokens are listed at"
+          + " /oauth/authorizations.");
+    }
+    return Account.BOOTSTRAP;
   }
 
   private List<ObjectNode> mine(ApiCall call) {
@@ -98,8 +109,9 @@ final class OAuthEndpoints {
   private ObjectNode one(ApiCall call, String asked) {
     String id = resolve(call, asked);
     AccountEntity.LiveAccount me = me(call);
-    if (id.equals(Account.BOOTSTRAP) && call.account().authorizationId().equals(Account.BOOTSTRAP)) {
-      return bootstrap(me, call.token());
+    if (id.equals(Account.BOOTSTRAP) && call.account().admin()) {
+      // the bootstrap token itself is only shown to whoever is using it
+      return bootstrap(me, call.account().authorizationId().equals(Account.BOOTSTRAP) ? call.token() : null);
     }
     return me.tokens().stream().filter(t -> t.id().equals(id)).findFirst()
         .map(t -> authorization(me, t, t.id().equals(call.account().authorizationId()) ? call.token() : null))
