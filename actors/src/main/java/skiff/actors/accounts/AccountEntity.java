@@ -160,6 +160,8 @@ public final class AccountEntity
             c.admin(), c.cause())), c.replyTo()))
         .onAnyCommand(this::unknown);
     builder.forStateType(DeletedAccount.class)
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), refused("invalid_params", "The account " + email
+            + " was deleted; its journal stays, so the email cannot be used for a new account.")))
         .onAnyCommand(this::unknown);
     builder.forStateType(LiveAccount.class)
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),

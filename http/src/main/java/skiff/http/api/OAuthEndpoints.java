@@ -120,6 +120,8 @@ final class OAuthEndpoints {
 
   private AccountEntity.LiveAccount me(ApiCall call) {
     return accounts.view().account(call.account().email())
+        .or(() -> call.account().authorizationId().equals(Account.BOOTSTRAP)
+            ? java.util.Optional.of(AccountEndpoints.bootstrapStandIn(call)) : java.util.Optional.empty())
         .orElseThrow(() -> ApiError.notFound("Couldn't find your account."));
   }
 

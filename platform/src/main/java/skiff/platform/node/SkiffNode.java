@@ -153,7 +153,7 @@ public final class SkiffNode implements AutoCloseable {
       AccountService accounts = new AccountService(system, settings.askTimeout(), access);
       skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
       AccessFeed.start(system, journalReader, access, Duration.ofSeconds(30));
-      ensureAdmin(accounts, settings);
+      ensureAdmin(system, accounts, settings);
       collectSlugs(system, new SlugCollector(apps::keptSlugChecksums, settings.home(), SLUG_SPARE));
 
       Http http = Http.get(system);
@@ -276,13 +276,17 @@ public final class SkiffNode implements AutoCloseable {
     }
   }
 
-  /** The bootstrap admin as an account (made at the first start), so it can be listed and given a password. */
-  private static void ensureAdmin(AccountService accounts, Settings settings) {
+  /**
+   * The bootstrap admin as an account (made at the first start), so it can be listed and given a
+   * password. The bootstrap token works without it, so a failure here is told, not fatal.
+   */
+  private static void ensureAdmin(ActorSystem<?> system, AccountService accounts, Settings settings) {
     try {
       accounts.ensureAdmin(settings.adminEmail(), skiff.actors.Cause.platform(Instant.now()))
           .toCompletableFuture().get(settings.askTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      throw new SettingsException("could not set up the admin account " + settings.adminEmail() + ": " + e.getMessage());
+      system.log().warn("the admin account {} is not in the journal ({}); its bootstrap token still works",
+          settings.adminEmail(), e.getMessage());
     }
   }
 
