@@ -921,6 +921,7 @@ public final class AppEntity
   private ReplyEffect<Event, State> destroy(LiveApp s, Destroy c) {
     return Effect().persist(new AppDestroyed(c.cause()))
         .thenRun(next -> shredKey(s.id()))
+        .thenRun(next -> observer.destroyed(s))
         .thenRun(this::observe)
         .thenRun(next -> scheduler.retireAll(s.id(), s.dynoHighWater(), c.cause()))
         .thenReply(c.replyTo(), next -> new Accepted(s, null));

@@ -16,6 +16,9 @@ public interface AppObserver {
   /** The formation changed. */
   default void scaled(AppEntity.LiveApp app, java.util.List<FormationEntry> entries, skiff.actors.Cause cause) {}
 
+  /** The app was destroyed; {@code last} is how it was just before (its builds, for one). */
+  default void destroyed(AppEntity.LiveApp last) {}
+
   /** A build started, succeeded or failed ({@code build} as it now is). */
   default void built(AppEntity.LiveApp app, skiff.actors.builds.BuildRecord build) {}
 
@@ -26,6 +29,13 @@ public interface AppObserver {
       public void changed(AppEntity.LiveApp app) {
         for (AppObserver o : observers) {
           o.changed(app);
+        }
+      }
+
+      @Override
+      public void destroyed(AppEntity.LiveApp last) {
+        for (AppObserver o : observers) {
+          o.destroyed(last);
         }
       }
 

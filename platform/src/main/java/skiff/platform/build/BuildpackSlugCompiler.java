@@ -270,7 +270,9 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   /** Runs a buildpack script with its output (stdout and stderr) line by line to {@code out}. */
   private int run(List<String> command, Path dir, long deadline, Consumer<String> out) throws IOException,
       BuildFailure {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder builder = new ProcessBuilder(BuildProcesses.contained(command)).directory(dir.toFile())
+        .redirectErrorStream(true);
+    BuildProcesses.cleanEnvironment(builder.environment());
     builder.environment().put("STACK", stack);
     builder.environment().put("SKIFF", "1");
     Process process = builder.start();

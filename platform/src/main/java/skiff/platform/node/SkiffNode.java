@@ -146,7 +146,8 @@ public final class SkiffNode implements AutoCloseable {
       RoutingTable routes = new RoutingTable(settings.domain());
       Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
-          AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls())));
+          AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
+              new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR)));
       AppService apps = new AppService(system, settings.askTimeout());
       AccessView access = new AccessView();
       AccountService.initEntities(system, access);
@@ -289,6 +290,14 @@ public final class SkiffNode implements AutoCloseable {
           settings.adminEmail(), e.getMessage());
     }
   }
+
+  /** Deletes destroyed apps' dyno directories once their processes had time to stop. */
+  private static final java.util.concurrent.ScheduledExecutorService JANITOR =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "skiff-app-files");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** Slug files no app keeps are deleted a few minutes after start, then hourly. */
   private static final Duration SLUG_SPARE = Duration.ofHours(1);
