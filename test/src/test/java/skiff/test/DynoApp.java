@@ -41,5 +41,6 @@ final class DynoApp {
       web: python3 web.py
       worker: python3 -c 'import time; print("worker running", flush=True); time.sleep(3600)'
       hog: python3 -c 'import time; x = bytearray(400 * 1024 * 1024); time.sleep(3600)'
+      forker: python3 -c "exec('import os, time\\nn = 0\\ntry:\\n  while n < 1000:\\n    if os.fork() == 0:\\n      time.sleep(120)\\n      os._exit(0)\\n    n += 1\\n  print(\\'forked\\', n, flush=True)\\nexcept OSError:\\n  print(\\'fork stopped at\\', n, flush=True)\\ntime.sleep(3600)')"
       """;
 }

@@ -235,6 +235,30 @@ class DynoTest {
   }
 
   @Test
+  void aForkBombStopsAtTheDynosProcessLimitAndTheNodeCarriesOn() throws Exception {
+    String app = "fork-app";
+    deploy(api, node.apiPort(), work, app);
+    if (!api.get("/status").body().path("isolation").asText().contains("pids ")) {
+      System.out.println("no pids cgroup on this host: the process limit is not checked");
+      return;
+    }
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"forker\",\"quantity\":\"1\"}]}").expect(200);
+    String appId = api.get("/apps/" + app).body().path("id").asText();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String line = null;
+    while (line == null && System.nanoTime() < deadline) {
+      line = node.dynos().logs().recent(appId).stream().filter(l -> l.contains("app[forker.1]: fork")).findFirst()
+          .orElse(null);
+      Thread.sleep(200);
+    }
+    assertTrue(line != null && line.contains("fork stopped at"), "1,000 forks stop at the limit: " + line);
+    int forked = Integer.parseInt(line.replaceAll(".*fork stopped at (\\d+).*", "$1"));
+    assertTrue(forked < 256 && forked > 200, "a Basic dyno may have 256 processes and threads: " + line);
+    api.get("/apps/" + app).expect(200); // the node carries on
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"forker\",\"quantity\":\"0\"}]}").expect(200);
+  }
+
+  @Test
   void aConfigChangeKeepsAWebDynoUpThroughout() throws Exception {
     String app = "zero-app";
     deploy(api, node.apiPort(), work, app);

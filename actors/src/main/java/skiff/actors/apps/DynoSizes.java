@@ -23,6 +23,16 @@ public final class DynoSizes {
     return NAMES;
   }
 
+  /** Heroku's process and thread limit for a size: 256 for 1X-class dynos, 512 for 2X, more for performance. */
+  public static int processLimit(String size) {
+    return switch (canonical(size).orElse(DEFAULT)) {
+      case "Standard-2X" -> 512;
+      case "Performance-M" -> 16384;
+      case "Performance-L" -> 32768;
+      default -> 256;
+    };
+  }
+
   /** Memory relative to the node's base quota: Standard-2X has twice a Basic dyno's memory. */
   public static int memoryFactor(String size) {
     return switch (canonical(size).orElse(DEFAULT)) {

@@ -10,9 +10,12 @@ import java.util.Map;
  */
 public interface DynoRuntime {
 
-  /** What to launch. {@code web} dynos get a port and are reported up once it accepts connections. */
+  /**
+   * What to launch. {@code web} dynos get a port and are reported up once it accepts connections;
+   * {@code processLimit} is how many processes and threads the dyno may have at once.
+   */
   record Launch(String runId, String appId, String appName, String dynoName, String slugChecksum, String command,
-      Map<String, String> env, boolean web, long memoryQuotaBytes) {}
+      Map<String, String> env, boolean web, long memoryQuotaBytes, int processLimit) {}
 
   /** A launched process. */
   record Started(String runId, int port, long pid) {}

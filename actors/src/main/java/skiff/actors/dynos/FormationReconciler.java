@@ -107,7 +107,8 @@ public final class FormationReconciler implements DynoScheduler {
     logs.append(app.id(), "heroku", name, "Starting process with command `" + command + "`");
     try {
       runtime.start(new DynoRuntime.Launch(java.util.UUID.randomUUID().toString(), app.id(), app.name(), name,
-          slug.checksum(), command, release.config(), false, policy.memoryQuotaBytes()), new DynoRuntime.Listener() {
+          slug.checksum(), command, release.config(), false, policy.memoryQuotaBytes(),
+          skiff.actors.apps.DynoSizes.processLimit(skiff.actors.apps.DynoSizes.DEFAULT)), new DynoRuntime.Listener() {
             @Override
             public void up(String runId) {
               logs.append(app.id(), "heroku", name, "State changed from starting to up");

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import skiff.actors.Cause;
 import skiff.actors.apps.AppEntity.LiveApp;
+import skiff.actors.apps.DynoSizes;
 import skiff.actors.apps.Slug;
 import skiff.actors.dynos.DynoRuntime;
 import skiff.actors.dynos.LogSink;
@@ -87,7 +88,7 @@ public final class OneOffDynos implements OneOffRunner {
     Map<String, Running> mine = running.computeIfAbsent(app.id(), id -> new ConcurrentHashMap<>());
     mine.put(name, new Running(name, command, "up", Instant.now(), app.currentVersion()));
     DynoRuntime.Launch launch = new DynoRuntime.Launch(UUID.randomUUID().toString(), app.id(), app.name(), name,
-        slug.checksum(), command, vars, false, memoryQuota);
+        slug.checksum(), command, vars, false, memoryQuota, DynoSizes.processLimit(DynoSizes.DEFAULT));
     DynoRuntime.Listener listener = new DynoRuntime.Listener() {
       @Override
       public void up(String runId) {

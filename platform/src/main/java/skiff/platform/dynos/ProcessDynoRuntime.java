@@ -45,6 +45,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   private final PortPool ports;
   private final boolean namespaces;
   private final Optional<MemoryCgroups> cgroups;
+  private final Optional<PidsCgroups> pidLimits;
   private final ScheduledExecutorService watcher = Executors.newScheduledThreadPool(2, r -> {
     Thread t = new Thread(r, "dyno-watch");
     t.setDaemon(true);
@@ -82,6 +83,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     this.ports = new PortPool(portFrom, portTo);
     this.namespaces = namespacesWork();
     this.cgroups = MemoryCgroups.detect(nodeKey(this.home));
+    this.pidLimits = PidsCgroups.detect(nodeKey(this.home));
     reapOrphans();
   }
 
@@ -106,7 +108,8 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     }
     return (namespaces ? "PID, mount, IPC and UTS namespaces, private overlay /app, SKIFF_HOME hidden"
         : "no namespaces (unisolated processes)")
-        + "; " + cgroups.map(c -> "memory " + c.describe()).orElse("no memory cgroup (quota only sampled)");
+        + "; " + cgroups.map(c -> "memory " + c.describe()).orElse("no memory cgroup (quota only sampled)")
+        + "; " + pidLimits.map(PidsCgroups::describe).orElse("no process limit (no pids cgroup)");
   }
 
   public boolean isolated() {
@@ -136,6 +139,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     if (cgroups.isPresent()) {
       cgroup = cgroups.get().create(launch.runId(), 3 * launch.memoryQuotaBytes());
     }
+    Path pidsGroup = pidLimits.isPresent() ? pidLimits.get().create(launch.runId(), launch.processLimit()) : null;
     Path app;
     List<String> command = new ArrayList<>();
     if (namespaces) {
@@ -144,13 +148,13 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       }
       Files.createDirectories(Path.of("/app"));
       app = Path.of("/app");
-      command.addAll(List.of("/bin/sh", "-c", isolatedScript(), "dyno", cgroupProcs(cgroup), slug.toString(),
+      command.addAll(List.of("/bin/sh", "-c", isolatedScript(), "dyno", cgroupProcs(cgroup, pidsGroup), slug.toString(),
           dir.resolve("upper").toString(), dir.resolve("work").toString(), dir.resolve("merged").toString(),
           home.toString(), hostname(launch), commandFor(launch, tty)));
     } else {
       app = dir.resolve("app");
       copyTree(slug, app);
-      command.addAll(List.of("/bin/sh", "-c", plainScript(), "dyno", cgroupProcs(cgroup), app.toString(),
+      command.addAll(List.of("/bin/sh", "-c", plainScript(), "dyno", cgroupProcs(cgroup, pidsGroup), app.toString(),
           commandFor(launch, tty)));
     }
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
@@ -220,7 +224,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
    */
   private static String isolatedScript() {
     return """
-        [ -n "$1" ] && echo $$ > "$1"
+        for procs in $1; do echo $$ > "$procs"; done
         shift
         exec unshare --fork --kill-child --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
           set -e
@@ -247,15 +251,22 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   /** Unisolated: $1 cgroup.procs, $2 the dyno's copy of the slug, $3 command. */
   private static String plainScript() {
     return """
-        [ -n "$1" ] && echo $$ > "$1"
+        for procs in $1; do echo $$ > "$procs"; done
         cd "$2"
         for f in "$2"/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done
         exec /bin/bash -c "$3"
         """;
   }
 
-  private static String cgroupProcs(Path cgroup) {
-    return cgroup == null ? "" : cgroup.resolve("cgroup.procs").toString();
+  /** The cgroup.procs files the dyno's first process joins, space-separated (cgroup paths have no spaces). */
+  private static String cgroupProcs(Path... groups) {
+    List<String> files = new ArrayList<>();
+    for (Path group : groups) {
+      if (group != null) {
+        files.add(group.resolve("cgroup.procs").toString());
+      }
+    }
+    return String.join(" ", files);
   }
 
   private static String hostname(Launch launch) {
@@ -324,6 +335,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     if (run.cgroup != null) {
       cgroups.get().remove(run.cgroup);
     }
+    pidLimits.ifPresent(p -> p.remove(run.launch.runId()));
     ports.release(run.port);
     Scratch.deleteQuietly(run.dir);
     run.listener.exited(new Exit(run.launch.runId(), status, tail, run.killedAfterGrace, oom));
@@ -396,6 +408,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       killAll(r);
     }
     cgroups.ifPresent(MemoryCgroups::removeParent);
+    pidLimits.ifPresent(PidsCgroups::removeParent);
     watcher.shutdownNow();
   }
 
@@ -438,6 +451,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       }
       c.remove(group);
     }));
+    pidLimits.ifPresent(p -> p.leftovers().forEach(p::remove));
     Scratch.deleteQuietly(dynos);
     try {
       Files.createDirectories(dynos);
