@@ -108,6 +108,11 @@ final class MemoryCgroups {
 
   /** Groups left by a previous run of this node. */
   List<Path> leftovers() {
+    return subgroups(parent);
+  }
+
+  /** The cgroups directly below {@code parent} (a node's per-run groups), none if it cannot be read. */
+  static List<Path> subgroups(Path parent) {
     try (var groups = Files.list(parent)) {
       return groups.filter(Files::isDirectory).toList();
     } catch (IOException e) {

@@ -55,10 +55,6 @@ final class PidsCgroups {
   }
 
   List<Path> leftovers() {
-    try (var groups = Files.list(parent)) {
-      return groups.filter(Files::isDirectory).toList();
-    } catch (IOException e) {
-      return List.of();
-    }
+    return MemoryCgroups.subgroups(parent);
   }
 }
