@@ -37,10 +37,44 @@ final class DynoApp {
       http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
       """;
 
+  /** Tries, from inside a dyno, what an attacker would; prints "held" or "ESCAPE" for each. */
+  static final String PROBE = """
+      import os, subprocess
+
+      def attempt(name, fn):
+          try:
+              fn()
+              print("ESCAPE", name, flush=True)
+          except Exception as e:
+              print("held", name, type(e).__name__, flush=True)
+
+      def run(*cmd):
+          subprocess.run(list(cmd), check=True, capture_output=True)
+
+      def write(path, text):
+          with open(path, "w") as f:
+              f.write(text)
+
+      home = os.environ.get("LOOK_FOR", "/nonexistent")
+      print("uid", os.getuid(), flush=True)
+      attempt("unhide-home", lambda: run("umount", home))
+      attempt("unhide-proc", lambda: run("umount", "/proc"))
+      attempt("mount", lambda: run("mount", "-t", "tmpfs", "x", "/tmp"))
+      attempt("read-home", lambda: open(home + "/admin.token").read())
+      attempt("read-root-only", lambda: open("/etc/shadow").read())
+      attempt("write-host", lambda: write("/usr/local/bin/skiff-escape", "x"))
+      attempt("join-parent-cgroup", lambda: write("/sys/fs/cgroup/memory/cgroup.procs", str(os.getpid())))
+      attempt("raise-memory-limit", lambda: write("/sys/fs/cgroup/memory/memory.limit_in_bytes", "-1"))
+      print("probe done", flush=True)
+      import time
+      time.sleep(3600)
+      """;
+
   static final String PROCFILE = """
       web: python3 web.py
       worker: python3 -c 'import time; print("worker running", flush=True); time.sleep(3600)'
       hog: python3 -c 'import time; x = bytearray(400 * 1024 * 1024); time.sleep(3600)'
+      probe: python3 probe.py
       forker: python3 -c "exec('import os, time\\nn = 0\\ntry:\\n  while n < 1000:\\n    if os.fork() == 0:\\n      time.sleep(120)\\n      os._exit(0)\\n    n += 1\\n  print(\\'forked\\', n, flush=True)\\nexcept OSError:\\n  print(\\'fork stopped at\\', n, flush=True)\\ntime.sleep(3600)')"
       """;
 }

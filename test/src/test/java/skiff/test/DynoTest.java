@@ -54,7 +54,8 @@ class DynoTest {
   static void deploy(Api api, int port, Path work, String app) throws Exception {
     api.post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
     Git git = Git.init(work.resolve(app));
-    git.write("web.py", DynoApp.WEB).write("Procfile", DynoApp.PROCFILE).write("requirements.txt", "").commit("dynos");
+    git.write("web.py", DynoApp.WEB).write("probe.py", DynoApp.PROBE).write("Procfile", DynoApp.PROCFILE)
+        .write("requirements.txt", "").commit("dynos");
     Git.Result pushed = git.pushTo(port, app);
     assertEquals(0, pushed.status(), pushed.output());
   }
@@ -232,6 +233,34 @@ class DynoTest {
     awaitDyno(api, app, "hog.1", d -> d.has("exit_status") && d.path("exit_status").asInt() == 137,
         Duration.ofSeconds(10));
     System.out.println("R15 seen, via " + api.get("/status").body().path("isolation").asText());
+  }
+
+  @Test
+  void codeInADynoRunsUnprivilegedAndCannotUndoItsSandbox() throws Exception {
+    String app = "escape-app";
+    deploy(api, node.apiPort(), work, app);
+    if (!api.get("/status").body().path("isolated").asBoolean()) {
+      System.out.println("no namespaces on this host: the escape attempts are not checked");
+      return;
+    }
+    api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\"}").expect(200);
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
+    String appId = api.get("/apps/" + app).body().path("id").asText();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    List<String> lines = List.of();
+    while (System.nanoTime() < deadline) {
+      lines = node.dynos().logs().recent(appId).stream().filter(l -> l.contains("app[probe.1]")).toList();
+      if (lines.stream().anyMatch(l -> l.contains("probe done"))) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    String all = String.join("\n", lines);
+    assertTrue(all.contains("probe done"), all);
+    assertFalse(all.contains("uid 0"), "the app's code does not run as root: " + all);
+    assertFalse(all.contains("ESCAPE"), all);
+    assertEquals(8, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"0\"}]}").expect(200);
   }
 
   @Test

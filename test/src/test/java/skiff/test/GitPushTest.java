@@ -81,6 +81,26 @@ class GitPushTest {
   }
 
   @Test
+  void aSymlinkOutOfTheAppIsRefusedAndOneInsideIsKept() throws Exception {
+    api.post("/apps", "{\"name\":\"linky\"}").expect(201);
+    Git git = Git.init(work.resolve("linky"));
+    git.write("Procfile", "web: python3 -m http.server $PORT\n").write("requirements.txt", "").commit("first");
+    java.nio.file.Files.createSymbolicLink(work.resolve("linky").resolve("leak"), java.nio.file.Path.of("/etc/passwd"));
+    git.commit("a link out");
+    Git.Result refused = git.pushTo(node.apiPort(), "linky");
+    assertTrue(refused.status() != 0 && refused.output().contains("The symlink leak points outside the app"),
+        refused.output());
+    assertFalse(refused.output().contains("root:x:0:0"), "nothing of the host's file reached the pusher");
+    assertEquals(1, api.get("/apps/linky/releases").body().size(), "no release was made");
+
+    git.run("rm", "-q", "leak");
+    java.nio.file.Files.createSymbolicLink(work.resolve("linky").resolve("docs"), java.nio.file.Path.of("Procfile"));
+    git.commit("a link in");
+    Git.Result ok = git.pushTo(node.apiPort(), "linky");
+    assertEquals(0, ok.status(), ok.output());
+  }
+
+  @Test
   void aPythonAppWithAProcfileBecomesARelease() throws Exception {
     Git git = newApp("py-app");
     git.write("app.py", "print('hello')\n").write("requirements.txt", "")

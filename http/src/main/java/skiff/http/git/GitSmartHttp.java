@@ -229,6 +229,9 @@ public final class GitSmartHttp {
       if (!outcome.succeeded()) {
         cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "pre-receive hook declined");
       }
+    } catch (TreeCheckout.UnsafeTree unsafe) {
+      say(pack, " !     " + unsafe.getMessage());
+      cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "unsafe symlink");
     } catch (Exception e) {
       log.error("build of {} failed", app.name(), e);
       say(pack, " !     Build failed inside Skiff: " + e.getMessage());

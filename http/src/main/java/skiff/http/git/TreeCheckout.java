@@ -13,8 +13,19 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
-/** Writes a commit's tree into a directory: files, executable bits and symlinks; no .git. */
+/**
+ * Writes a commit's tree into a directory: files, executable bits and symlinks; no .git. A symlink
+ * must stay inside the tree: one pointing elsewhere (an absolute path, or up and out) would let a
+ * build, or Skiff itself reading the Procfile, read the host's files into the push output.
+ */
 final class TreeCheckout {
+  /** A tree that cannot be built safely; the message tells the pusher which file and why. */
+  static final class UnsafeTree extends IOException {
+    UnsafeTree(String message) {
+      super(message);
+    }
+  }
+
   private TreeCheckout() {}
 
   /** Returns the commit's subject line. */
@@ -33,7 +44,14 @@ final class TreeCheckout {
         FileMode mode = tree.getFileMode(0);
         byte[] data = reader.open(tree.getObjectId(0)).getBytes();
         if (mode == FileMode.SYMLINK) {
-          Files.createSymbolicLink(out, Path.of(new String(data, StandardCharsets.UTF_8)));
+          String link = new String(data, StandardCharsets.UTF_8);
+          Path pointsTo = out.getParent().resolve(link).normalize();
+          if (Path.of(link).isAbsolute() || !pointsTo.startsWith(target)) {
+            throw new UnsafeTree("The symlink " + tree.getPathString() + " points outside the app (to " + link
+                + "); Skiff builds only apps whose links stay inside them. Make it a relative link to a file in the"
+                + " repository, or commit the file itself.");
+          }
+          Files.createSymbolicLink(out, Path.of(link));
         } else if (mode == FileMode.GITLINK) {
           Files.createDirectories(out); // submodules are not fetched
         } else {

@@ -215,29 +215,38 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   }
 
   /**
-   * Runs as the dyno's first process: joins the memory cgroup before anything forks, then enters new
-   * namespaces where it mounts the slug overlay on /app, hides SKIFF_HOME, names the host and
-   * runs the command with .profile.d sourced. The shell stays as the namespace's PID 1, because
-   * the kernel drops SIGTERM sent to a PID 1 that has no handler: it forwards it, waits for the
-   * command and exits with its status. $1 cgroup.procs, $2 slug, $3 upper, $4 work,
-   * $5 merged, $6 SKIFF_HOME, $7 hostname, $8 command.
+   * Runs as the dyno's first process: joins the memory and pids cgroups before anything forks, then
+   * enters new namespaces where it mounts the slug overlay on /app, hides SKIFF_HOME and the cgroup
+   * filesystem, names the host, and runs the app's code (.profile.d, then the command) as the
+   * unprivileged {@link #DYNO_UID} with no capabilities and no_new_privs, so it can undo none of
+   * that: no umount, no writes to cgroups or the host's files, no reading root's. The shell stays
+   * as the namespace's PID 1 (root, running no app code), because the kernel drops SIGTERM sent to
+   * a PID 1 that has no handler: it forwards it, waits for the command and exits with its status.
+   * $1 cgroup.procs files, $2 slug, $3 upper, $4 work, $5 merged, $6 SKIFF_HOME, $7 hostname,
+   * $8 command.
    */
+  /** Who the app's code runs as in an isolated dyno: {@code nobody}, never root. */
+  static final int DYNO_UID = 65534;
+
   private static String isolatedScript() {
     return """
         for procs in $1; do echo $$ > "$procs"; done
         shift
         exec unshare --fork --kill-child --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
           set -e
+          chown 65534:65534 "$2"
           mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"
           mount --bind "$4" /app
           mount -t tmpfs -o size=64k,mode=0755 skiff-hidden "$5"
+          mount -t tmpfs -o size=4k,mode=0555 skiff-hidden /sys/fs/cgroup
           hostname "$6"
           cd /app
           set +e
-          for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done
           # a background job would get /dev/null as stdin; attached one-offs need the real one
           exec 3<&0
-          /bin/bash -c "$7" 0<&3 3<&- &
+          setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs \\
+            /bin/bash -c "for f in /app/.profile.d/*.sh; do [ -r \\"\\$f\\" ] && . \\"\\$f\\"; done; eval \\"\\$1\\"" \\
+            dyno "$7" 0<&3 3<&- &
           app=$!
           trap "kill -TERM $app 2>/dev/null" TERM INT
           while :; do

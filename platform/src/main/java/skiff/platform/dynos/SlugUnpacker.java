@@ -39,6 +39,14 @@ final class SlugUnpacker {
       if (!tar.waitFor(5, TimeUnit.MINUTES) || tar.exitValue() != 0) {
         throw new IOException("unpacking slug " + checksum + " failed: " + output.strip());
       }
+      // dynos run as nobody (ProcessDynoRuntime.DYNO_UID) and may write to their /app, as on Heroku;
+      // their writes land in their own overlay layer, never here
+      Process chown = new ProcessBuilder("chown", "-R", "65534:65534", target.toString()).redirectErrorStream(true)
+          .start();
+      String chownOutput = new String(chown.getInputStream().readAllBytes());
+      if (!chown.waitFor(5, TimeUnit.MINUTES) || chown.exitValue() != 0) {
+        throw new IOException("handing slug " + checksum + " to the dyno user failed: " + chownOutput.strip());
+      }
       Files.writeString(done, "");
       return target;
     }
