@@ -260,6 +260,8 @@ class DynoTest {
     assertFalse(all.contains("uid 0"), "the app's code does not run as root: " + all);
     assertFalse(all.contains("ESCAPE"), all);
     assertEquals(8, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+    assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/skiff-probe-probe.1")),
+        "a dyno's /tmp is its own, not the host's");
     api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"0\"}]}").expect(200);
   }
 

@@ -217,7 +217,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   /**
    * Runs as the dyno's first process: joins the memory and pids cgroups before anything forks, then
    * enters new namespaces where it mounts the slug overlay on /app, hides SKIFF_HOME and the cgroup
-   * filesystem, names the host, and runs the app's code (.profile.d, then the command) as the
+   * filesystem, gives the dyno its own /tmp and /dev/shm (memory it is charged for), names the host, and runs the app's code (.profile.d, then the command) as the
    * unprivileged {@link #DYNO_UID} with no capabilities and no_new_privs, so it can undo none of
    * that: no umount, no writes to cgroups or the host's files, no reading root's. The shell stays
    * as the namespace's PID 1 (root, running no app code), because the kernel drops SIGTERM sent to
@@ -239,6 +239,8 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
           mount --bind "$4" /app
           mount -t tmpfs -o size=64k,mode=0755 skiff-hidden "$5"
           mount -t tmpfs -o size=4k,mode=0555 skiff-hidden /sys/fs/cgroup
+          mount -t tmpfs -o size=512m,mode=1777 skiff-tmp /tmp
+          mount -t tmpfs -o size=64m,mode=1777 skiff-shm /dev/shm
           hostname "$6"
           cd /app
           set +e
