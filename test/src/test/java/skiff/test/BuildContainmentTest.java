@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A build sees none of the server's settings and does not outlive the server: an npm lifecycle
- * script that prints its environment finds no SKIFF_ variable (the admin token among them), and a
- * build still running when the server is killed with kill -9 is gone with it.
+ * script that prints its environment finds no SKIFF_ variable (the admin token among them), cannot
+ * read SKIFF_HOME nor unmount what hides it, and a build still running when the server is killed
+ * with kill -9 is gone with it.
  */
 class BuildContainmentTest {
 
@@ -27,14 +28,22 @@ class BuildContainmentTest {
       Api api = new Api(server.apiPort, TestNode.TOKEN);
       api.post("/apps", "{\"name\":\"nosy\"}").expect(201);
       Git git = Git.init(home.resolve("work").resolve("nosy"));
+      String peek = "env | sort; echo END-OF-ENV; cat " + home + "/admin.token && echo READ-HOME || echo HOME-HIDDEN;"
+          + " umount " + home + " && echo UNMOUNTED || echo UMOUNT-REFUSED";
       git.write("package.json", "{\"name\":\"nosy\",\"version\":\"1.0.0\",\"scripts\":{\"preinstall\":"
-              + "\"env | sort; echo END-OF-ENV\"},\"dependencies\":{}}")
+              + Api.JSON.writeValueAsString(peek) + "},\"dependencies\":{}}")
           .write("index.js", "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)")
           .write("Procfile", "web: node index.js\n").commit("nosy");
       Git.Result pushed = git.pushTo(server.apiPort, "nosy");
       assertTrue(pushed.output().contains("END-OF-ENV"), "the lifecycle script ran: " + pushed.output());
       assertFalse(pushed.output().contains("SKIFF_"), "no server setting reached the build: " + pushed.output());
       assertFalse(pushed.output().contains(TestNode.TOKEN), "nor the admin token");
+      // npm echoes the script itself, so only a line of its own counts
+      assertTrue(printed(pushed, "HOME-HIDDEN") && !printed(pushed, "READ-HOME"),
+          "SKIFF_HOME is hidden from the build: " + pushed.output());
+      assertTrue(printed(pushed, "UMOUNT-REFUSED") && !printed(pushed, "UNMOUNTED"),
+          "and the build cannot unhide it: " + pushed.output());
+      assertEquals(0, pushed.status(), "the build itself still works: " + pushed.output());
 
       api.post("/apps", "{\"name\":\"slow\"}").expect(201);
       Git slow = Git.init(home.resolve("work").resolve("slow"));
@@ -61,6 +70,11 @@ class BuildContainmentTest {
       assertFalse(running(marker), "the build's processes died with the server");
       stuck.handle((r, e) -> r);
     }
+  }
+
+  private static boolean printed(Git.Result result, String word) {
+    return result.output().lines().anyMatch(l -> l.strip().equals("remote:        " + word)
+        || l.replaceFirst("^remote:\\s*", "").strip().equals(word));
   }
 
   /** Whether any process on the machine has the marker on its command line. */

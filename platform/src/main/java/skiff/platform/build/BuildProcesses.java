@@ -1,5 +1,6 @@
 package skiff.platform.build;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,4 +41,36 @@ final class BuildProcesses {
     wrapped.addAll(command);
     return wrapped;
   }
+
+  /**
+   * The same, with SKIFF_HOME ({@code home}: the journal, keys, tokens, other apps' repositories
+   * and caches) hidden under an empty tmpfs in the build's own mount namespace, except the
+   * {@code visible} directories the build works in, which are moved back to where they were. The
+   * script then runs without the capabilities to undo that (no mounts, no ptrace, no modules:
+   * root keeps only what file work needs) and with no_new_privs.
+   */
+  static List<String> contained(List<String> command, Path home, List<Path> visible) {
+    List<String> wrapped = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
+        "unshare", "--fork", "--kill-child", "--pid", "--mount-proc", "--mount", "--propagation", "private", "--",
+        "/bin/sh", "-c", HIDE_HOME, "build", home.toString(),
+        String.join(":", visible.stream().map(p -> p.toAbsolutePath().toString()).toList())));
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  /** $1 SKIFF_HOME, $2 the directories to keep (colon-separated), then the command. */
+  private static final String HIDE_HOME = """
+      set -e
+      home="$1"; keep="$2"; shift 2
+      mount -t tmpfs -o size=1m,mode=0700 skiff-stage /mnt
+      IFS=:
+      i=0
+      for p in $keep; do i=$((i+1)); mkdir -p "/mnt/$i"; mount --rbind "$p" "/mnt/$i"; done
+      mount -t tmpfs -o size=1m,mode=0755 skiff-hidden "$home"
+      i=0
+      for p in $keep; do i=$((i+1)); mkdir -p "$p"; mount --move "/mnt/$i" "$p"; done
+      unset IFS
+      exec setpriv --bounding-set=-all,+chown,+dac_override,+dac_read_search,+fowner,+fsetid,+kill,+setgid,+setuid \
+        --no-new-privs -- "$@"
+      """;
 }

@@ -76,7 +76,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
         Files.writeString(envDir.resolve(entry.getKey()), entry.getValue());
       }
       int status = run(List.of(pack.dir().resolve("bin/compile").toString(), buildDir.toString(), cache.toString(),
-          envDir.toString()), buildDir, deadline, out);
+          envDir.toString()), buildDir, deadline, out, List.of(buildDir, cache, envDir, pack.dir(), runtimes()));
       if (status != 0) {
         throw new BuildFailure("compile", "Failed to compile " + pack.name() + " app (bin/compile exited with status "
             + status + "). The lines above say why.");
@@ -97,8 +97,9 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
 
       out.accept("-----> Compressing...");
       Path archive = scratch.resolve("slug-" + System.nanoTime() + ".tgz");
+      // Skiff's own step, not the app's code: it runs as the server does
       int tar = run(List.of("tar", "-czf", archive.toString(), "-C", buildDir.toString(), "."), buildDir, deadline,
-          out);
+          out, List.of());
       if (tar != 0) {
         throw new BuildFailure("slug", "Compressing the slug failed (tar exited with status " + tar + ").");
       }
@@ -202,7 +203,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   private Optional<String> detect(Path pack, Path buildDir, long deadline) throws IOException, BuildFailure {
     List<String> output = new ArrayList<>();
     int status = run(List.of(pack.resolve("bin/detect").toString(), buildDir.toString()), buildDir, deadline,
-        output::add);
+        output::add, List.of(buildDir, pack));
     if (status != 0) {
       return Optional.empty();
     }
@@ -260,18 +261,28 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       return Map.of();
     }
     List<String> lines = new ArrayList<>();
-    int status = run(List.of(release.toString(), buildDir.toString()), buildDir, deadline, lines::add);
+    int status = run(List.of(release.toString(), buildDir.toString()), buildDir, deadline, lines::add,
+        List.of(buildDir, pack.dir()));
     if (status != 0) {
       throw new BuildFailure("release", "bin/release of " + pack.name() + " failed with status " + status + ".");
     }
     return ReleaseYaml.defaultProcessTypes(lines);
   }
 
-  /** Runs a buildpack script with its output (stdout and stderr) line by line to {@code out}. */
-  private int run(List<String> command, Path dir, long deadline, Consumer<String> out) throws IOException,
-      BuildFailure {
-    ProcessBuilder builder = new ProcessBuilder(BuildProcesses.contained(command)).directory(dir.toFile())
-        .redirectErrorStream(true);
+  /** Where buildpacks keep language runtimes they download, shared by every app's builds. */
+  private Path runtimes() throws IOException {
+    return Files.createDirectories(caches.resolve("_runtimes"));
+  }
+
+  /**
+   * Runs a buildpack script with its output (stdout and stderr) line by line to {@code out}. With
+   * {@code visible} paths, SKIFF_HOME is hidden from it except for those (see BuildProcesses).
+   */
+  private int run(List<String> command, Path dir, long deadline, Consumer<String> out, List<Path> visible)
+      throws IOException, BuildFailure {
+    List<String> contained = visible.isEmpty() ? BuildProcesses.contained(command)
+        : BuildProcesses.contained(command, caches.toAbsolutePath().getParent(), visible);
+    ProcessBuilder builder = new ProcessBuilder(contained).directory(dir.toFile()).redirectErrorStream(true);
     BuildProcesses.cleanEnvironment(builder.environment());
     builder.environment().put("STACK", stack);
     builder.environment().put("SKIFF", "1");
