@@ -260,6 +260,9 @@ class AccessTest {
     admin.post("/accounts", "{\"email\":\"owner@example.com\",\"password\":\"long-enough-1\"}")
         .expectError(422, "invalid_params", "already");
     as("owner").get("/events").expectError(403, "forbidden", "admins");
+    admin.post("/teams/apps", "{\"name\":\"orphan\",\"team\":\"no-such-team\"}")
+        .expectError(404, "not_found", "no-such-team");
+    admin.post("/teams", "{\"name\":\"X\"}").expectError(422, "invalid_params", "lower-case");
     assertTrue(admin.get("/accounts").body().size() >= 11);
   }
 

@@ -262,6 +262,20 @@ class HerokuCliTest {
     ok("access:add", "pal@example.com", "-a", "cli-app");
     assertTrue(ok("access", "-a", "cli-app").out().contains("pal@example.com"));
     ok("access:remove", "pal@example.com", "-a", "cli-app");
+    // a team app, as the CLI sees one: owned by TEAM@herokumanager.com, access with permissions
+    Api admin = new Api(node.apiPort(), TestNode.TOKEN);
+    admin.post("/teams", "{\"name\":\"cli-team\"}").expect(201);
+    admin.send("PUT", "/teams/cli-team/members", "{\"email\":\"pal@example.com\",\"role\":\"member\"}", null)
+        .expect(200);
+    admin.post("/teams/apps", "{\"name\":\"cli-team-app\",\"team\":\"cli-team\"}").expect(201);
+    ok("access:add", "pal@example.com", "-a", "cli-team-app", "--permissions", "deploy");
+    String access = ok("access", "-a", "cli-team-app").out();
+    assertTrue(access.lines().anyMatch(l -> l.contains("pal@example.com") && l.contains("deploy")), access);
+    ok("access:update", "pal@example.com", "-a", "cli-team-app", "--permissions", "operate");
+    String updated = ok("access", "-a", "cli-team-app").out();
+    assertTrue(updated.lines().anyMatch(l -> l.contains("pal@example.com") && l.contains("operate")
+        && !l.contains("deploy")), updated);
+    ok("access:remove", "pal@example.com", "-a", "cli-team-app");
     com.fasterxml.jackson.databind.JsonNode made = Api.JSON.readTree(
         ok("authorizations:create", "-d", "for CI", "--json").out());
     assertTrue(made.path("access_token").path("token").asText().startsWith("skiff-"), made.toString());

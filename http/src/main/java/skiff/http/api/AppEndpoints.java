@@ -98,8 +98,9 @@ final class AppEndpoints {
       team = PlatformApi.text(body, "organization");
     }
     if (team != null) {
-      String role = accounts.view().team(team).map(t -> t.role(call.account().email())).orElse(null);
-      if (role == null && !call.account().admin()) {
+      var owning = accounts.view().team(team);
+      String role = owning.map(t -> t.role(call.account().email())).orElse(null);
+      if (owning.isEmpty() || role == null && !call.account().admin()) {
         throw ApiError.notFound("Couldn't find that team (" + team + ").");
       }
       if ("viewer".equals(role)) {

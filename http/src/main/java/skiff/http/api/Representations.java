@@ -103,7 +103,6 @@ public final class Representations {
     n.put("internal_routing", false);
     n.put("locked", false);
     n.putNull("organization");
-    n.putNull("team");
     n.putNull("space");
     n.putNull("repo_size");
     Slug slug = app.currentSlug();

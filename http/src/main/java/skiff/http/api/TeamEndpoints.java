@@ -46,6 +46,19 @@ final class TeamEndpoints {
       return accounts.createTeam(name, call.account().email(), call.cause())
           .thenApply(t -> ApiResponse.created(team(t, call.account().email())));
     });
+    // registered before /teams/{team}, which would take "permissions" for a team's name
+    routes.get("/teams/permissions", call -> {
+      List<ObjectNode> all = new ArrayList<>();
+      for (Permission p : Permission.values()) {
+        all.add(Representations.JSON.createObjectNode().put("name", p.label()).put("description", switch (p) {
+          case VIEW -> "See the app and its releases, formation, dynos, logs, builds and journal.";
+          case DEPLOY -> "Push code, build, release and roll back; read config values.";
+          case OPERATE -> "Scale, restart and stop dynos; run one-off dynos.";
+          case MANAGE -> "Change config vars, domains, drains, maintenance, name and access.";
+        }));
+      }
+      return completedStage(ApiResponse.ok(AppEndpoints.array(all)));
+    });
     routes.get("/teams", call -> completedStage(ApiResponse.ok(AppEndpoints.array(
         accounts.view().teamsOf(call.account().email()).stream().map(t -> team(t, call.account().email())).toList()))));
     routes.get("/teams/{team}", call -> completedStage(ApiResponse.ok(team(visibleTeam(call), call.account().email()))));
