@@ -24,7 +24,9 @@ import skiff.platform.node.SkiffNode;
  * Journals written by earlier versions of Skiff, committed under {@code golden/VERSION}: the H2
  * file and the master key of a node that ran a fixed scenario (create, rename, config, push, scale,
  * crash into the cooldown, rollback, domains, drains, maintenance, destroy), and what its API
- * answered then. Every build must recover them and answer the same. Recording a new one (once per
+ * answered then. {@code v0} was written by the last Skiff before stable names and sealed values
+ * (commit ad9176f: class-name manifests, values in the clear), its answers recorded by the first
+ * version that reads it. Every build must recover them and answer the same. Recording a new one (once per
  * release of the journal's contract): {@code mvn -pl test -am test -Dtest=GoldenJournalTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dskiff.golden.record=v2}.
  */
