@@ -77,12 +77,12 @@ public final class JournalSerializer extends SerializerWithStringManifest {
       if (version == entry.version()) {
         return reader().readValue(bytes, entry.type());
       }
-      if (version > entry.version() && (entry.migration() == null || version > entry.migration().supportedForwardVersion())) {
-        throw new NotSerializableException("'" + name + "' version " + version + " was written by a newer Skiff"
-            + " (this one reads up to version " + entry.version() + ")");
+      JsonNode current;
+      try {
+        current = entry.upgrade(version, reader().readTree(bytes));
+      } catch (IllegalStateException newer) {
+        throw new NotSerializableException(newer.getMessage());
       }
-      JsonNode tree = reader().readTree(bytes);
-      JsonNode current = entry.migration() == null ? tree : entry.migration().transform(version, tree);
       return reader().treeToValue(current, entry.type());
     } catch (IOException | NumberFormatException e) {
       NotSerializableException problem = new NotSerializableException("cannot read a '" + manifest + "': " + e.getMessage());

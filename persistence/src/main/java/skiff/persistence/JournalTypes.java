@@ -1,5 +1,6 @@
 package skiff.persistence;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -19,7 +20,22 @@ import org.apache.pekko.serialization.jackson.JacksonMigration;
  */
 public final class JournalTypes {
   /** A journaled type: its name, its current version and how older versions are brought up to it. */
-  public record Entry(String name, Class<?> type, int version, JacksonMigration migration) {}
+  public record Entry(String name, Class<?> type, int version, JacksonMigration migration) {
+    /**
+     * JSON written at {@code fromVersion}, brought to the current version through the migration;
+     * a version newer than this code reads (beyond what the migration says it can) is refused.
+     */
+    public JsonNode upgrade(int fromVersion, JsonNode json) {
+      if (fromVersion == version) {
+        return json;
+      }
+      if (fromVersion > version && (migration == null || fromVersion > migration.supportedForwardVersion())) {
+        throw new IllegalStateException("'" + name + "' version " + fromVersion + " was written by a newer Skiff"
+            + " (this one reads up to version " + version + ")");
+      }
+      return migration == null ? json : migration.transform(fromVersion, json);
+    }
+  }
 
   private final Map<String, Entry> byName;
   private final Map<Class<?>, Entry> byClass;

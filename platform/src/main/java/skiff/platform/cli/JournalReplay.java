@@ -65,15 +65,11 @@ final class JournalReplay {
       return data;
     }
     JournalTypes.Entry entry = TYPES.byName(n.path("type").asText()).orElseThrow();
-    int version = n.path("version").asInt(1);
-    if (version == entry.version()) {
-      return data;
+    try {
+      return entry.upgrade(n.path("version").asInt(1), data);
+    } catch (IllegalStateException newer) {
+      throw new SkiffCli.Problem("Line " + lineNumber + ": " + newer.getMessage() + ".");
     }
-    if (version > entry.version() || entry.migration() == null) {
-      throw new SkiffCli.Problem("Line " + lineNumber + ": " + entry.name() + " version " + version
-          + " was written by a newer Skiff; this one reads up to version " + entry.version() + ".");
-    }
-    return entry.migration().transform(version, data);
   }
 
   static List<AppState> replay(List<String> lines) throws Exception {
