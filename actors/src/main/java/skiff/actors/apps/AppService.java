@@ -109,21 +109,7 @@ public final class AppService {
   }
 
   public CompletionStage<List<AppEntity.LiveApp>> list() {
-    return directoryRaw(AppDirectory.ListAll::new).thenCompose(listing -> {
-      List<CompletableFuture<Optional<AppEntity.LiveApp>>> lookups = new ArrayList<>();
-      for (var entry : ((AppDirectory.Listing) listing).appIdsByName().entrySet()) {
-        if (entry.getKey().startsWith(DOMAIN_CLAIM)) {
-          continue;
-        }
-        String appId = entry.getValue();
-        lookups.add(app(appId, AppEntity.Get::new)
-            .thenApply(a -> Optional.of(a.app()))
-            .exceptionally(e -> Optional.empty())
-            .toCompletableFuture());
-      }
-      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-          .thenApply(v -> lookups.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
-    });
+    return everyApp(e -> true);
   }
 
   /**
@@ -131,25 +117,35 @@ public final class AppService {
    * not answer: what it returns decides which slug files may be deleted.
    */
   public CompletionStage<java.util.Set<String>> keptSlugChecksums() {
+    // an app destroyed meanwhile keeps nothing; any other failure stops the collection
+    return everyApp(e -> rejectionOf(e).map(r -> r.id().equals("not_found")).orElse(false)).thenApply(apps -> {
+      java.util.Set<String> kept = new java.util.HashSet<>();
+      apps.forEach(app -> app.slugs().values().forEach(slug -> kept.add(slug.checksum())));
+      return kept;
+    });
+  }
+
+  /** Every app in the directory, asked at once; one whose failure {@code skippable} accepts is left out. */
+  private CompletionStage<List<AppEntity.LiveApp>> everyApp(java.util.function.Predicate<Throwable> skippable) {
     return directoryRaw(AppDirectory.ListAll::new).thenCompose(listing -> {
       List<CompletableFuture<Optional<AppEntity.LiveApp>>> lookups = new ArrayList<>();
       for (var entry : ((AppDirectory.Listing) listing).appIdsByName().entrySet()) {
-        if (!entry.getKey().startsWith(DOMAIN_CLAIM)) {
-          lookups.add(app(entry.getValue(), AppEntity.Get::new).thenApply(a -> Optional.of(a.app()))
-              .exceptionally(e -> {
-                // an app destroyed meanwhile keeps nothing; any other failure stops the collection
-                if (rejectionOf(e).map(r -> r.id().equals("not_found")).orElse(false)) {
-                  return Optional.empty();
-                }
-                throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
-              }).toCompletableFuture());
+        if (entry.getKey().startsWith(DOMAIN_CLAIM)) {
+          continue;
         }
+        lookups.add(app(entry.getValue(), AppEntity.Get::new)
+            .thenApply(a -> Optional.of(a.app()))
+            .exceptionally(e -> {
+              if (skippable.test(e)) {
+                return Optional.empty();
+              }
+              throw e instanceof java.util.concurrent.CompletionException c ? c
+                  : new java.util.concurrent.CompletionException(e);
+            })
+            .toCompletableFuture());
       }
-      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> {
-        java.util.Set<String> kept = new java.util.HashSet<>();
-        lookups.forEach(l -> l.join().ifPresent(app -> app.slugs().values().forEach(slug -> kept.add(slug.checksum()))));
-        return kept;
-      });
+      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+          .thenApply(v -> lookups.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
     });
   }
 
