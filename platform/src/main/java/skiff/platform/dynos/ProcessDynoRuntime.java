@@ -234,7 +234,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
         shift
         exec unshare --fork --kill-child --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
           set -e
-          chown 65534:65534 "$2"
+          chown %1$d:%1$d "$2"
           mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"
           mount --bind "$4" /app
           mount -t tmpfs -o size=64k,mode=0755 skiff-hidden "$5"
@@ -246,7 +246,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
           set +e
           # a background job would get /dev/null as stdin; attached one-offs need the real one
           exec 3<&0
-          setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs \\
+          setpriv --reuid=%1$d --regid=%1$d --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs \\
             /bin/bash -c "for f in /app/.profile.d/*.sh; do [ -r \\"\\$f\\" ] && . \\"\\$f\\"; done; eval \\"\\$1\\"" \\
             dyno "$7" 0<&3 3<&- &
           app=$!
@@ -256,7 +256,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
             kill -0 $app 2>/dev/null || exit $status
           done
         ' dyno "$@"
-        """;
+        """.formatted(DYNO_UID);
   }
 
   /** Unisolated: $1 cgroup.procs, $2 the dyno's copy of the slug, $3 command. */

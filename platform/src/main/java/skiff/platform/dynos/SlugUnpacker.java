@@ -22,6 +22,15 @@ final class SlugUnpacker {
     this.dir = Files.createDirectories(dir);
   }
 
+  /** Runs a command to its end; a failure names {@code what} and carries the command's output. */
+  private static void run(String what, String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IOException(what + " failed: " + output.strip());
+    }
+  }
+
   Path unpacked(String checksum) throws IOException, InterruptedException {
     Path archive = store.find(checksum).orElseThrow(() -> new IOException("slug " + checksum
         + " is not in this node's slug store"));
@@ -33,20 +42,11 @@ final class SlugUnpacker {
       }
       Scratch.delete(target);
       Files.createDirectories(target);
-      Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", target.toString())
-          .redirectErrorStream(true).start();
-      String output = new String(tar.getInputStream().readAllBytes());
-      if (!tar.waitFor(5, TimeUnit.MINUTES) || tar.exitValue() != 0) {
-        throw new IOException("unpacking slug " + checksum + " failed: " + output.strip());
-      }
-      // dynos run as nobody (ProcessDynoRuntime.DYNO_UID) and may write to their /app, as on Heroku;
-      // their writes land in their own overlay layer, never here
-      Process chown = new ProcessBuilder("chown", "-R", "65534:65534", target.toString()).redirectErrorStream(true)
-          .start();
-      String chownOutput = new String(chown.getInputStream().readAllBytes());
-      if (!chown.waitFor(5, TimeUnit.MINUTES) || chown.exitValue() != 0) {
-        throw new IOException("handing slug " + checksum + " to the dyno user failed: " + chownOutput.strip());
-      }
+      run("unpacking slug " + checksum, "tar", "-xzf", archive.toString(), "-C", target.toString());
+      // dynos run as nobody and may write to their /app, as on Heroku; their writes land in their
+      // own overlay layer, never here
+      String owner = ProcessDynoRuntime.DYNO_UID + ":" + ProcessDynoRuntime.DYNO_UID;
+      run("handing slug " + checksum + " to the dyno user", "chown", "-R", owner, target.toString());
       Files.writeString(done, "");
       return target;
     }
