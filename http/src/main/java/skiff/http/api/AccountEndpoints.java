@@ -61,21 +61,22 @@ final class AccountEndpoints {
   }
 
   private CompletionStage<AccountEntity.LiveAccount> self(ApiCall call) {
-    var known = accounts.view().account(call.account().email());
-    if (known.isPresent()) {
-      return completedStage(known.get());
-    }
-    if (call.account().authorizationId().equals(Account.BOOTSTRAP)) {
-      return completedStage(bootstrapStandIn(call));
-    }
-    return accounts.get(call.account().email());
+    return caller(call, accounts.view()).<CompletionStage<AccountEntity.LiveAccount>>map(a -> completedStage(a))
+        .orElseGet(() -> accounts.get(call.account().email()));
   }
 
-  /** The bootstrap token stands for the admin even when the admin's account is not in the journal. */
-  static AccountEntity.LiveAccount bootstrapStandIn(ApiCall call) {
+  /**
+   * The caller's account as the node knows it; the bootstrap token stands for the admin even when
+   * the admin's account is not in the journal.
+   */
+  static java.util.Optional<AccountEntity.LiveAccount> caller(ApiCall call, skiff.actors.accounts.AccessView view) {
+    var known = view.account(call.account().email());
+    if (known.isPresent() || !call.account().authorizationId().equals(Account.BOOTSTRAP)) {
+      return known;
+    }
     java.time.Instant epoch = java.time.Instant.EPOCH;
-    return new AccountEntity.LiveAccount(call.account().email(), call.account().name(), null, true, epoch, epoch, null,
-        java.util.List.of());
+    return java.util.Optional.of(new AccountEntity.LiveAccount(call.account().email(), call.account().name(), null,
+        true, epoch, epoch, null, java.util.List.of()));
   }
 
   /** POST /accounts {"email", "name", "password"}: an admin makes an account. */

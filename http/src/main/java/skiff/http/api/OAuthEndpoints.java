@@ -119,9 +119,7 @@ final class OAuthEndpoints {
   }
 
   private AccountEntity.LiveAccount me(ApiCall call) {
-    return accounts.view().account(call.account().email())
-        .or(() -> call.account().authorizationId().equals(Account.BOOTSTRAP)
-            ? java.util.Optional.of(AccountEndpoints.bootstrapStandIn(call)) : java.util.Optional.empty())
+    return AccountEndpoints.caller(call, accounts.view())
         .orElseThrow(() -> ApiError.notFound("Couldn't find your account."));
   }
 
