@@ -29,7 +29,11 @@ class BuildContainmentTest {
       api.post("/apps", "{\"name\":\"nosy\"}").expect(201);
       Git git = Git.init(home.resolve("work").resolve("nosy"));
       String peek = "env | sort; echo END-OF-ENV; cat " + home + "/admin.token && echo READ-HOME || echo HOME-HIDDEN;"
-          + " umount " + home + " && echo UNMOUNTED || echo UMOUNT-REFUSED";
+          + " umount " + home + " && echo UNMOUNTED || echo UMOUNT-REFUSED; echo BUILD-UID=$(id -u);"
+          + " grep PRETTY_NAME /etc/os-release;"
+          + " node -e \"require('net').connect(" + server.apiPort + ", '127.0.0.1')"
+          + ".on('connect', () => { console.log('API-REACHED'); process.exit(0) })"
+          + ".on('error', () => console.log('API-UNREACHABLE'))\"";
       git.write("package.json", "{\"name\":\"nosy\",\"version\":\"1.0.0\",\"scripts\":{\"preinstall\":"
               + Api.JSON.writeValueAsString(peek) + "},\"dependencies\":{}}")
           .write("index.js", "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT)")
@@ -44,6 +48,12 @@ class BuildContainmentTest {
       assertTrue(printed(pushed, "UMOUNT-REFUSED") && !printed(pushed, "UNMOUNTED"),
           "and the build cannot unhide it: " + pushed.output());
       assertEquals(0, pushed.status(), "the build itself still works: " + pushed.output());
+      if (TestNode.isRoot()) {
+        assertTrue(printed(pushed, "BUILD-UID=65534"), "the build runs as nobody: " + pushed.output());
+        assertTrue(pushed.output().contains("Debian GNU/Linux 12 (bookworm)"), "on the app's stack");
+        assertTrue(printed(pushed, "API-UNREACHABLE") && !printed(pushed, "API-REACHED"),
+            "the build cannot reach the node's API on the host's loopback: " + pushed.output());
+      }
 
       api.post("/apps", "{\"name\":\"slow\"}").expect(201);
       Git slow = Git.init(home.resolve("work").resolve("slow"));

@@ -83,6 +83,14 @@ class CliTest {
     assertTrue(info.out().contains("Change:  Remove A config vars"), info.out());
     SkiffRun json = skiff("releases", "-a", "cli-flow", "--json");
     assertEquals(4, Api.JSON.readTree(json.out()).size(), json.out());
+
+    assertEquals("* debian-12\n", skiff("stacks").out());
+    SkiffRun stackSet = skiff("stack:set", "debian-12", "-a", "cli-flow");
+    assertTrue(stackSet.out().contains("will use debian-12"), stackSet.all());
+    assertTrue(skiff("stack", "-a", "cli-flow").out().contains("* debian-12"));
+    SkiffRun noSuchStack = skiff("stack:set", "heroku-24", "-a", "cli-flow");
+    assertEquals(2, noSuchStack.status(), noSuchStack.all());
+    assertTrue(noSuchStack.err().contains("Skiff offers debian-12"), noSuchStack.err());
   }
 
   @Test

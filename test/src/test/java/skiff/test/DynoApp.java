@@ -18,6 +18,15 @@ final class DynoApp {
                       "home": os.environ["HOME"],
                       "secret_visible": os.path.exists(check) and len(os.listdir(check)) > 0,
                   })
+              elif self.path.startswith("/outbound"):
+                  import socket
+                  # an address, not a name: with outbound denied a DNS query would only time out
+                  ip = self.path.split("ip=", 1)[1]
+                  try:
+                      with socket.create_connection((ip, 80), timeout=3):
+                          body = "outbound allowed"
+                  except OSError as e:
+                      body = "outbound failed: " + str(e)
               elif self.path.startswith("/write"):
                   with open(os.environ["HOME"] + "/written-by-" + os.environ["DYNO"], "w") as f:
                       f.write("x")
@@ -39,7 +48,7 @@ final class DynoApp {
 
   /** Tries, from inside a dyno, what an attacker would; prints "held" or "ESCAPE" for each. */
   static final String PROBE = """
-      import os, subprocess
+      import os, socket, subprocess
 
       def attempt(name, fn):
           try:
@@ -65,6 +74,40 @@ final class DynoApp {
       attempt("write-host", lambda: write("/usr/local/bin/skiff-escape", "x"))
       attempt("join-parent-cgroup", lambda: write("/sys/fs/cgroup/memory/cgroup.procs", str(os.getpid())))
       attempt("raise-memory-limit", lambda: write("/sys/fs/cgroup/memory/memory.limit_in_bytes", "-1"))
+      attempt("write-stack", lambda: write("/etc/skiff-escape", "x"))
+
+      def reach(port):
+          with socket.create_connection(("127.0.0.1", port), timeout=2):
+              pass
+
+      def reach_any(ports):
+          for port in ports:
+              try:
+                  reach(port)
+              except OSError:
+                  continue
+              raise AssertionError("reached host port %d" % port)
+          raise OSError("none reachable")
+
+      # the node's API, the journal database, and every dyno port on this node's range
+      attempt("reach-api", lambda: reach(int(os.environ["API_PORT"])))
+      attempt("reach-postgres", lambda: reach(5432))
+      low, high = (int(p) for p in os.environ["DYNO_PORTS"].split("-"))
+      attempt("reach-other-dynos", lambda: reach_any(range(low, high + 1)))
+      # ports a dyno holds stay inside its own network namespace
+      held = []
+      for port in (31337, 31338):
+          s = socket.socket()
+          s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+          s.bind(("0.0.0.0" if port == 31337 else "127.0.0.1", port))
+          s.listen()
+          held.append(s)
+      print("stack", [l for l in open("/etc/os-release") if l.startswith("PRETTY_NAME")][0].strip(), flush=True)
+      try:
+          with socket.create_connection(("deb.debian.org", 80), timeout=10):
+              print("outbound allowed", flush=True)
+      except OSError as e:
+          print("outbound failed", e, flush=True)
       write("/tmp/skiff-probe-" + os.environ["DYNO"], "private")
       print("probe done", flush=True)
       import time

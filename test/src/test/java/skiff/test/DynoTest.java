@@ -207,6 +207,9 @@ class DynoTest {
       seenByTwo.path("pids").forEach(p -> pids.add(p.asLong()));
       assertFalse(pids.contains(ProcessHandle.current().pid()), "the platform's process is invisible");
       assertFalse(seenByOne.path("secret_visible").asBoolean(), "SKIFF_HOME (journal, tokens) is hidden");
+      // by default a web dyno connects out (OutboundDenyTest shows the same route refused under deny)
+      String mirror = java.net.InetAddress.getByName("deb.debian.org").getHostAddress();
+      assertEquals("outbound allowed", get(one.path("port").asInt(), "/outbound?ip=" + mirror));
     }
   }
 
@@ -243,8 +246,11 @@ class DynoTest {
       System.out.println("no namespaces on this host: the escape attempts are not checked");
       return;
     }
-    api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\"}").expect(200);
-    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
+    api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\",\"API_PORT\":\"" + node.apiPort()
+        + "\",\"DYNO_PORTS\":\"" + TestNode.env(home).get("SKIFF_DYNO_PORT_RANGE") + "\"}").expect(200);
+    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"},"
+        + "{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
+    awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
     String appId = api.get("/apps/" + app).body().path("id").asText();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     List<String> lines = List.of();
@@ -259,9 +265,27 @@ class DynoTest {
     assertTrue(all.contains("probe done"), all);
     assertFalse(all.contains("uid 0"), "the app's code does not run as root: " + all);
     assertFalse(all.contains("ESCAPE"), all);
-    assertEquals(8, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+    assertEquals(12, lines.stream().filter(l -> l.contains(": held ")).count(), all);
     assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/skiff-probe-probe.1")),
         "a dyno's /tmp is its own, not the host's");
+    assertTrue(all.contains("Debian GNU/Linux 12 (bookworm)"), "the dyno runs on its stack: " + all);
+    assertTrue(all.contains("outbound allowed"), "outbound connections are allowed by default: " + all);
+    for (int port : new int[] {31337, 31338}) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+        throw new AssertionError("a port the dyno listens on reached the host: " + port);
+      } catch (java.io.IOException refused) {
+        // the dyno's listening sockets are in its own network namespace
+      }
+    }
+    // the app's processes are nobody on the host too, not root mapped to another id
+    List<ProcessHandle> probes = ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains("probe.py")).toList();
+    assertFalse(probes.isEmpty(), "the probe's process is found on the host");
+    for (ProcessHandle p : probes) {
+      Object uid = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/" + p.pid()), "unix:uid");
+      assertEquals(65534, uid, "host uid of the dyno's process " + p.pid());
+    }
     api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"0\"}]}").expect(200);
   }
 

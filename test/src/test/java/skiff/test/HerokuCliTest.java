@@ -252,7 +252,7 @@ class HerokuCliTest {
     assertTrue(ok("run:detached", "-a", "cli-app", "--", "echo", "hi").all().contains("run."));
 
     String stacks = ok("stack", "-a", "cli-app").out();
-    assertTrue(stacks.contains("host") && !stacks.contains("cedar"), "not shown as cedar-10: " + stacks);
+    assertTrue(stacks.contains("debian-12") && !stacks.contains("cedar"), "not shown as cedar-10: " + stacks);
     assertTrue(ok("domains", "-a", "cli-app").out().contains("cli-app.localhost"));
     ok("domains:add", "www.cli-app.test", "-a", "cli-app");
     ok("domains:remove", "www.cli-app.test", "-a", "cli-app");
@@ -287,7 +287,9 @@ class HerokuCliTest {
     ok("maintenance:off", "-a", "cli-app");
     assertEquals("admin@skiff.local", ok("auth:whoami").out().strip());
     assertEquals(TestNode.TOKEN, ok("auth:token").out().strip());
-    ok("stack:set", "host", "-a", "cli-app");
+    ok("stack:set", "debian-12", "-a", "cli-app");
+    Run unknown = heroku("stack:set", "heroku-24", "-a", "cli-app");
+    assertTrue(unknown.status() != 0 && unknown.all().contains("debian-12"), unknown.all());
     Run tail = tailFor("cli-app");
     assertTrue(tail.out().contains("heroku[router]") || tail.out().contains("app[api]"), tail.all());
     Path other = Files.createTempDirectory("heroku-remote");

@@ -69,8 +69,8 @@ class PlatformApiTest {
   void createWithAGeneratedNameGivesHerokuStyleNamesAndV1() {
     JsonNode app = api.post("/apps", "{}").expect(201).body();
     assertTrue(app.path("name").asText().matches("[a-z]+-[a-z]+-\\d{4}"), app.toString());
-    assertEquals("host", app.path("stack").path("name").asText());
-    assertEquals("host", app.path("build_stack").path("name").asText());
+    assertEquals("debian-12", app.path("stack").path("name").asText());
+    assertEquals("debian-12", app.path("build_stack").path("name").asText());
     assertTrue(app.has("repo_size") && app.has("slug_size"), "the official CLI crashes without these fields");
     JsonNode releases = api.get("/apps/" + app.path("name").asText() + "/releases").expect(200).body();
     assertEquals(1, releases.size());
@@ -206,7 +206,14 @@ class PlatformApiTest {
     assertTrue(api.get("/apps/" + app).body().path("maintenance").asBoolean());
     api.patch("/apps/" + app, "{\"maintenance\":\"yes\"}").expectError(422, "invalid_params", "maintenance");
     api.patch("/apps/" + app, "{\"build_stack\":\"heroku-22\"}").expectError(422, "invalid_params", "heroku-22");
-    assertEquals("host", api.get("/stacks").body().get(0).path("name").asText());
+    JsonNode stacks = api.get("/stacks").body();
+    assertEquals("debian-12", stacks.get(0).path("name").asText());
+    assertTrue(stacks.get(0).path("default").asBoolean(), stacks.toString());
+    api.get("/stacks/debian-12").expect(200);
+    api.get("/stacks/heroku-24").expectError(404, "not_found", "debian-12");
+    // apps from before real stacks were on "host": the name is still understood, as the default
+    assertEquals("debian-12", api.patch("/apps/" + app, "{\"build_stack\":\"host\"}").expect(200).body()
+        .path("build_stack").path("name").asText());
 
     String renamed = app + "-r";
     api.patch("/apps/" + app, "{\"name\":\"" + renamed + "\"}").expect(200);

@@ -32,7 +32,36 @@ public final class TestNode {
     int from = 20000 + (fork - 1) * 2500;
     env.put("SKIFF_DYNO_PORT_RANGE", from + "-" + (from + 2499));
     env.put("SKIFF_ADMIN_TOKEN", TOKEN);
+    env.put("SKIFF_STACK_CACHE", stackCache().toString());
     return env;
+  }
+
+  /**
+   * Every test node shares one built stack per machine (about a minute to build, 900 MB), kept
+   * with the heroku CLI in ~/.cache/skiff. It is built here once, before the first node starts,
+   * so no test's start-up deadline includes it; the two test JVMs wait for each other's build.
+   */
+  static synchronized Path stackCache() {
+    Path cache = Path.of(System.getProperty("user.home"), ".cache", "skiff", "stacks");
+    if (!stackReady) {
+      var images = new skiff.platform.stacks.StackImages(cache, skiff.platform.stacks.StackImages.shipped(),
+          line -> System.out.println("test stacks: " + line));
+      if (isRoot()) {
+        images.root(images.defaultName()).join();
+      }
+      stackReady = true;
+    }
+    return cache;
+  }
+
+  private static boolean stackReady;
+
+  static boolean isRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   public static SkiffNode start(Path home) {

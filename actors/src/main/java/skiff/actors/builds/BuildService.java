@@ -23,15 +23,13 @@ public final class BuildService {
   private final AppService apps;
   private final SlugCompiler compiler;
   private final BuildLogs logs;
-  private final String stack;
   private final java.util.function.Function<String, String> webUrl;
 
-  public BuildService(AppService apps, SlugCompiler compiler, BuildLogs logs, String stack,
+  public BuildService(AppService apps, SlugCompiler compiler, BuildLogs logs,
       java.util.function.Function<String, String> webUrl) {
     this.apps = apps;
     this.compiler = compiler;
     this.logs = logs;
-    this.stack = stack;
     this.webUrl = webUrl;
   }
 
@@ -66,7 +64,8 @@ public final class BuildService {
       Optional<String> buildpack = source.buildpack().or(() -> Optional.ofNullable(app.config().get("BUILDPACK_URL")));
       SlugCompiler.Result result;
       try {
-        result = compiler.compile(new SlugCompiler.Request(app.id(), app.name(), source.tree(), app.config(), buildpack),
+        result = compiler.compile(new SlugCompiler.Request(app.id(), app.name(), source.tree(), app.config(), buildpack,
+            skiff.actors.apps.Stacks.orDefault(app.buildStack())),
             out);
       } catch (BuildFailure failure) {
         return failed(app, build, failure, cause, out);
@@ -77,7 +76,7 @@ public final class BuildService {
         throw crash;
       }
       Slug slug = new Slug(UUID.randomUUID().toString(), result.checksum(), result.size(), result.processTypes(),
-          source.version(), source.description(), result.buildpack(), stack, Instant.now());
+          source.version(), source.description(), result.buildpack(), result.stack(), Instant.now());
       out.accept("-----> Launching...");
       AppEntity.Accepted released = join(apps.command(app.id(),
           r -> new AppEntity.FinishBuild(build.id(), slug, now(cause), r)));

@@ -15,11 +15,13 @@ public interface SlugCompiler {
   /**
    * @param source the checked-out source; the compiler may change it in place
    * @param buildpack a pinned buildpack (local path or git URL), else detection over the built-ins
+   * @param stack the stack to build on (the app's build stack)
    */
-  record Request(String appId, String appName, Path source, Map<String, String> config, Optional<String> buildpack) {}
+  record Request(String appId, String appName, Path source, Map<String, String> config, Optional<String> buildpack,
+      String stack) {}
 
   /** The compiled slug, already in the slug store under {@code checksum}. */
-  record Result(String checksum, long size, Map<String, String> processTypes, String buildpack) {}
+  record Result(String checksum, long size, Map<String, String> processTypes, String buildpack, String stack) {}
 
   Result compile(Request request, Consumer<String> output) throws BuildFailure;
 }

@@ -676,7 +676,7 @@ public final class DynoEntity
       DynoRuntime.Started started = runtime.start(new DynoRuntime.Launch(runId, spec.appId(), spec.appName(),
           spec.name(), spec.slugChecksum(), spec.command(), spec.config(), spec.isWeb(),
           policy.memoryQuotaBytes() * skiff.actors.apps.DynoSizes.memoryFactor(spec.size()),
-          skiff.actors.apps.DynoSizes.processLimit(spec.size())),
+          skiff.actors.apps.DynoSizes.processLimit(spec.size()), skiff.actors.apps.Stacks.orDefault(spec.stack())),
           listener());
       if (spec.isWeb()) {
         timers.startSingleTimer("boot-" + runId, new BootTimedOut(runId), policy.bootTimeout());

@@ -15,7 +15,7 @@ public interface DynoRuntime {
    * {@code processLimit} is how many processes and threads the dyno may have at once.
    */
   record Launch(String runId, String appId, String appName, String dynoName, String slugChecksum, String command,
-      Map<String, String> env, boolean web, long memoryQuotaBytes, int processLimit) {}
+      Map<String, String> env, boolean web, long memoryQuotaBytes, int processLimit, String stack) {}
 
   /** A launched process. */
   record Started(String runId, int port, long pid) {}

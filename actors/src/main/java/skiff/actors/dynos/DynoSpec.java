@@ -8,9 +8,10 @@ import skiff.persistence.secrets.SecretValues;
 
 /**
  * What one formation dyno should run: a release's slug with its config vars and the process
- * type's command. Two specs with the same release version describe the same process.
+ * type's command, on the stack the slug was built on ({@code null} in specs written before stacks:
+ * the default stack, see DynoSpecMigration). Two specs with the same release version describe the same process.
  */
-@JournalName("shared.dyno-spec")
+@JournalName(value = "shared.dyno-spec", migration = DynoSpecMigration.class)
 public record DynoSpec(
     String appId,
     String appName,
@@ -20,7 +21,8 @@ public record DynoSpec(
     String slugChecksum,
     String command,
     @SecretValues Map<String, String> config,
-    String size)
+    String size,
+    String stack)
     implements CborSerializable, HoldsSecrets {
 
   @Override

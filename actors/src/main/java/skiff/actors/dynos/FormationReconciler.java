@@ -85,7 +85,7 @@ public final class FormationReconciler implements DynoScheduler {
       int quantity = runs && entry != null ? entry.quantity() : 0;
       for (int i = 1; i <= quantity; i++) {
         DynoSpec spec = new DynoSpec(app.id(), app.name(), type, i, app.currentVersion(), slug.checksum(),
-            app.processTypes().get(type), app.config(), entry.size());
+            app.processTypes().get(type), app.config(), entry.size(), skiff.actors.apps.Stacks.orDefault(slug.stack()));
         dyno(app.id(), spec.name()).tell(new DynoEntity.Run(spec, cause, ignore));
       }
       for (int i = quantity + 1; i <= high.getValue(); i++) {
@@ -108,7 +108,8 @@ public final class FormationReconciler implements DynoScheduler {
     try {
       runtime.start(new DynoRuntime.Launch(java.util.UUID.randomUUID().toString(), app.id(), app.name(), name,
           slug.checksum(), command, release.config(), false, policy.memoryQuotaBytes(),
-          skiff.actors.apps.DynoSizes.processLimit(skiff.actors.apps.DynoSizes.DEFAULT)), new DynoRuntime.Listener() {
+          skiff.actors.apps.DynoSizes.processLimit(skiff.actors.apps.DynoSizes.DEFAULT),
+          skiff.actors.apps.Stacks.orDefault(slug.stack())), new DynoRuntime.Listener() {
             @Override
             public void up(String runId) {
               logs.append(app.id(), "heroku", name, "State changed from starting to up");

@@ -57,7 +57,7 @@ class DynoEntityTest {
   }
 
   private static DynoSpec spec(String type, int release) {
-    return new DynoSpec("app-id", "blog", type, 1, release, "SHA256:aa", "./" + type, Map.of("A", "1"), "Basic");
+    return new DynoSpec("app-id", "blog", type, 1, release, "SHA256:aa", "./" + type, Map.of("A", "1"), "Basic", "debian-12");
   }
 
   private static Cause by() {

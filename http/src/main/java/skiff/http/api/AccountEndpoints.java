@@ -48,15 +48,16 @@ final class AccountEndpoints {
     });
     routes.get("/stacks", call -> {
       var list = Representations.JSON.createArrayNode();
-      list.add(json.stackInfo());
+      Stacks.offered().forEach(name -> list.add(json.stackInfo(name)));
       return completedStage(ApiResponse.ok(list));
     });
     routes.get("/stacks/{stack}", call -> {
       String asked = Stacks.canonical(call.param("stack"));
-      if (!asked.equals(Representations.STACK) && !asked.equals(Representations.STACK_ID)) {
-        throw ApiError.notFound("Couldn't find that stack. Skiff has one stack, " + Representations.STACK + ".");
-      }
-      return completedStage(ApiResponse.ok(json.stackInfo()));
+      String found = Stacks.offered().stream()
+          .filter(name -> name.equals(asked) || Representations.stableId("stack", name).equals(asked)).findFirst()
+          .orElseThrow(() -> ApiError.notFound("Couldn't find that stack (" + asked + "). Skiff offers "
+              + String.join(", ", Stacks.offered()) + "."));
+      return completedStage(ApiResponse.ok(json.stackInfo(found)));
     });
   }
 

@@ -91,7 +91,7 @@ final class AppEndpoints {
     JsonNode body = call.jsonObject();
     Optional<String> name = Optional.ofNullable(PlatformApi.text(body, "name"));
     requireKnown("region", PlatformApi.text(body, "region"), Representations.REGION);
-    requireKnown("stack", PlatformApi.text(body, "stack"), Representations.STACK);
+    String stack = requireStack(PlatformApi.text(body, "stack"));
     String owner = call.account().email();
     String team = PlatformApi.text(body, "team");
     if (team == null) {
@@ -108,13 +108,24 @@ final class AppEndpoints {
       }
       owner = AppAccess.teamOwner(team);
     }
-    return apps.create(name, owner, Representations.REGION, Representations.STACK, call.cause())
+    return apps.create(name, owner, Representations.REGION, stack, call.cause())
         .thenApply(app -> ApiResponse.created(json.app(app)));
   }
 
+  /** The stack asked for (the default when none is), or a 422 naming the ones there are. */
+  private static String requireStack(String given) {
+    if (given == null) {
+      return Representations.STACK;
+    }
+    if (!Stacks.isOffered(given)) {
+      throw ApiError.invalid("Couldn't find that stack (" + given + "). Skiff offers " + String.join(", ",
+          Stacks.offered()) + " (skiff stacks lists them).");
+    }
+    return Stacks.canonical(given);
+  }
+
   private static void requireKnown(String what, String given, String only) {
-    String name = what.equals("stack") ? Stacks.canonical(given) : given;
-    if (name != null && !name.equals(only)) {
+    if (given != null && !given.equals(only)) {
       throw ApiError.invalid("Couldn't find that " + what + " (" + given + "). Skiff offers one " + what + ": "
           + only + ".");
     }
@@ -134,7 +145,7 @@ final class AppEndpoints {
     if (maintenance != null && !maintenance.isBoolean()) {
       throw ApiError.invalid("maintenance must be true or false.");
     }
-    requireKnown("stack", buildStack, Representations.STACK);
+    String stack = buildStack == null ? null : requireStack(buildStack);
     CompletionStage<LiveApp> result = apps.find(call.app());
     if (newName != null) {
       result = result.thenCompose(app -> apps.rename(app.id(), newName, call.cause()));
@@ -145,7 +156,7 @@ final class AppEndpoints {
     }
     if (buildStack != null) {
       result = result.thenCompose(app -> apps.command(app.id(),
-          r -> new AppEntity.SetBuildStack(buildStack, call.cause(), r)).thenApply(a -> a.app()));
+          r -> new AppEntity.SetBuildStack(stack, call.cause(), r)).thenApply(a -> a.app()));
     }
     return result.thenApply(app -> ApiResponse.ok(json.app(app)));
   }

@@ -68,7 +68,9 @@ public final class BuildEndpoints {
       packs.addObject().put("name", b.buildpack()).put("url", b.buildpack());
     }
     n.put("status", b.status());
-    n.put("stack", Representations.STACK);
+    // the stack a finished build ran on is its slug's; one still running builds on the app's build stack
+    var slug = b.slugId() == null ? null : app.slugs().get(b.slugId());
+    n.put("stack", skiff.actors.apps.Stacks.orDefault(slug != null ? slug.stack() : app.buildStack()));
     n.put("output_stream_url", call.base(urls) + "/streams/builds/" + b.id());
     ObjectNode blob = n.putObject("source_blob");
     blob.putNull("checksum");

@@ -105,13 +105,13 @@ final class ReleaseEndpoints {
     Map<String, String> processTypes = new LinkedHashMap<>();
     types.fields().forEachRemaining(f -> processTypes.put(f.getKey(), f.getValue().asText()));
     String stack = PlatformApi.text(body, "stack");
-    if (stack != null && !Stacks.canonical(stack).equals(Representations.STACK)) {
-      throw ApiError.invalid("Couldn't find that stack (" + stack + "). Skiff has one stack, "
-          + Representations.STACK + ".");
+    if (stack != null && !Stacks.isOffered(stack)) {
+      throw ApiError.invalid("Couldn't find that stack (" + stack + "). Skiff offers "
+          + String.join(", ", Stacks.offered()) + ".");
     }
     Slug slug = new Slug(UUID.randomUUID().toString(), PlatformApi.text(body, "checksum"), 0, processTypes,
         PlatformApi.text(body, "commit"), PlatformApi.text(body, "commit_description"),
-        PlatformApi.text(body, "buildpack_provided_description"), Representations.STACK, Instant.now());
+        PlatformApi.text(body, "buildpack_provided_description"), Stacks.orDefault(stack), Instant.now());
     return apps.command(call.app(), r -> new AppEntity.RegisterSlug(slug, call.cause(), r))
         .thenApply(accepted -> ApiResponse.created(json.slug(accepted.app(), slug)));
   }

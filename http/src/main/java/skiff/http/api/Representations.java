@@ -21,8 +21,8 @@ import skiff.actors.apps.Stacks;
 /** The Platform API v3 JSON shapes of Skiff's resources, with the fields the official CLI reads. */
 public final class Representations {
   public static final ObjectMapper JSON = new ObjectMapper();
-  /** The one stack (see {@link Stacks}). */
-  public static final String STACK = Stacks.HOST;
+  /** The default stack for new apps (see {@link Stacks}). */
+  public static final String STACK = Stacks.DEFAULT;
   public static final String STACK_ID = stableId("stack", STACK);
   public static final String REGION = "local";
 
@@ -127,10 +127,10 @@ public final class Representations {
     return n;
   }
 
-  public ObjectNode stackInfo() {
-    ObjectNode n = stack(STACK);
+  public ObjectNode stackInfo(String name) {
+    ObjectNode n = stack(name);
     n.put("state", "public");
-    n.put("default", true);
+    n.put("default", name.equals(STACK));
     n.put("created_at", "2026-01-01T00:00:00Z");
     n.put("updated_at", "2026-01-01T00:00:00Z");
     return n;

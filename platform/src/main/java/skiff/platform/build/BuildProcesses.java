@@ -21,9 +21,20 @@ final class BuildProcesses {
 
   private BuildProcesses() {}
 
-  static void cleanEnvironment(Map<String, String> env) {
+  /** Host settings that name host paths or tools, meaningless on a stack. */
+  private static final List<String> HOST_ONLY = List.of("PATH", "HOME", "JAVA_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR",
+      "TMPDIR");
+
+  /**
+   * Builds the environment from scratch; {@code sealed} (on a stack) also leaves out what names the
+   * host's own paths, and gives the stack's PATH and a HOME in the sandbox's /tmp.
+   */
+  static void cleanEnvironment(Map<String, String> env, boolean sealed) {
     Map<String, String> kept = new java.util.HashMap<>();
     for (String name : KEPT) {
+      if (sealed && HOST_ONLY.contains(name)) {
+        continue;
+      }
       String value = env.get(name);
       if (value != null) {
         kept.put(name, value);
@@ -33,6 +44,49 @@ final class BuildProcesses {
     env.putAll(kept);
     env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.putIfAbsent("LANG", "C.UTF-8");
+    if (sealed) {
+      env.put("HOME", "/tmp");
+    }
+  }
+
+  /**
+   * Gives the sandbox's user the directories it works in: what it writes, and what it must read
+   * although SKIFF_HOME's umask made it private. Read-only ones are bound read-only anyway.
+   */
+  static void handOver(List<skiff.platform.sandbox.Sandbox.Bind> binds) throws java.io.IOException {
+    for (var bind : binds) {
+      List<String> command = bind.writable()
+          ? List.of("chown", "-R", skiff.platform.sandbox.Sandbox.UID + ":" + skiff.platform.sandbox.Sandbox.UID,
+              bind.host().toString())
+          : List.of("chmod", "-R", "go+rX", bind.host().toString());
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      try {
+        if (p.waitFor() != 0) {
+          throw new java.io.IOException(String.join(" ", command) + " failed: " + output.strip());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.IOException("interrupted");
+      }
+    }
+  }
+
+  /** The command with host paths replaced by where the sandbox sees them. */
+  static List<String> inside(List<String> command, List<skiff.platform.sandbox.Sandbox.Bind> binds) {
+    List<String> translated = new ArrayList<>();
+    for (String arg : command) {
+      String result = arg;
+      for (var bind : binds) {
+        String host = bind.host().toAbsolutePath().toString();
+        if (arg.equals(host) || arg.startsWith(host + "/")) {
+          result = bind.inside() + arg.substring(host.length());
+          break;
+        }
+      }
+      translated.add(result);
+    }
+    return translated;
   }
 
   static List<String> contained(List<String> command) {

@@ -19,6 +19,8 @@ import skiff.actors.builds.BuildFailure;
 import skiff.actors.builds.Scratch;
 import skiff.actors.builds.SlugCompiler;
 import skiff.actors.builds.SlugStore;
+import skiff.platform.sandbox.Sandbox;
+import skiff.platform.stacks.StackImages;
 
 /**
  * Heroku's slug compiler on this machine: applies {@code .slugignore}, picks a buildpack (pinned,
@@ -34,19 +36,23 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   private final Path scratch;
   private final SlugStore store;
   private final Limits limits;
-  private final String stack;
+  private final Optional<StackImages> stacks;
 
+  /** With {@code stacks}, every buildpack step runs sealed on the app's stack; without, on the host. */
   public BuildpackSlugCompiler(List<Path> builtins, Path caches, Path scratch, SlugStore store, Limits limits,
-      String stack) throws IOException {
+      Optional<StackImages> stacks) throws IOException {
     this.builtins = builtins;
     this.caches = Files.createDirectories(caches);
     this.scratch = Files.createDirectories(scratch);
     this.store = store;
     this.limits = limits;
-    this.stack = stack;
+    this.stacks = stacks;
   }
 
   private record Buildpack(Path dir, String name) {}
+
+  /** Where a build step runs: on a stack's root in the sandbox, or (no stacks) on the host. */
+  private record Stage(String stack, Path root, long deadline) {}
 
   @Override
   public Result compile(Request request, Consumer<String> out) throws BuildFailure {
@@ -55,7 +61,8 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     Path envDir = null;
     Path fetched = null;
     try {
-      out.accept("-----> Building on the " + stack + " stack");
+      Stage stage = stage(request.stack(), deadline, out);
+      out.accept("-----> Building on the " + request.stack() + " stack");
       Path ignore = buildDir.resolve(".slugignore");
       if (Files.isRegularFile(ignore)) {
         int removed = new SlugIgnore(Files.readString(ignore)).apply(buildDir);
@@ -64,9 +71,9 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       Buildpack pack;
       if (request.buildpack().isPresent()) {
         fetched = fetch(request.buildpack().get(), out);
-        pack = detectPinned(fetched == null ? Path.of(request.buildpack().get()) : fetched, request, buildDir, deadline);
+        pack = detectPinned(fetched == null ? Path.of(request.buildpack().get()) : fetched, request, buildDir, stage);
       } else {
-        pack = detectBuiltin(buildDir, deadline);
+        pack = detectBuiltin(buildDir, stage);
       }
       out.accept("-----> " + pack.name() + " app detected");
 
@@ -76,14 +83,17 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
         Files.writeString(envDir.resolve(entry.getKey()), entry.getValue());
       }
       int status = run(List.of(pack.dir().resolve("bin/compile").toString(), buildDir.toString(), cache.toString(),
-          envDir.toString()), buildDir, deadline, out, List.of(buildDir, cache, envDir, pack.dir(), runtimes()));
+          envDir.toString()), buildDir, stage, out, List.of(
+              new Sandbox.Bind(buildDir, BUILD, true), new Sandbox.Bind(cache, CACHE, true),
+              new Sandbox.Bind(envDir, ENV, false), new Sandbox.Bind(pack.dir(), PACK, false),
+              new Sandbox.Bind(runtimes(), RUNTIMES, true)));
       if (status != 0) {
         throw new BuildFailure("compile", "Failed to compile " + pack.name() + " app (bin/compile exited with status "
             + status + "). The lines above say why.");
       }
 
       out.accept("-----> Discovering process types");
-      Map<String, String> defaults = releaseDefaults(pack, buildDir, deadline);
+      Map<String, String> defaults = releaseDefaults(pack, buildDir, stage);
       Map<String, String> declared = declaredTypes(buildDir.resolve("Procfile"), out);
       Map<String, String> types = new LinkedHashMap<>(defaults);
       types.putAll(declared);
@@ -98,8 +108,8 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       out.accept("-----> Compressing...");
       Path archive = scratch.resolve("slug-" + System.nanoTime() + ".tgz");
       // Skiff's own step, not the app's code: it runs as the server does
-      int tar = run(List.of("tar", "-czf", archive.toString(), "-C", buildDir.toString(), "."), buildDir, deadline,
-          out, List.of());
+      int tar = run(List.of("tar", "-czf", archive.toString(), "-C", buildDir.toString(), "."), buildDir,
+          new Stage(request.stack(), null, deadline), out, List.of());
       if (tar != 0) {
         throw new BuildFailure("slug", "Compressing the slug failed (tar exited with status " + tar + ").");
       }
@@ -115,7 +125,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       }
       String checksum = store.put(archive);
       out.accept("       Done: " + megabytes(size));
-      return new Result(checksum, size, types, pack.name());
+      return new Result(checksum, size, types, pack.name(), request.stack());
     } catch (IOException e) {
       throw new BuildFailure("internal", "Build failed: " + e.getMessage());
     } finally {
@@ -146,10 +156,40 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     return String.format("%.1fM", bytes / (1024.0 * 1024.0));
   }
 
-  private Buildpack detectBuiltin(Path buildDir, long deadline) throws IOException, BuildFailure {
+  /**
+   * The stack's root for the sandboxed steps, built first if this machine has not got it yet (the
+   * push shows that it waits, and why).
+   */
+  private Stage stage(String stack, long deadline, Consumer<String> out) throws BuildFailure {
+    if (stacks.isEmpty()) {
+      return new Stage(stack, null, deadline);
+    }
+    StackImages images = stacks.get();
+    if (images.definition(stack).isEmpty()) {
+      throw new BuildFailure("stack", "This app builds on stack '" + stack + "', which this Skiff does not offer."
+          + " Choose one of " + String.join(", ", images.names()) + " with skiff stack:set.");
+    }
+    var root = images.root(stack);
+    if (!root.isDone()) {
+      out.accept("-----> Preparing the " + stack + " stack (its first use on this machine: about a minute)");
+    }
+    try {
+      return new Stage(stack, root.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS), deadline);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new BuildFailure("timeout", "Build timed out while the " + stack + " stack was being prepared.");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new BuildFailure("stack", "The " + stack + " stack could not be built on this machine: "
+          + e.getCause().getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BuildFailure("interrupted", "The build was interrupted.");
+    }
+  }
+
+  private Buildpack detectBuiltin(Path buildDir, Stage stage) throws IOException, BuildFailure {
     var recognised = UnbuildableLanguages.recognise(buildDir);
     for (Path pack : builtins) {
-      Optional<String> name = detect(pack, buildDir, deadline);
+      Optional<String> name = detect(pack, buildDir, stage);
       if (name.isPresent()) {
         if (recognised.isPresent() && pack.getFileName().toString().equals(PROCFILE_PACK)) {
           refuseUnbuilt(buildDir, recognised.get());
@@ -190,20 +230,20 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     }
   }
 
-  private Buildpack detectPinned(Path pack, Request request, Path buildDir, long deadline)
+  private Buildpack detectPinned(Path pack, Request request, Path buildDir, Stage stage)
       throws IOException, BuildFailure {
     if (!Files.isExecutable(pack.resolve("bin/detect")) || !Files.isExecutable(pack.resolve("bin/compile"))) {
       throw new BuildFailure("detect", "The buildpack " + request.buildpack().get()
           + " has no executable bin/detect and bin/compile.");
     }
-    return new Buildpack(pack, detect(pack, buildDir, deadline).orElseThrow(() -> new BuildFailure("detect",
+    return new Buildpack(pack, detect(pack, buildDir, stage).orElseThrow(() -> new BuildFailure("detect",
         "App not compatible with buildpack: " + request.buildpack().get() + " (its bin/detect refused the app).")));
   }
 
-  private Optional<String> detect(Path pack, Path buildDir, long deadline) throws IOException, BuildFailure {
+  private Optional<String> detect(Path pack, Path buildDir, Stage stage) throws IOException, BuildFailure {
     List<String> output = new ArrayList<>();
-    int status = run(List.of(pack.resolve("bin/detect").toString(), buildDir.toString()), buildDir, deadline,
-        output::add, List.of(buildDir, pack));
+    int status = run(List.of(pack.resolve("bin/detect").toString(), buildDir.toString()), buildDir, stage,
+        output::add, List.of(new Sandbox.Bind(buildDir, BUILD, false), new Sandbox.Bind(pack, PACK, false)));
     if (status != 0) {
       return Optional.empty();
     }
@@ -254,15 +294,15 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     return String.join(": ", parts);
   }
 
-  private Map<String, String> releaseDefaults(Buildpack pack, Path buildDir, long deadline)
+  private Map<String, String> releaseDefaults(Buildpack pack, Path buildDir, Stage stage)
       throws IOException, BuildFailure {
     Path release = pack.dir().resolve("bin/release");
     if (!Files.isExecutable(release)) {
       return Map.of();
     }
     List<String> lines = new ArrayList<>();
-    int status = run(List.of(release.toString(), buildDir.toString()), buildDir, deadline, lines::add,
-        List.of(buildDir, pack.dir()));
+    int status = run(List.of(release.toString(), buildDir.toString()), buildDir, stage, lines::add,
+        List.of(new Sandbox.Bind(buildDir, BUILD, false), new Sandbox.Bind(pack.dir(), PACK, false)));
     if (status != 0) {
       throw new BuildFailure("release", "bin/release of " + pack.name() + " failed with status " + status + ".");
     }
@@ -274,18 +314,50 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     return Files.createDirectories(caches.resolve("_runtimes"));
   }
 
+  // where a sealed build sees its directories: Heroku builds in /tmp too, and /tmp is the
+  // sandbox's own tmpfs, so the mount points need no room in the read-only stack
+  private static final String BUILD = "/tmp/build";
+  private static final String CACHE = "/tmp/cache";
+  private static final String ENV = "/tmp/env";
+  private static final String PACK = "/tmp/buildpack";
+  private static final String RUNTIMES = "/tmp/_runtimes";
+  private static final long BUILD_TMP_BYTES = 2L << 30;
+
   /**
    * Runs a buildpack script with its output (stdout and stderr) line by line to {@code out}. With
-   * {@code visible} paths, SKIFF_HOME is hidden from it except for those (see BuildProcesses).
+   * {@code binds} and a stack it runs sealed on the stack, seeing only those directories; with
+   * {@code binds} and no stack, on the host with SKIFF_HOME hidden but for them (see
+   * BuildProcesses); without, as Skiff's own step.
    */
-  private int run(List<String> command, Path dir, long deadline, Consumer<String> out, List<Path> visible)
+  private int run(List<String> command, Path dir, Stage stage, Consumer<String> out, List<Sandbox.Bind> binds)
       throws IOException, BuildFailure {
-    List<String> contained = visible.isEmpty() ? BuildProcesses.contained(command)
-        : BuildProcesses.contained(command, caches.toAbsolutePath().getParent(), visible);
+    long deadline = stage.deadline();
+    List<String> contained;
+    Path box = null;
+    if (binds.isEmpty()) {
+      contained = BuildProcesses.contained(command);
+    } else if (stage.root() == null) {
+      contained = BuildProcesses.contained(command, caches.toAbsolutePath().getParent(),
+          binds.stream().map(Sandbox.Bind::host).toList());
+    } else {
+      box = Files.createTempDirectory(scratch, "box-");
+      BuildProcesses.handOver(binds);
+      contained = BuildProcesses.contained(Sandbox.command(new Sandbox.Spec(stage.root(), box, "build", BUILD,
+          Optional.empty(), binds, Optional.empty(), true, BUILD_TMP_BYTES, List.of(),
+          BuildProcesses.inside(command, binds))));
+    }
     ProcessBuilder builder = new ProcessBuilder(contained).directory(dir.toFile()).redirectErrorStream(true);
-    BuildProcesses.cleanEnvironment(builder.environment());
-    builder.environment().put("STACK", stack);
+    BuildProcesses.cleanEnvironment(builder.environment(), stage.root() != null);
+    builder.environment().put("STACK", stage.stack());
     builder.environment().put("SKIFF", "1");
+    try {
+      return waitFor(builder, deadline, out);
+    } finally {
+      Scratch.deleteQuietly(box);
+    }
+  }
+
+  private int waitFor(ProcessBuilder builder, long deadline, Consumer<String> out) throws IOException, BuildFailure {
     Process process = builder.start();
     process.getOutputStream().close();
     Thread pump = new Thread(() -> {

@@ -157,7 +157,13 @@ public final class SkiffCli {
     add("maintenance:off", "maintenance:off [-a APP]", "take the app out of maintenance mode", a -> maintenance(a, false));
     add("stack", "stack [-a APP]", "show the stack the app builds on", this::stack);
     add("domains", "domains [-a APP] [--json]", "list the app's domains", this::domains);
-    add("stack:set", "stack:set STACK [-a APP]", "set the stack the next build uses (Skiff has one: host)", a -> {
+    add("stacks", "stacks", "list the stacks apps can build and run on (the default marked *)", a -> {
+      for (JsonNode s : api(a).get("/stacks")) {
+        out.println((s.path("default").asBoolean() ? "* " : "  ") + s.path("name").asText());
+      }
+      return 0;
+    });
+    add("stack:set", "stack:set STACK [-a APP]", "set the stack the next build uses (skiff stacks lists them)", a -> {
       String stack = a.positional(0).orElseThrow(() -> new Problem("Usage: skiff stack:set STACK -a APP"));
       String app = app(a);
       api(a).patch("/apps/" + app, Map.of("build_stack", stack));

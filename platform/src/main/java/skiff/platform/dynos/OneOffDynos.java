@@ -88,7 +88,8 @@ public final class OneOffDynos implements OneOffRunner {
     Map<String, Running> mine = running.computeIfAbsent(app.id(), id -> new ConcurrentHashMap<>());
     mine.put(name, new Running(name, command, "up", Instant.now(), app.currentVersion()));
     DynoRuntime.Launch launch = new DynoRuntime.Launch(UUID.randomUUID().toString(), app.id(), app.name(), name,
-        slug.checksum(), command, vars, false, memoryQuota, DynoSizes.processLimit(DynoSizes.DEFAULT));
+        slug.checksum(), command, vars, false, memoryQuota, DynoSizes.processLimit(DynoSizes.DEFAULT),
+        skiff.actors.apps.Stacks.orDefault(slug.stack()));
     DynoRuntime.Listener listener = new DynoRuntime.Listener() {
       @Override
       public void up(String runId) {

@@ -26,13 +26,16 @@ import skiff.actors.builds.Scratch;
 import skiff.actors.builds.SlugStore;
 import skiff.actors.dynos.DynoRuntime;
 import skiff.actors.dynos.LogSink;
+import skiff.platform.sandbox.Sandbox;
+import skiff.platform.stacks.StackImages;
 
 /**
- * Runs dynos as OS processes on this node. Where the host allows (root, Linux namespaces,
- * overlayfs) each dyno gets its own PID, mount, IPC and UTS namespaces, sees its slug as
- * {@code /app} through a private overlay (writes vanish with the process), and cannot see
- * {@code SKIFF_HOME} (other dynos, the journal, tokens). A memory cgroup per dyno enforces 3x the
- * quota. Elsewhere dynos run unisolated from a copy of the slug, and {@link #isolation} says so.
+ * Runs dynos as OS processes on this node. With stacks (root on Linux, bubblewrap and pasta
+ * installed) each dyno runs sealed in the {@link Sandbox} on its stack: the slug as a private
+ * {@code /app} overlay, its own namespaces and network, nobody as its user. A memory cgroup per
+ * dyno enforces 3x the quota and a pids cgroup its process limit; the dyno joins both before it
+ * can fork and cannot see the cgroup filesystem. Elsewhere (not root) dynos run unisolated from a
+ * copy of the slug, and {@link #isolation} says so.
  */
 public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProcessDynoRuntime.class);
@@ -43,7 +46,9 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   private final SlugUnpacker slugs;
   private final LogSink logs;
   private final PortPool ports;
-  private final boolean namespaces;
+  private final boolean sealed;
+  private final Optional<StackImages> stacks;
+  private final boolean outbound;
   private final Optional<MemoryCgroups> cgroups;
   private final Optional<PidsCgroups> pidLimits;
   private final ScheduledExecutorService watcher = Executors.newScheduledThreadPool(2, r -> {
@@ -75,13 +80,20 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     }
   }
 
-  public ProcessDynoRuntime(Path home, SlugStore store, LogSink logs, int portFrom, int portTo) throws IOException {
+  /**
+   * With {@code stacks} dynos run sealed on them; without, unisolated (a host where Skiff is not
+   * root). {@code outbound}: whether sealed dynos may connect to the world (SKIFF_DYNO_OUTBOUND).
+   */
+  public ProcessDynoRuntime(Path home, SlugStore store, LogSink logs, int portFrom, int portTo,
+      Optional<StackImages> stacks, boolean outbound) throws IOException {
     this.home = home.toAbsolutePath();
     this.dynos = Files.createDirectories(this.home.resolve("dynos"));
     this.slugs = new SlugUnpacker(store, this.home.resolve("slugcache"));
     this.logs = logs;
     this.ports = new PortPool(portFrom, portTo);
-    this.namespaces = namespacesWork();
+    this.stacks = stacks;
+    this.sealed = stacks.isPresent();
+    this.outbound = outbound;
     this.cgroups = MemoryCgroups.detect(nodeKey(this.home));
     this.pidLimits = PidsCgroups.detect(nodeKey(this.home));
     reapOrphans();
@@ -103,17 +115,37 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
 
   @Override
   public String isolation() {
-    if (!namespaces && cgroups.isEmpty()) {
+    if (!sealed && cgroups.isEmpty()) {
       return "none: dynos run unisolated (this host allows no namespaces or cgroups; run Skiff as root on Linux)";
     }
-    return (namespaces ? "PID, mount, IPC and UTS namespaces, private overlay /app, SKIFF_HOME hidden"
+    return (sealed ? "sealed (bubblewrap on the app's stack: user, PID, mount, IPC, UTS, cgroup and network"
+        + " namespaces, nobody, no capabilities; pasta networking, one published port, outbound "
+        + (outbound ? "allowed" : "denied") + ")"
         : "no namespaces (unisolated processes)")
         + "; " + cgroups.map(c -> "memory " + c.describe()).orElse("no memory cgroup (quota only sampled)")
         + "; " + pidLimits.map(PidsCgroups::describe).orElse("no process limit (no pids cgroup)");
   }
 
   public boolean isolated() {
-    return namespaces;
+    return sealed;
+  }
+
+  /**
+   * The stack's root, if this machine has it. A dyno never waits for a stack to be built (its
+   * entity would be stuck meanwhile): the build starts and the start fails, to be retried.
+   */
+  private Path stackRoot(String stack) throws IOException {
+    StackImages images = stacks.orElseThrow();
+    if (images.definition(stack).isEmpty()) {
+      throw new IOException("the slug was built on stack '" + stack + "', which this Skiff does not offer"
+          + " (it has " + String.join(", ", images.names()) + "); skiff stack:set one of them and deploy again");
+    }
+    var root = images.root(stack);
+    if (!root.isDone()) {
+      throw new IOException("stack " + stack + " is being built on this node (first use); the dyno starts once"
+          + " it is ready");
+    }
+    return root.join();
   }
 
   // ---- start -------------------------------------------------------------------------------
@@ -131,6 +163,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   }
 
   private Attached start(Launch launch, Listener listener, boolean attached, boolean tty) throws Exception {
+    Path stackRoot = sealed ? stackRoot(launch.stack()) : null;
     Path slug = slugs.unpacked(launch.slugChecksum());
     Path dir = Files.createDirectories(dynos.resolve(launch.appId()).resolve(launch.dynoName() + "-"
         + launch.runId().substring(0, 8)));
@@ -141,21 +174,32 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     }
     Path pidsGroup = pidLimits.isPresent() ? pidLimits.get().create(launch.runId(), launch.processLimit()) : null;
     Path app;
-    List<String> command = new ArrayList<>();
-    if (namespaces) {
+    List<String> command;
+    if (sealed) {
       for (String sub : List.of("upper", "work", "merged")) {
         Files.createDirectories(dir.resolve(sub));
       }
-      Files.createDirectories(Path.of("/app"));
+      // the overlay's writable half belongs to the sandbox's user, who owns the slug's files too
+      for (String sub : List.of("upper", "work")) {
+        Files.setAttribute(dir.resolve(sub), "unix:uid", Sandbox.UID);
+        Files.setAttribute(dir.resolve(sub), "unix:gid", Sandbox.UID);
+      }
       app = Path.of("/app");
-      command.addAll(List.of("/bin/sh", "-c", isolatedScript(), "dyno", cgroupProcs(cgroup, pidsGroup), slug.toString(),
-          dir.resolve("upper").toString(), dir.resolve("work").toString(), dir.resolve("merged").toString(),
-          home.toString(), hostname(launch), commandFor(launch, tty)));
+      List<Path> procs = new ArrayList<>();
+      for (Path group : new Path[] {cgroup, pidsGroup}) {
+        if (group != null) {
+          procs.add(group.resolve("cgroup.procs"));
+        }
+      }
+      command = Sandbox.command(new Sandbox.Spec(stackRoot, dir, hostname(launch), "/app",
+          Optional.of(new Sandbox.Overlay(slug, dir.resolve("upper"), dir.resolve("work"), dir.resolve("merged"))),
+          List.of(), launch.web() ? Optional.of(port) : Optional.empty(), outbound, TMP_BYTES, procs,
+          List.of("/bin/bash", "-c", APP_SCRIPT, "dyno", commandFor(launch, tty))));
     } else {
       app = dir.resolve("app");
       copyTree(slug, app);
-      command.addAll(List.of("/bin/sh", "-c", plainScript(), "dyno", cgroupProcs(cgroup, pidsGroup), app.toString(),
-          commandFor(launch, tty)));
+      command = List.of("/bin/sh", "-c", plainScript(), "dyno", cgroupProcs(cgroup, pidsGroup), app.toString(),
+          commandFor(launch, tty));
     }
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     Map<String, String> env = builder.environment();
@@ -214,50 +258,15 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /**
-   * Runs as the dyno's first process: joins the memory and pids cgroups before anything forks, then
-   * enters new namespaces where it mounts the slug overlay on /app, hides SKIFF_HOME and the cgroup
-   * filesystem, gives the dyno its own /tmp and /dev/shm (memory it is charged for), names the host, and runs the app's code (.profile.d, then the command) as the
-   * unprivileged {@link #DYNO_UID} with no capabilities and no_new_privs, so it can undo none of
-   * that: no umount, no writes to cgroups or the host's files, no reading root's. The shell stays
-   * as the namespace's PID 1 (root, running no app code), because the kernel drops SIGTERM sent to
-   * a PID 1 that has no handler: it forwards it, waits for the command and exits with its status.
-   * $1 cgroup.procs files, $2 slug, $3 upper, $4 work, $5 merged, $6 SKIFF_HOME, $7 hostname,
-   * $8 command.
-   */
-  /** Who the app's code runs as in an isolated dyno: {@code nobody}, never root. */
-  static final int DYNO_UID = 65534;
+  /** Who the app's code runs as in a sealed dyno: {@code nobody}, never root. */
+  static final int DYNO_UID = Sandbox.UID;
 
-  private static String isolatedScript() {
-    return """
-        for procs in $1; do echo $$ > "$procs"; done
-        shift
-        exec unshare --fork --kill-child --pid --mount-proc --mount --uts --ipc --propagation private /bin/sh -c '
-          set -e
-          chown %1$d:%1$d "$2"
-          mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"
-          mount --bind "$4" /app
-          mount -t tmpfs -o size=64k,mode=0755 skiff-hidden "$5"
-          mount -t tmpfs -o size=4k,mode=0555 skiff-hidden /sys/fs/cgroup
-          mount -t tmpfs -o size=512m,mode=1777 skiff-tmp /tmp
-          mount -t tmpfs -o size=64m,mode=1777 skiff-shm /dev/shm
-          hostname "$6"
-          cd /app
-          set +e
-          # a background job would get /dev/null as stdin; attached one-offs need the real one
-          exec 3<&0
-          setpriv --reuid=%1$d --regid=%1$d --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs \\
-            /bin/bash -c "for f in /app/.profile.d/*.sh; do [ -r \\"\\$f\\" ] && . \\"\\$f\\"; done; eval \\"\\$1\\"" \\
-            dyno "$7" 0<&3 3<&- &
-          app=$!
-          trap "kill -TERM $app 2>/dev/null" TERM INT
-          while :; do
-            wait $app; status=$?
-            kill -0 $app 2>/dev/null || exit $status
-          done
-        ' dyno "$@"
-        """.formatted(DYNO_UID);
-  }
+  /** Each dyno's private /tmp (memory it is charged for, as on Heroku's ephemeral disk). */
+  private static final long TMP_BYTES = 512L << 20;
+
+  /** Inside the sandbox: the slug's .profile.d scripts, then the command, as Heroku runs them. */
+  private static final String APP_SCRIPT =
+      "for f in /app/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; eval \"$1\"";
 
   /** Unisolated: $1 cgroup.procs, $2 the dyno's copy of the slug, $3 command. */
   private static String plainScript() {
@@ -305,21 +314,32 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     pump.start();
   }
 
-  /** A web dyno is up once its port accepts connections. */
+  /**
+   * A web dyno is up once its port accepts connections: in a sandbox, once the app listens on it
+   * inside (the published port on the host is pasta's from the start).
+   */
   private void watchPort(RunningDyno run) {
     Runnable[] probe = new Runnable[1];
     probe[0] = () -> {
       if (!run.process.isAlive() || run.stopping) {
         return;
       }
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", run.port), 200);
+      if (sealed ? Sandbox.listening(run.dir, run.port) : accepts(run.port)) {
         run.listener.up(run.launch.runId());
-      } catch (IOException notYet) {
+      } else {
         watcher.schedule(probe[0], 50, TimeUnit.MILLISECONDS);
       }
     };
     watcher.schedule(probe[0], 20, TimeUnit.MILLISECONDS);
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException notYet) {
+      return false;
+    }
   }
 
   private void watchMemory(RunningDyno run) {
@@ -385,12 +405,16 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     }, grace.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** The dyno's own processes: everything below the unshare wrapper (or the shell when unisolated). */
+  /**
+   * The dyno's own processes: everything below the sandbox's init (not the wrapper or pasta,
+   * which must outlive the app's last request), or the shell and its children when unisolated.
+   */
   private List<ProcessHandle> appProcesses(RunningDyno run) {
-    List<ProcessHandle> all = new ArrayList<>(run.process.descendants().toList());
-    if (!namespaces) {
-      all.add(run.process.toHandle());
+    if (sealed) {
+      return Sandbox.init(run.dir).map(init -> init.descendants().toList()).orElse(List.of());
     }
+    List<ProcessHandle> all = new ArrayList<>(run.process.descendants().toList());
+    all.add(run.process.toHandle());
     return all;
   }
 
@@ -401,6 +425,12 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       pids.addAll(cgroups.get().pids(run.cgroup));
     }
     pids.add(run.process.pid());
+    // pasta detaches from the wrapper (it is only found by its pid file when there is no cgroup)
+    try {
+      pids.add(Long.parseLong(Files.readString(run.dir.resolve("pasta.pid")).strip()));
+    } catch (IOException | NumberFormatException none) {
+      // no network helper was started
+    }
     pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
   }
 
@@ -482,26 +512,6 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       return fields[19];
     } catch (IOException | RuntimeException e) {
       return "";
-    }
-  }
-
-  // ---- host checks ---------------------------------------------------------------------------
-
-  private boolean namespacesWork() {
-    try {
-      Path probe = Files.createTempDirectory(home, "nsprobe");
-      for (String sub : List.of("l", "u", "w", "m")) {
-        Files.createDirectories(probe.resolve(sub));
-      }
-      Process p = new ProcessBuilder("unshare", "--fork", "--pid", "--mount-proc", "--mount", "--uts", "--ipc",
-          "--propagation", "private", "/bin/sh", "-c",
-          "mount -t overlay overlay -o lowerdir=$0/l,upperdir=$0/u,workdir=$0/w $0/m && hostname probe",
-          probe.toString()).redirectErrorStream(true).start();
-      boolean ok = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-      Scratch.deleteQuietly(probe);
-      return ok;
-    } catch (IOException | InterruptedException e) {
-      return false;
     }
   }
 

@@ -8,10 +8,11 @@ import skiff.actors.apps.AppService;
 import skiff.actors.builds.BuildService;
 import skiff.actors.builds.Scratch;
 import skiff.http.api.PublicUrls;
-import skiff.http.api.Representations;
 import skiff.http.builds.SourceBlobs;
 import skiff.http.git.GitRepositories;
+import java.util.Optional;
 import skiff.platform.build.BuildpackSlugCompiler;
+import skiff.platform.stacks.StackImages;
 import skiff.platform.build.BuiltinBuildpacks;
 import skiff.platform.build.FileBuildLogs;
 import skiff.platform.build.FileSlugStore;
@@ -20,7 +21,7 @@ import skiff.platform.build.FileSlugStore;
 record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLogs logs, GitRepositories repositories,
     SourceBlobs sources, ExecutorService blocking, Path scratch) {
 
-  static Builders create(Settings settings) {
+  static Builders create(Settings settings, Optional<StackImages> stacks) {
     Path home = settings.home();
     try {
       Path scratch = home.resolve("tmp");
@@ -29,7 +30,7 @@ record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLo
       BuildpackSlugCompiler compiler = new BuildpackSlugCompiler(BuiltinBuildpacks.install(home.resolve("buildpacks")),
           home.resolve("cache"), scratch, slugs,
           new BuildpackSlugCompiler.Limits(settings.slugWarnBytes(), settings.slugMaxBytes(), settings.buildTimeout()),
-          Representations.STACK);
+          stacks);
       // git transfers and builds block on I/O and child processes: they get threads of their own
       ExecutorService blocking = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "skiff-git-build");
@@ -44,6 +45,6 @@ record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLo
   }
 
   BuildService service(AppService apps, PublicUrls urls) {
-    return new BuildService(apps, compiler, logs, Representations.STACK, urls::webUrl);
+    return new BuildService(apps, compiler, logs, urls::webUrl);
   }
 }

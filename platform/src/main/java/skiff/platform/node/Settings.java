@@ -46,7 +46,9 @@ public record Settings(
     long slugWarnBytes,
     long slugMaxBytes,
     Duration buildTimeout,
-    boolean routerRandom) {
+    boolean routerRandom,
+    Path stackCache,
+    boolean dynoOutbound) {
 
   /** Loads skiff.conf from the classpath and applies the SKIFF_* variables found in {@code env}. */
   public static Settings load(Map<String, String> env) {
@@ -110,10 +112,23 @@ public record Settings(
         r.bytesAtLeast("slug-warn-size", 1, "it is a size"),
         r.bytesAtLeast("slug-max-size", 1, "it is a size"),
         r.positiveDuration("build-timeout"),
-        r.choice("router-balance", "p2c", "random").equals("random"));
+        r.choice("router-balance", "p2c", "random").equals("random"),
+        stackCache(r.text("stack-cache"), Path.of(home), userHome),
+        r.choice("dyno-outbound", "allow", "deny").equals("allow"));
   }
 
   static final long MIN_DYNO_MEMORY = 16L << 20;
+
+  /** SKIFF_STACK_CACHE: where built stacks are kept; empty = SKIFF_HOME/stacks. */
+  private static Path stackCache(String value, Path home, String userHome) {
+    if (value.isEmpty()) {
+      return home.resolve("stacks").toAbsolutePath().normalize();
+    }
+    if (value.equals("~") || value.startsWith("~/")) {
+      value = userHome + value.substring(1);
+    }
+    return Path.of(value).toAbsolutePath().normalize();
+  }
 
   /** Reads one key and names its environment variable in every complaint. */
   private record Reader(Config config) {

@@ -142,9 +142,10 @@ public final class SkiffNode implements AutoCloseable {
       if (settings.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      Builders builders = Builders.create(settings);
+      var stacks = NodeStacks.open(settings);
+      Builders builders = Builders.create(settings, stacks);
       RoutingTable routes = new RoutingTable(settings.domain());
-      Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes);
+      Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes, stacks);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
           AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
               new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR)));

@@ -1,0 +1,55 @@
+package skiff.platform.node;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import skiff.platform.sandbox.Sandbox;
+import skiff.platform.stacks.StackImages;
+
+/**
+ * Decides whether this node runs builds and dynos sealed on stacks, and makes sure the default
+ * stack is there before the first build or dyno needs it. As root on Linux it must: a node that
+ * cannot seal would let any app's code own the machine, so it refuses to start and says what to
+ * install. Not root, nothing can be sealed or built (mmdebstrap, cgroups and mounts need root):
+ * the node runs unisolated for trying Skiff out, and says so at start.
+ */
+final class NodeStacks {
+  private static final Logger log = LoggerFactory.getLogger(NodeStacks.class);
+
+  private NodeStacks() {}
+
+  static Optional<StackImages> open(Settings settings) {
+    if (!runningAsRoot()) {
+      log.warn("not running as root: builds and dynos run unsealed on this machine's own userland, and stacks"
+          + " are not built (run bin/skiff server as root to seal them)");
+      return Optional.empty();
+    }
+    Sandbox.missingTools().ifPresent(missing -> {
+      throw new SettingsException("builds and dynos run sealed in a sandbox on a stack, and this machine lacks "
+          + missing + ". Install them: apt-get install bubblewrap passt mmdebstrap util-linux");
+    });
+    StackImages images = new StackImages(settings.stackCache(), StackImages.shipped(), log::info);
+    String first = images.defaultName();
+    if (!images.built(first)) {
+      log.info("the default stack {} is not on this machine yet: building it before the first app needs it", first);
+    }
+    try {
+      images.root(first).join();
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new SettingsException("cannot build the default stack " + first + " into " + settings.stackCache() + ": "
+          + cause.getMessage());
+    }
+    return Optional.of(images);
+  }
+
+  private static boolean runningAsRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
