@@ -94,7 +94,7 @@ public final class RouterBench {
     }
   }
 
-  private record Result(double rps, String p50, String p99) {}
+  record Result(double rps, String p50, String p99) {}
 
   /** One measurement of the dyno, nginx or Skiff ({@code host} is the Host header Skiff needs). */
   @FunctionalInterface
@@ -119,7 +119,7 @@ public final class RouterBench {
   }
 
   /** The run with the median throughput (its latencies with it). */
-  private static Result median(List<Result> runs) {
+  static Result median(List<Result> runs) {
     List<Result> sorted = runs.stream().sorted(java.util.Comparator.comparingDouble(Result::rps)).toList();
     return sorted.get(sorted.size() / 2);
   }
@@ -148,7 +148,7 @@ public final class RouterBench {
     return latency.endsWith("us") ? value / 1000 : latency.endsWith("ms") ? value : value * 1000;
   }
 
-  private static Result wrk(String url, String host, int connections) throws Exception {
+  static Result wrk(String url, String host, int connections) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + DURATION,
         "--latency"));
     if (host != null) {

@@ -28,7 +28,11 @@ class BuildContainmentTest {
       Api api = new Api(server.apiPort, TestNode.TOKEN);
       api.post("/apps", "{\"name\":\"nosy\"}").expect(201);
       Git git = Git.init(home.resolve("work").resolve("nosy"));
+      Path canary = Files.createTempFile("skiff-canary-", ".txt");
+      Files.writeString(canary, "host secret");
+      Files.setPosixFilePermissions(canary, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       String peek = "env | sort; echo END-OF-ENV; cat " + home + "/admin.token && echo READ-HOME || echo HOME-HIDDEN;"
+          + " cat " + canary + " && echo CANARY-READ || echo CANARY-HIDDEN;"
           + " umount " + home + " && echo UNMOUNTED || echo UMOUNT-REFUSED; echo BUILD-UID=$(id -u);"
           + " grep PRETTY_NAME /etc/os-release;"
           + " node -e \"require('net').connect(" + server.apiPort + ", '127.0.0.1')"
@@ -50,6 +54,8 @@ class BuildContainmentTest {
       assertEquals(0, pushed.status(), "the build itself still works: " + pushed.output());
       if (TestNode.isRoot()) {
         assertTrue(printed(pushed, "BUILD-UID=65534"), "the build runs as nobody: " + pushed.output());
+        assertTrue(printed(pushed, "CANARY-HIDDEN") && !printed(pushed, "CANARY-READ"),
+            "a world-readable host file outside SKIFF_HOME is not there for the build: " + pushed.output());
         assertTrue(pushed.output().contains("Debian GNU/Linux 12 (bookworm)"), "on the app's stack");
         assertTrue(printed(pushed, "API-UNREACHABLE") && !printed(pushed, "API-REACHED"),
             "the build cannot reach the node's API on the host's loopback: " + pushed.output());

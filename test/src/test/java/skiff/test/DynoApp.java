@@ -75,6 +75,8 @@ final class DynoApp {
       attempt("join-parent-cgroup", lambda: write("/sys/fs/cgroup/memory/cgroup.procs", str(os.getpid())))
       attempt("raise-memory-limit", lambda: write("/sys/fs/cgroup/memory/memory.limit_in_bytes", "-1"))
       attempt("write-stack", lambda: write("/etc/skiff-escape", "x"))
+      # a world-readable file on the host, outside SKIFF_HOME (the operator's ~/.netrc, say)
+      attempt("read-host-canary", lambda: open(os.environ["CANARY"]).read())
 
       def reach(port):
           with socket.create_connection(("127.0.0.1", port), timeout=2):
@@ -96,10 +98,11 @@ final class DynoApp {
       attempt("reach-other-dynos", lambda: reach_any(range(low, high + 1)))
       # ports a dyno holds stay inside its own network namespace
       held = []
-      for port in (31337, 31338):
+      # the top 50 ports of the node's dyno range too: on the host they stay free for other dynos
+      for port in [31337, 31338] + list(range(high - 49, high + 1)):
           s = socket.socket()
           s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-          s.bind(("0.0.0.0" if port == 31337 else "127.0.0.1", port))
+          s.bind(("127.0.0.1" if port == 31338 else "0.0.0.0", port))
           s.listen()
           held.append(s)
       print("stack", [l for l in open("/etc/os-release") if l.startswith("PRETTY_NAME")][0].strip(), flush=True)

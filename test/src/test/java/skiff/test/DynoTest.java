@@ -246,8 +246,12 @@ class DynoTest {
       System.out.println("no namespaces on this host: the escape attempts are not checked");
       return;
     }
+    Path canary = Files.createTempFile("skiff-canary-", ".txt");
+    Files.writeString(canary, "host secret");
+    Files.setPosixFilePermissions(canary, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    String range = TestNode.env(home).get("SKIFF_DYNO_PORT_RANGE");
     api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\",\"API_PORT\":\"" + node.apiPort()
-        + "\",\"DYNO_PORTS\":\"" + TestNode.env(home).get("SKIFF_DYNO_PORT_RANGE") + "\"}").expect(200);
+        + "\",\"DYNO_PORTS\":\"" + range + "\",\"CANARY\":\"" + canary + "\"}").expect(200);
     api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"},"
         + "{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
     awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
@@ -265,11 +269,17 @@ class DynoTest {
     assertTrue(all.contains("probe done"), all);
     assertFalse(all.contains("uid 0"), "the app's code does not run as root: " + all);
     assertFalse(all.contains("ESCAPE"), all);
-    assertEquals(12, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+    assertEquals(13, lines.stream().filter(l -> l.contains(": held ")).count(), all);
     assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/skiff-probe-probe.1")),
         "a dyno's /tmp is its own, not the host's");
     assertTrue(all.contains("Debian GNU/Linux 12 (bookworm)"), "the dyno runs on its stack: " + all);
     assertTrue(all.contains("outbound allowed"), "outbound connections are allowed by default: " + all);
+    int high = Integer.parseInt(range.split("-")[1]);
+    for (int port = high - 49; port <= high; port++) {
+      try (java.net.ServerSocket free = new java.net.ServerSocket()) {
+        free.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+      } // a port the dyno holds inside its namespace is still free on the host, for another dyno
+    }
     for (int port : new int[] {31337, 31338}) {
       try (java.net.Socket s = new java.net.Socket()) {
         s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);

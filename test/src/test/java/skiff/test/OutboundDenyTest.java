@@ -32,8 +32,11 @@ class OutboundDenyTest {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       assertTrue(api.get("/status").body().path("isolation").asText().contains("outbound denied"));
       DynoTest.deploy(api, node.apiPort(), Files.createTempDirectory("skiff-deny"), "closed-app");
+      Path canary = Files.createTempFile("skiff-canary-", ".txt");
+      Files.writeString(canary, "host secret");
       api.patch("/apps/closed-app/config-vars", "{\"LOOK_FOR\":\"" + home + "\",\"API_PORT\":\"" + node.apiPort()
-          + "\",\"DYNO_PORTS\":\"" + env.get("SKIFF_DYNO_PORT_RANGE") + "\"}").expect(200);
+          + "\",\"DYNO_PORTS\":\"" + env.get("SKIFF_DYNO_PORT_RANGE") + "\",\"CANARY\":\"" + canary + "\"}")
+          .expect(200);
       api.patch("/apps/closed-app/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"},"
           + "{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
       JsonNode web = DynoTest.awaitDyno(api, "closed-app", "web.1",
@@ -53,7 +56,7 @@ class OutboundDenyTest {
       }
       String all = String.join("\n", lines);
       assertTrue(all.contains("outbound failed"), "nor can a worker: " + all);
-      assertEquals(12, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+      assertEquals(13, lines.stream().filter(l -> l.contains(": held ")).count(), all);
     }
   }
 }
