@@ -43,9 +43,9 @@ public final class SandboxNetBench {
         64L << 20, List.of(), List.of("node", "/tmp/ok.js")))).inheritIO();
     sealed.environment().put("PORT", String.valueOf(sealedPort));
     servers.add(sealed.start());
-    // the same server, same stack and user, on the host's network: no network namespace, no pasta
-    ProcessBuilder plain = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-        "bwrap", "--unshare-user", "--unshare-pid", "--uid", "65534", "--gid", "65534", "--ro-bind", stack.toString(),
+    // the same server on the same stack, on the host's network: no network namespace, no pasta (started
+    // by root, as the stack cache under root's home is not nobody's to read)
+    ProcessBuilder plain = new ProcessBuilder("bwrap", "--unshare-user", "--unshare-pid", "--uid", "65534", "--gid", "65534", "--ro-bind", stack.toString(),
         "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", script.toString(), "/tmp/ok.js",
         "--die-with-parent", "node", "/tmp/ok.js").inheritIO();
     plain.environment().put("PORT", String.valueOf(hostPort));
@@ -83,6 +83,9 @@ public final class SandboxNetBench {
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
       }
+      // pasta detaches from the sandbox's starter: it is found by its pid file
+      ProcessHandle.of(Long.parseLong(Files.readString(run.resolve("pasta.pid")).strip()))
+          .ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 

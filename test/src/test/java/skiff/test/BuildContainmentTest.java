@@ -86,6 +86,10 @@ class BuildContainmentTest {
       assertFalse(running(marker), "the build's processes died with the server");
       stuck.handle((r, e) -> r);
     }
+    // the killed server's dynos (nosy's web.1) outlive it, as dynos do; a restart on its home stops them
+    try (ServerProcess reaper = ServerProcess.start(env)) {
+      assertTrue(reaper.ready(), reaper.output.toString());
+    }
   }
 
   private static boolean printed(Git.Result result, String word) {
