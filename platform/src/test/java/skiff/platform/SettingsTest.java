@@ -36,6 +36,23 @@ class SettingsTest {
     assertEquals(Duration.ofSeconds(55), s.routerIdle());
     assertTrue(s.adminToken().isEmpty());
     assertTrue(s.seedNodes().isEmpty());
+    assertTrue(s.nodeName().isEmpty());
+    assertEquals("127.0.0.1", s.advertiseHost(), "advertised as bound");
+    assertTrue(s.dynoOutbound());
+    assertEquals(Path.of("/home/u/.skiff/stacks"), s.stackCache());
+  }
+
+  @Test
+  void aNodeBoundToEveryAddressAdvertisesAReachableOneNotLoopback() {
+    Settings all = Settings.load(Map.of("HOME", "/home/u", "SKIFF_BIND", "0.0.0.0"));
+    assertTrue(!all.advertiseHost().equals("0.0.0.0"), all.advertiseHost());
+    Settings given = Settings.load(Map.of("HOME", "/home/u", "SKIFF_BIND", "0.0.0.0", "SKIFF_ADVERTISE_HOST",
+        "10.0.0.5", "SKIFF_NODE_NAME", "node-1"));
+    assertEquals("10.0.0.5", given.advertiseHost());
+    assertEquals("node-1", given.nodeName().orElseThrow());
+    assertMessage(Map.of("SKIFF_ADVERTISE_HOST", "0.0.0.0"), "not an address other nodes can reach");
+    assertMessage(Map.of("SKIFF_NODE_NAME", "node 1; rm"), "SKIFF_NODE_NAME='node 1; rm' is not a node name");
+    assertMessage(Map.of("SKIFF_DYNO_OUTBOUND", "sometimes"), "SKIFF_DYNO_OUTBOUND='sometimes' is not one of allow, deny");
   }
 
   @Test

@@ -260,6 +260,8 @@ class AccessTest {
     admin.post("/accounts", "{\"email\":\"owner@example.com\",\"password\":\"long-enough-1\"}")
         .expectError(422, "invalid_params", "already");
     as("owner").get("/events").expectError(403, "forbidden", "admins");
+    as("owner").get("/nodes").expectError(403, "forbidden", "admins");
+    assertEquals(1, admin.get("/nodes").expect(200).body().size());
     admin.post("/teams/apps", "{\"name\":\"orphan\",\"team\":\"no-such-team\"}")
         .expectError(404, "not_found", "no-such-team");
     admin.post("/teams", "{\"name\":\"X\"}").expectError(422, "invalid_params", "lower-case");

@@ -85,6 +85,9 @@ class CliTest {
     assertEquals(4, Api.JSON.readTree(json.out()).size(), json.out());
 
     assertEquals("* debian-12\n", skiff("stacks").out());
+    SkiffRun nodes = skiff("nodes");
+    assertTrue(nodes.out().startsWith("=== Nodes\n") && nodes.out().contains("up") && nodes.out().contains("(this node)"),
+        nodes.all());
     SkiffRun stackSet = skiff("stack:set", "debian-12", "-a", "cli-flow");
     assertTrue(stackSet.out().contains("will use debian-12"), stackSet.all());
     assertTrue(skiff("stack", "-a", "cli-flow").out().contains("* debian-12"));

@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import skiff.platform.node.SkiffNode;
 
@@ -22,16 +18,13 @@ import skiff.platform.node.SkiffNode;
  * state, export) runs its own tag query there too. Needs the PostgreSQL server on 127.0.0.1:5432.
  */
 class PostgresJournalTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-
   @Test
   void theJournalLivesInPostgresqlAndItsReadSideWorksThere() throws Exception {
-    String database = "skiff_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    sql("CREATE DATABASE " + database);
+    String database = TestDatabases.create();
     try {
       Path home = TestNode.freshHome();
       Map<String, String> env = TestNode.env(home);
-      env.put("SKIFF_DATABASE_URL", SERVER + database + "?user=postgres");
+      env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
       String changeRequest;
       try (SkiffNode node = TestNode.start(env)) {
         Api api = new Api(node.apiPort(), TestNode.TOKEN);
@@ -58,17 +51,7 @@ class PostgresJournalTest {
         assertEquals(3, state.path("release").path("version").asInt());
       }
     } finally {
-      sql("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-    }
-  }
-
-  private static void sql(String statement) throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER + "postgres?user=postgres");
-        Statement s = c.createStatement()) {
-      s.execute(statement);
-    } catch (java.sql.SQLException e) {
-      throw new AssertionError("PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) is needed: "
-          + e.getMessage(), e);
+      TestDatabases.drop(database);
     }
   }
 }

@@ -7,7 +7,7 @@ import skiff.actors.accounts.Permission;
  * place so that no endpoint can forget it: an app's routes need a permission on that app (reads
  * {@code view}; config values {@code deploy} or {@code manage}; releases, builds, slugs and sources {@code deploy};
  * formation and dynos {@code operate}; everything else that changes the app {@code manage};
- * destroying it and handing it over, ownership); the platform's journal and accounts need an admin;
+ * destroying it and handing it over, ownership); the platform's journal, accounts and nodes need an admin;
  * the rest any signed-in account.
  */
 record RouteAccess(Kind kind, Permission permission) {
@@ -24,7 +24,7 @@ record RouteAccess(Kind kind, Permission permission) {
   }
 
   static RouteAccess of(String method, String template) {
-    if (template.startsWith("/events") || template.startsWith("/accounts")) {
+    if (template.startsWith("/events") || template.startsWith("/accounts") || template.startsWith("/nodes")) {
       return ADMIN;
     }
     int app = template.indexOf("/{app}");

@@ -157,6 +157,19 @@ public final class SkiffCli {
     add("maintenance:off", "maintenance:off [-a APP]", "take the app out of maintenance mode", a -> maintenance(a, false));
     add("stack", "stack [-a APP]", "show the stack the app builds on", this::stack);
     add("domains", "domains [-a APP] [--json]", "list the app's domains", this::domains);
+    add("nodes", "nodes [--json]", "list the cluster's nodes: name, address, state, dynos (admins)", a -> {
+      JsonNode nodes = api(a).get("/nodes");
+      if (json(a, nodes)) {
+        return 0;
+      }
+      out.println("=== Nodes");
+      for (JsonNode n : nodes) {
+        out.printf("%-24s %-22s %-12s %3d dynos  seen %s%s%n", n.path("name").asText(), n.path("address").asText(),
+            n.path("state").asText(), n.path("dynos").asInt(), n.path("seen_at").asText(),
+            n.path("self").asBoolean() ? "  (this node)" : "");
+      }
+      return 0;
+    });
     add("stacks", "stacks", "list the stacks apps can build and run on (the default marked *)", a -> {
       for (JsonNode s : api(a).get("/stacks")) {
         out.println((s.path("default").asBoolean() ? "* " : "  ") + s.path("name").asText());

@@ -130,6 +130,11 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     return sealed;
   }
 
+  /** How many dyno processes (formation and one-off) this node runs now. */
+  public int running() {
+    return runs.size();
+  }
+
   /**
    * The stack's root, if this machine has it. A dyno never waits for a stack to be built (its
    * entity would be stuck meanwhile): the build starts and the start fails, to be retried.

@@ -17,11 +17,12 @@ public final class NodeConfig {
   }
 
   public static Config pekko(Settings settings, JournalDatabase journal, String masterKey) {
-    String host = settings.hostForClients();
     List<String> seeds = settings.seedNodes().stream().map(NodeConfig::seedAddress).toList();
+    // other nodes connect to the advertised address; the socket listens on SKIFF_BIND
     Config node = ConfigFactory.parseMap(Map.of(
-        "pekko.remote.artery.canonical.hostname", host,
+        "pekko.remote.artery.canonical.hostname", settings.advertiseHost(),
         "pekko.remote.artery.canonical.port", settings.clusterPort(),
+        "pekko.remote.artery.bind.hostname", settings.bind(),
         "pekko.cluster.seed-nodes", seeds,
         "skiff.secrets.master-key", masterKey,
         "skiff.secrets.store", "jdbc"));

@@ -48,7 +48,9 @@ public record Settings(
     Duration buildTimeout,
     boolean routerRandom,
     Path stackCache,
-    boolean dynoOutbound) {
+    boolean dynoOutbound,
+    Optional<String> nodeName,
+    String advertiseHost) {
 
   /** Loads skiff.conf from the classpath and applies the SKIFF_* variables found in {@code env}. */
   public static Settings load(Map<String, String> env) {
@@ -114,10 +116,57 @@ public record Settings(
         r.positiveDuration("build-timeout"),
         r.choice("router-balance", "p2c", "random").equals("random"),
         stackCache(r.text("stack-cache"), Path.of(home), userHome),
-        r.choice("dyno-outbound", "allow", "deny").equals("allow"));
+        r.choice("dyno-outbound", "allow", "deny").equals("allow"),
+        nodeName(r.text("node-name")),
+        advertiseHost(r.text("advertise-host"), bind));
   }
 
   static final long MIN_DYNO_MEMORY = 16L << 20;
+
+  /** SKIFF_NODE_NAME: empty = the host's name and the cluster port, known once the port is bound. */
+  private static Optional<String> nodeName(String value) {
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!value.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+      throw new SettingsException("SKIFF_NODE_NAME='" + value + "' is not a node name: up to 63 letters, digits,"
+          + " dots, dashes and underscores, starting with a letter or digit (e.g. node-1)");
+    }
+    return Optional.of(value);
+  }
+
+  /**
+   * SKIFF_ADVERTISE_HOST: how other nodes and routers reach this node. Empty = SKIFF_BIND, or, when
+   * that is every address (0.0.0.0), this machine's first non-loopback IPv4 address: advertising
+   * 127.0.0.1 there would send the other nodes to themselves.
+   */
+  private static String advertiseHost(String value, String bind) {
+    if (!value.isEmpty()) {
+      if (value.equals("0.0.0.0") || value.equals("::") || !value.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+        throw new SettingsException("SKIFF_ADVERTISE_HOST='" + value + "' is not an address other nodes can reach:"
+            + " give this machine's host name or IP address (e.g. 10.0.0.5)");
+      }
+      return value;
+    }
+    if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+      return bind;
+    }
+    try {
+      for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        if (!nic.isUp() || nic.isLoopback()) {
+          continue;
+        }
+        for (var address : java.util.Collections.list(nic.getInetAddresses())) {
+          if (address instanceof java.net.Inet4Address) {
+            return address.getHostAddress();
+          }
+        }
+      }
+    } catch (java.net.SocketException e) {
+      // fall through
+    }
+    return "127.0.0.1";
+  }
 
   /** SKIFF_STACK_CACHE: where built stacks are kept; empty = SKIFF_HOME/stacks. */
   private static Path stackCache(String value, Path home, String userHome) {

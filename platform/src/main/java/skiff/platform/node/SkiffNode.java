@@ -125,6 +125,18 @@ public final class SkiffNode implements AutoCloseable {
     }
 
     JournalDatabase journal = NodeConfig.journal(settings);
+    NodeRegistry registry = new NodeRegistry(journal);
+    String homeKey = homeKey(settings.home());
+    if (journal.isPostgres() && settings.seedNodes().isEmpty()) {
+      // a node without seeds forms a cluster of its own: on a journal another cluster writes, two
+      // clusters would each run the same entities
+      registry.liveOther(homeKey, Instant.now()).ifPresent(other -> {
+        throw new SettingsException("another Skiff node, " + other.name() + " at " + other.address() + ", is using"
+            + " this database (heard from " + Duration.between(other.seenAt(), Instant.now()).toSeconds()
+            + " s ago): join its cluster with SKIFF_SEED_NODES=" + other.address() + " (a node started without"
+            + " seed nodes would form a second cluster writing the same journal)");
+      });
+    }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME,
         NodeConfig.pekko(settings, journal, masterKey));
     try {
@@ -224,6 +236,9 @@ public final class SkiffNode implements AutoCloseable {
       new RestoreEndpoints(new skiff.actors.history.Restores(apps, history, builders.slugs()), urls)
           .register(api[0].routes());
       dynos.convergeAll(apps, routes);
+      NodeHeartbeat heartbeat = NodeHeartbeat.start(system, registry, settings, homeKey,
+          settings.apiBase(boundApi), dynos.runtime()::running);
+      new NodeEndpoints(registry, heartbeat.name(), system).register(api[0].routes());
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
               .put("node", system.address().toString())
@@ -282,6 +297,23 @@ public final class SkiffNode implements AutoCloseable {
    * The bootstrap admin as an account (made at the first start), so it can be listed and given a
    * password. The bootstrap token works without it, so a failure here is told, not fatal.
    */
+  /** This node's machine and SKIFF_HOME, as the node registry tells its own rows from others'. */
+  static String homeKey(java.nio.file.Path home) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "unknown-host";
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+          (host + "|" + home.toAbsolutePath()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static void ensureAdmin(ActorSystem<?> system, AccountService accounts, Settings settings) {
     try {
       accounts.ensureAdmin(settings.adminEmail(), skiff.actors.Cause.platform(Instant.now()))

@@ -1,0 +1,92 @@
+package skiff.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.ServerSocket;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import skiff.platform.node.SettingsException;
+import skiff.platform.node.SkiffNode;
+
+/**
+ * Nodes on one PostgreSQL journal: each says who it is in the node registry (GET /nodes, with its
+ * cluster state), a second node started without seed nodes is refused instead of forming a second
+ * cluster on the same journal, and one started with a seed joins.
+ */
+class ClusterNodesTest {
+  @Test
+  void aSecondNodeWithoutSeedsIsRefusedAndWithASeedItJoins() throws Exception {
+    String database = TestDatabases.create();
+    String key = Base64.getEncoder().encodeToString(new byte[32]);
+    try {
+      int portA = freePort();
+      Map<String, String> a = env(database, key, "node-a", portA);
+      try (SkiffNode first = TestNode.start(a)) {
+        Api api = new Api(first.apiPort(), TestNode.TOKEN);
+        JsonNode nodes = api.get("/nodes").expect(200).body();
+        assertEquals(1, nodes.size(), nodes.toString());
+        assertEquals("node-a", nodes.get(0).path("name").asText());
+        assertEquals("127.0.0.1:" + portA, nodes.get(0).path("address").asText());
+        assertEquals("up", nodes.get(0).path("state").asText());
+        assertTrue(nodes.get(0).path("self").asBoolean());
+
+        Map<String, String> lone = env(database, key, "node-b", freePort());
+        SettingsException refused = assertThrows(SettingsException.class, () -> TestNode.start(lone).close());
+        assertTrue(refused.getMessage().contains("node-a") && refused.getMessage().contains(
+            "SKIFF_SEED_NODES=127.0.0.1:" + portA), refused.getMessage());
+
+        Map<String, String> b = env(database, key, "node-b", freePort());
+        b.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
+        try (SkiffNode second = TestNode.start(b)) {
+          JsonNode both = awaitNodes(api, 2, "up");
+          assertEquals("node-b", both.get(1).path("name").asText(), both.toString());
+          // the other node answers the same, with itself marked
+          JsonNode fromB = new Api(second.apiPort(), TestNode.TOKEN).get("/nodes").expect(200).body();
+          assertEquals("node-a", fromB.get(0).path("name").asText());
+          assertTrue(fromB.get(1).path("self").asBoolean() && !fromB.get(0).path("self").asBoolean(), fromB.toString());
+        }
+        // a node that leaves on purpose takes its row with it
+        assertEquals(1, awaitNodes(api, 1, "up").size());
+      }
+    } finally {
+      TestDatabases.drop(database);
+    }
+  }
+
+  private static JsonNode awaitNodes(Api api, int count, String state) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    JsonNode nodes = null;
+    while (System.nanoTime() < deadline) {
+      nodes = api.get("/nodes").expect(200).body();
+      boolean all = nodes.size() == count;
+      for (JsonNode n : nodes) {
+        all &= n.path("state").asText().equals(state);
+      }
+      if (all) {
+        return nodes;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not " + count + " nodes " + state + ": " + nodes);
+  }
+
+  private static Map<String, String> env(String database, String key, String name, int clusterPort)
+      throws Exception {
+    Map<String, String> env = TestNode.env(TestNode.freshHome());
+    env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
+    env.put("SKIFF_SECRET_KEY", key);
+    env.put("SKIFF_NODE_NAME", name);
+    env.put("SKIFF_CLUSTER_PORT", String.valueOf(clusterPort));
+    return env;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
