@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,7 +20,8 @@ import skiff.platform.node.SkiffNode;
 /**
  * Nodes on one PostgreSQL journal: each says who it is in the node registry (GET /nodes, with its
  * cluster state), a second node started without seed nodes is refused instead of forming a second
- * cluster on the same journal, and one started with a seed joins.
+ * cluster on the same journal, one started with a seed joins and shares the first one's CA and
+ * bootstrap token, and one with another master key or bootstrap token is refused.
  */
 class ClusterNodesTest {
   @Test
@@ -48,9 +54,39 @@ class ClusterNodesTest {
           JsonNode fromB = new Api(second.apiPort(), TestNode.TOKEN).get("/nodes").expect(200).body();
           assertEquals("node-a", fromB.get(0).path("name").asText());
           assertTrue(fromB.get(1).path("self").asBoolean() && !fromB.get(0).path("self").asBoolean(), fromB.toString());
+          // one CA for the cluster: a client trusting the first node's ca.pem talks TLS to the second
+          Path caA = Path.of(a.get("SKIFF_HOME"), "tls", "ca.pem");
+          assertEquals(Files.readString(caA), Files.readString(Path.of(b.get("SKIFF_HOME"), "tls", "ca.pem")));
+          var https = TestTls.client(caA).send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+              + second.apiTlsPort() + "/account")).header("Authorization", "Bearer " + TestNode.TOKEN)
+              .header("Accept", "application/vnd.heroku+json; version=3").build(), HttpResponse.BodyHandlers.ofString());
+          assertEquals(200, https.statusCode(), https.body());
+
+          // a node that would seal with another master key, or bring another bootstrap token, is refused
+          Map<String, String> otherKey = env(database, Base64.getEncoder().encodeToString(new byte[] {
+              1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+              30, 31, 32}), "node-c", freePort());
+          otherKey.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
+          SettingsException keyRefused = assertThrows(SettingsException.class, () -> TestNode.start(otherKey).close());
+          assertTrue(keyRefused.getMessage().contains("same SKIFF_SECRET_KEY"), keyRefused.getMessage());
+          Map<String, String> otherToken = env(database, key, "node-c", freePort());
+          otherToken.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
+          otherToken.put("SKIFF_ADMIN_TOKEN", "skiff-someone-elses-token");
+          SettingsException tokenRefused = assertThrows(SettingsException.class,
+              () -> TestNode.start(otherToken).close());
+          assertTrue(tokenRefused.getMessage().contains("SKIFF_ADMIN_TOKEN"), tokenRefused.getMessage());
         }
         // a node that leaves on purpose takes its row with it
         assertEquals(1, awaitNodes(api, 1, "up").size());
+
+        // a node given no token answers to the cluster's, and keeps no token of its own to mislead anyone
+        Map<String, String> plain = env(database, key, "node-d", freePort());
+        plain.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
+        plain.remove("SKIFF_ADMIN_TOKEN");
+        try (SkiffNode fourth = TestNode.start(plain)) {
+          new Api(fourth.apiPort(), TestNode.TOKEN).get("/account").expect(200);
+          assertTrue(!Files.exists(Path.of(plain.get("SKIFF_HOME"), "admin.token")));
+        }
       }
     } finally {
       TestDatabases.drop(database);

@@ -113,18 +113,45 @@ public final class SkiffNode implements AutoCloseable {
     }
     AdminToken.Resolved token;
     String masterKey;
-    CertificateAuthority ca = new CertificateAuthority(settings.home().resolve("tls"));
+    Path tlsDir = settings.home().resolve("tls");
+    CertificateAuthority ca = new CertificateAuthority(tlsDir);
     SSLContext tls;
+    byte[] bootstrapHash;
+    JournalDatabase journal = NodeConfig.journal(settings);
     try {
       token = AdminToken.resolve(settings.home(), settings.adminToken());
       masterKey = MasterKey.resolve(settings.home(), settings.secretKey());
-      ca.ensure(CertificateAuthority.subjectNames(settings.domain(), settings.bind()));
+      // what every node of a cluster shares: the master key, the CA, the bootstrap token
+      ClusterSecrets shared = new ClusterSecrets(journal, masterKey);
+      shared.checkMasterKey();
+      shared.adoptCa(tlsDir);
+      List<String> names = CertificateAuthority.subjectNames(settings.domain(), settings.bind());
+      ca.ensure(names);
+      if (shared.offerCa(tlsDir)) {
+        // another node's CA was there first (its certificate may trail its key by a moment)
+        for (int i = 0; i < 50 && !shared.adoptCa(tlsDir); i++) {
+          Thread.sleep(100);
+        }
+        ca.ensure(names);
+      }
+      bootstrapHash = shared.adminTokenHash(token.token());
+      if (!java.util.Arrays.equals(bootstrapHash, ClusterSecrets.sha256(token.token()))) {
+        if (settings.adminToken().isPresent()) {
+          throw new SettingsException("SKIFF_ADMIN_TOKEN is not the bootstrap admin token the other nodes of this"
+              + " cluster use: give every node the same one, or none (nodes then share the first node's)");
+        }
+        if (token.generated()) {
+          Files.deleteIfExists(token.file()); // not this cluster's token: nobody should be told to use it
+        }
+        token = new AdminToken.Resolved(token.token(), false, null);
+      }
       tls = ca.serverContext();
+    } catch (SettingsException e) {
+      throw e;
     } catch (Exception e) {
       throw new SettingsException("cannot prepare " + settings.home() + ": " + e.getMessage());
     }
 
-    JournalDatabase journal = NodeConfig.journal(settings);
     NodeRegistry registry = new NodeRegistry(journal);
     String homeKey = homeKey(settings.home());
     if (journal.isPostgres() && settings.seedNodes().isEmpty()) {
@@ -204,7 +231,7 @@ public final class SkiffNode implements AutoCloseable {
       int boundRouter = listen(router, settings, settings.routerPort(), null, "SKIFF_ROUTER_PORT");
       int boundRouterTls = listen(router, settings, settings.routerTlsPort(), tls, "SKIFF_ROUTER_TLS_PORT");
       PublicUrls urls = new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter);
-      NodeAuthenticator authenticator = new NodeAuthenticator(token.token(), settings.adminEmail(), access);
+      NodeAuthenticator authenticator = new NodeAuthenticator(bootstrapHash, settings.adminEmail(), access);
       AppGuard guard = new AppGuard(apps, access);
       BuildService builds = builders.service(apps, urls);
       api[0] = new PlatformApi(system, apps, accounts, guard, authenticator, urls);
@@ -385,6 +412,9 @@ public final class SkiffNode implements AutoCloseable {
         + settings.domain() + ":" + routerTlsPort);
     if (settings.adminToken().isPresent()) {
       out.println("skiff: admin      " + settings.adminEmail() + ", token from SKIFF_ADMIN_TOKEN");
+    } else if (token.file() == null) {
+      out.println("skiff: admin      " + settings.adminEmail() + ", the cluster's bootstrap token (in the admin.token"
+          + " of the node that made it)");
     } else if (token.generated()) {
       // only enough of it to tell tokens apart: start-up output ends up in logs and terminals' scrollback
       out.println("skiff: admin      " + settings.adminEmail() + ", new token " + token.token().substring(0, 12)

@@ -1,0 +1,199 @@
+package skiff.platform.node;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import skiff.persistence.JournalDatabase;
+import skiff.persistence.secrets.Keyring;
+
+/**
+ * What every node of a cluster must share, kept once in the journal database so that any node
+ * answers the same clients: proof of the master key (a node given another key is refused before it
+ * seals anything the others could not read), the private CA (its key sealed with a key derived
+ * from the master key; clients trusting one node's ca.pem trust them all) and the bootstrap admin
+ * token's SHA-256 (the token itself stays in the admin.token of the node that made it). The first
+ * node to start writes them; an insert that loses a race to another node reads theirs instead.
+ */
+final class ClusterSecrets {
+  private static final String CHECK = "master-key-check";
+  private static final String CA_STORE = "ca.p12";
+  private static final String CA_PEM = "ca.pem";
+  private static final String ADMIN = "admin-token-sha256";
+
+  private final JournalDatabase database;
+  private final SecretKey masterKey;
+
+  ClusterSecrets(JournalDatabase database, String masterKey) {
+    this.database = database;
+    this.masterKey = Keyring.masterKey(masterKey);
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS skiff_cluster_secrets (name VARCHAR(64) PRIMARY KEY,"
+          + " content TEXT NOT NULL)");
+    } catch (SQLException e) {
+      throw new SettingsException("cannot prepare the cluster's shared secrets in the journal database: "
+          + e.getMessage());
+    }
+  }
+
+  /** Refuses a node whose master key is not the one the journal's values are sealed with. */
+  void checkMasterKey() {
+    String mine = Base64.getEncoder().encodeToString(derive("skiff master key check"));
+    String theirs = putIfAbsent(CHECK, mine);
+    if (!MessageDigest.isEqual(mine.getBytes(StandardCharsets.US_ASCII), theirs.getBytes(StandardCharsets.US_ASCII))) {
+      throw new SettingsException("this node's master key is not the one the journal's config values are sealed"
+          + " with: give every node of a cluster the same SKIFF_SECRET_KEY (the first node's secret.key, base64)");
+    }
+  }
+
+  /**
+   * Before this node makes or uses a CA: if the cluster has one, it becomes this node's (written
+   * into {@code tls}, and the server certificate made again under it if it was another CA's).
+   * True when this node's CA is now the cluster's; false when the cluster has none (yet).
+   */
+  boolean adoptCa(Path tls) throws IOException {
+    Optional<String> pem = get(CA_PEM);
+    Optional<String> store = get(CA_STORE);
+    if (pem.isEmpty() || store.isEmpty()) {
+      return false;
+    }
+    Files.createDirectories(tls);
+    Path localPem = tls.resolve("ca.pem");
+    if (Files.exists(localPem) && Files.readString(localPem).equals(pem.get())) {
+      return true;
+    }
+    Path caStore = tls.resolve("ca.p12");
+    Files.write(caStore, open(Base64.getDecoder().decode(store.get())));
+    try {
+      Files.setPosixFilePermissions(caStore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException ignored) {
+      // a file system without POSIX permissions
+    }
+    Files.writeString(localPem, pem.get());
+    Files.deleteIfExists(tls.resolve("server.p12"));
+    Files.deleteIfExists(tls.resolve("server.names"));
+    return true;
+  }
+
+  /** After this node made its CA: offers it as the cluster's; true if another node's was there first. */
+  boolean offerCa(Path tls) throws IOException {
+    String pem = Files.readString(tls.resolve("ca.pem"));
+    String sealed = Base64.getEncoder().encodeToString(seal(Files.readAllBytes(tls.resolve("ca.p12"))));
+    // the key first: a node that sees the certificate can then always find its key
+    String storedKey = putIfAbsent(CA_STORE, sealed);
+    if (!storedKey.equals(sealed)) {
+      return true;
+    }
+    return !putIfAbsent(CA_PEM, pem).equals(pem);
+  }
+
+  /** The bootstrap admin token's hash the cluster uses: the first node's, or this one's if it is the first. */
+  byte[] adminTokenHash(String token) {
+    String mine = HexFormat.of().formatHex(sha256(token));
+    return HexFormat.of().parseHex(putIfAbsent(ADMIN, mine));
+  }
+
+  static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- storage ---------------------------------------------------------------------------------
+
+  /** Writes {@code content} under {@code name} unless something is there; returns what is there now. */
+  private String putIfAbsent(String name, String content) {
+    Optional<String> existing = get(name);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try (Connection c = connect();
+        PreparedStatement insert = c.prepareStatement("INSERT INTO skiff_cluster_secrets (name, content) VALUES (?, ?)")) {
+      insert.setString(1, name);
+      insert.setString(2, content);
+      insert.executeUpdate();
+      return content;
+    } catch (SQLException raced) {
+      // another node inserted it between our read and our write: theirs stands
+      return get(name).orElseThrow(() -> new SettingsException("cannot write the cluster's " + name + ": "
+          + raced.getMessage()));
+    }
+  }
+
+  private Optional<String> get(String name) {
+    try (Connection c = connect();
+        PreparedStatement select = c.prepareStatement("SELECT content FROM skiff_cluster_secrets WHERE name = ?")) {
+      select.setString(1, name);
+      try (ResultSet r = select.executeQuery()) {
+        return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new SettingsException("cannot read the cluster's shared secrets: " + e.getMessage());
+    }
+  }
+
+  private Connection connect() throws SQLException {
+    return DriverManager.getConnection(database.url(), database.user(), database.password());
+  }
+
+  // ---- crypto ----------------------------------------------------------------------------------
+
+  /** A purpose-bound key from the master key (HMAC-SHA256 as the derivation, so keys never repeat across uses). */
+  private byte[] derive(String purpose) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(masterKey.getEncoded(), "HmacSHA256"));
+      return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private byte[] seal(byte[] plain) {
+    try {
+      byte[] iv = new byte[12];
+      new SecureRandom().nextBytes(iv);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(derive("skiff cluster ca"), "AES"),
+          new GCMParameterSpec(128, iv));
+      byte[] sealed = cipher.doFinal(plain);
+      byte[] out = Arrays.copyOf(iv, iv.length + sealed.length);
+      System.arraycopy(sealed, 0, out, iv.length, sealed.length);
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private byte[] open(byte[] sealed) {
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(derive("skiff cluster ca"), "AES"),
+          new GCMParameterSpec(128, sealed, 0, 12));
+      return cipher.doFinal(sealed, 12, sealed.length - 12);
+    } catch (GeneralSecurityException e) {
+      throw new SettingsException("the cluster's CA cannot be opened with this node's master key: give every node"
+          + " the same SKIFF_SECRET_KEY");
+    }
+  }
+}
