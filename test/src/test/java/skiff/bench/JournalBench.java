@@ -107,7 +107,7 @@ public final class JournalBench {
     ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), NodeConfig.SYSTEM_NAME,
         ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", 0))
             .withFallback(NodeConfig.pekko(settings, journal, masterKey)));
-    JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
+    JournalSchema.migrate(journal);
     return system;
   }
 

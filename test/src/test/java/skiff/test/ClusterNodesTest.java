@@ -68,7 +68,8 @@ class ClusterNodesTest {
               30, 31, 32}), "node-c", freePort());
           otherKey.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
           SettingsException keyRefused = assertThrows(SettingsException.class, () -> TestNode.start(otherKey).close());
-          assertTrue(keyRefused.getMessage().contains("same SKIFF_SECRET_KEY"), keyRefused.getMessage());
+          assertTrue(keyRefused.getMessage().contains("not the one this journal's secrets were sealed with"),
+              keyRefused.getMessage());
           Map<String, String> otherToken = env(database, key, "node-c", freePort());
           otherToken.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
           otherToken.put("SKIFF_ADMIN_TOKEN", "skiff-someone-elses-token");

@@ -12,7 +12,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -45,13 +44,6 @@ final class ClusterSecrets {
   ClusterSecrets(JournalDatabase database, String masterKey) {
     this.database = database;
     this.masterKey = Keyring.masterKey(masterKey);
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS skiff_cluster_secrets (name VARCHAR(64) PRIMARY KEY,"
-          + " content TEXT NOT NULL)");
-    } catch (SQLException e) {
-      throw new SettingsException("cannot prepare the cluster's shared secrets in the journal database: "
-          + e.getMessage());
-    }
   }
 
   /** Refuses a node whose master key is not the one the journal's values are sealed with. */
@@ -59,8 +51,8 @@ final class ClusterSecrets {
     String mine = Base64.getEncoder().encodeToString(derive("skiff master key check"));
     String theirs = putIfAbsent(CHECK, mine);
     if (!MessageDigest.isEqual(mine.getBytes(StandardCharsets.US_ASCII), theirs.getBytes(StandardCharsets.US_ASCII))) {
-      throw new SettingsException("this node's master key is not the one the journal's config values are sealed"
-          + " with: give every node of a cluster the same SKIFF_SECRET_KEY (the first node's secret.key, base64)");
+      throw new SettingsException("this node's master key is not the one this journal's secrets were sealed with:"
+          + " give it that SKIFF_SECRET_KEY (every node of a cluster the same one: the first node's secret.key)");
     }
   }
 

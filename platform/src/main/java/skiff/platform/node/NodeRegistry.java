@@ -38,13 +38,6 @@ final class NodeRegistry {
 
   NodeRegistry(JournalDatabase database) {
     this.database = database;
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS skiff_nodes (name VARCHAR(128) PRIMARY KEY, address VARCHAR(512) NOT NULL,"
-          + " api_url VARCHAR(512) NOT NULL, home_key VARCHAR(64) NOT NULL, started_at TIMESTAMP NOT NULL,"
-          + " seen_at TIMESTAMP NOT NULL, dynos INT NOT NULL)");
-    } catch (SQLException e) {
-      throw new SettingsException("cannot prepare the node registry in the journal database: " + e.getMessage());
-    }
   }
 
   /** Another node (not this home) that was heard from within {@link #FRESH}, if there is one. */

@@ -119,6 +119,11 @@ public final class SkiffNode implements AutoCloseable {
     byte[] bootstrapHash;
     JournalDatabase journal = NodeConfig.journal(settings);
     try {
+      JournalSchema.migrate(journal);
+    } catch (IllegalStateException e) {
+      throw new SettingsException(e.getMessage() + " (check SKIFF_DATABASE_URL and that the database is running)");
+    }
+    try {
       token = AdminToken.resolve(settings.home(), settings.adminToken());
       masterKey = MasterKey.resolve(settings.home(), settings.secretKey());
       // what every node of a cluster shares: the master key, the CA, the bootstrap token
@@ -168,7 +173,6 @@ public final class SkiffNode implements AutoCloseable {
         NodeConfig.pekko(settings, journal, masterKey));
     try {
       try {
-        JournalSchema.ensure(system, journal, Duration.ofSeconds(30));
         // made now, not at the first write: a wrong master key stops the start with its reason
         Keyring.get(system);
         HomeFiles.close(settings.home());
