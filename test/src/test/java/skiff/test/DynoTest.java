@@ -120,6 +120,9 @@ class DynoTest {
     assertEquals("python3 -c 'import time; print(\"worker running\", flush=True); time.sleep(3600)'",
         worker.path("command").asText());
     assertEquals(4, dynos(api, "scale-app").size());
+    // each dyno names the node that runs it, as GET /nodes names this one
+    String self = api.get("/nodes").body().get(0).path("name").asText();
+    dynos(api, "scale-app").forEach(d -> assertEquals(self, d.path("node").asText(), d.toString()));
 
     api.patch("/apps/scale-app/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"}]}").expect(200);
     List<String> names = new ArrayList<>();

@@ -104,7 +104,7 @@ public final class DynoEntity
 
   /** What {@code ps} and the router need to know of a dyno. */
   public record DynoView(String name, String type, String state, int releaseVersion, String command, String size,
-      int port, long pid, Instant since, Instant restartAt, Integer lastExitStatus, boolean retired)
+      int port, long pid, Instant since, Instant restartAt, Integer lastExitStatus, boolean retired, String node)
       implements CborSerializable {}
 
   // ---- events ------------------------------------------------------------------------------
@@ -116,9 +116,10 @@ public final class DynoEntity
   @JournalName("dyno.assigned")
   public record Assigned(DynoSpec spec, Cause cause) implements Event {}
 
-  @JournalName("dyno.starting")
-  public record Starting(String runId, int port, long pid, int releaseVersion, String command, Cause cause)
-      implements Event {}
+  /** {@code node}: the node that runs the process (null in journals written before nodes were named). */
+  @JournalName(value = "dyno.starting", migration = NodeNamedMigration.class)
+  public record Starting(String runId, int port, long pid, int releaseVersion, String command, String node,
+      Cause cause) implements Event {}
 
   /**
    * The process answers. {@code nextCycleAt} is when the daily cycle will replace it, drawn with
@@ -147,8 +148,9 @@ public final class DynoEntity
   public record RestartScheduled(Instant notBefore, Cause cause) implements Event {}
 
   /** A crash restart: the process was started again by the crash policy. */
-  @JournalName("dyno.restarted")
-  public record Restarted(String runId, int port, long pid, int releaseVersion, Cause cause) implements Event {}
+  @JournalName(value = "dyno.restarted", migration = NodeNamedMigration.class)
+  public record Restarted(String runId, int port, long pid, int releaseVersion, String node, Cause cause)
+      implements Event {}
 
   @JournalName("dyno.stopping")
   public record Stopping(String runId, String reason, Cause cause) implements Event {}
@@ -187,11 +189,11 @@ public final class DynoEntity
   // ---- state -------------------------------------------------------------------------------
 
   /** A process of this dyno: {@code starting}, {@code up}, {@code stopping} or {@code timed-out}. */
-  @JournalName("dyno.process")
+  @JournalName(value = "dyno.process", migration = NodeNamedMigration.class)
   public record Proc(String runId, int port, long pid, int releaseVersion, String command, String status,
-      Instant since) implements CborSerializable {
+      Instant since, String node) implements CborSerializable {
     Proc with(String newStatus, Instant at) {
-      return new Proc(runId, port, pid, releaseVersion, command, newStatus, at);
+      return new Proc(runId, port, pid, releaseVersion, command, newStatus, at, node);
     }
   }
 
@@ -400,7 +402,8 @@ public final class DynoEntity
     String state = s.retired() && s.current() == null ? "down" : s.phase();
     return new Status(new DynoView(name, type, state, s.shownRelease(),
         s.spec() == null ? null : s.spec().command(), s.spec() == null ? null : s.spec().size(), s.servingPort(),
-        shown == null ? 0 : shown.pid(), s.phaseSince(), s.restartNotBefore(), s.lastExitStatus(), s.retired()));
+        shown == null ? 0 : shown.pid(), s.phaseSince(), s.restartNotBefore(), s.lastExitStatus(), s.retired(),
+        shown == null ? null : shown.node()));
   }
 
   private ReplyEffect<Event, State> run(State s, Run c) {
@@ -682,8 +685,9 @@ public final class DynoEntity
         timers.startSingleTimer("boot-" + runId, new BootTimedOut(runId), policy.bootTimeout());
       }
       return crashRestart
-          ? new Restarted(runId, started.port(), started.pid(), spec.releaseVersion(), cause)
-          : new Starting(runId, started.port(), started.pid(), spec.releaseVersion(), spec.command(), cause);
+          ? new Restarted(runId, started.port(), started.pid(), spec.releaseVersion(), runtime.node(), cause)
+          : new Starting(runId, started.port(), started.pid(), spec.releaseVersion(), spec.command(), runtime.node(),
+              cause);
     } catch (Exception e) {
       ctx.getLog().warn("dyno {} of app {} could not start: {}", name, appId, e.toString());
       return new StartFailed(runId, spec.releaseVersion(), String.valueOf(e.getMessage()), cause);
@@ -804,7 +808,7 @@ public final class DynoEntity
         }))
         .onEvent(Starting.class, (s, e) -> s.with(b -> {
           Proc proc = new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(), e.command(), "starting",
-              e.cause().at());
+              e.cause().at(), e.node());
           if (b.current != null && !b.current.status().equals("stopping")) {
             b.previous = b.current; // preboot: the old process serves until this one is up
           }
@@ -817,7 +821,7 @@ public final class DynoEntity
         }))
         .onEvent(Restarted.class, (s, e) -> s.with(b -> {
           b.current = new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(),
-              b.spec == null ? null : b.spec.command(), "starting", e.cause().at());
+              b.spec == null ? null : b.spec.command(), "starting", e.cause().at(), e.node());
           b.lastCrashRestartAt = e.cause().at();
           b.restartNotBefore = null;
           b.phase = "starting";

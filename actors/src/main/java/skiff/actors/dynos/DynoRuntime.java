@@ -39,4 +39,7 @@ public interface DynoRuntime {
 
   /** Describes how dynos are isolated on this node, for `skiff status` and the start-up lines. */
   String isolation();
+
+  /** The name of the node whose processes these are (SKIFF_NODE_NAME), recorded with each start. */
+  String node();
 }

@@ -17,6 +17,9 @@ public interface OneOffRunner {
   /** A one-off dyno as {@code ps} shows it. */
   record Running(String name, String command, String state, java.time.Instant since, int releaseVersion) {}
 
+  /** The node the one-off dynos run on (this one, where the request came in). */
+  String node();
+
   Started run(LiveApp app, String command, Map<String, String> env, boolean attach, boolean tty, Cause cause)
       throws Exception;
 

@@ -27,6 +27,11 @@ final class FakeRuntime implements DynoRuntime {
   }
 
   @Override
+  public String node() {
+    return "test-node";
+  }
+
+  @Override
   public void stop(String runId, Duration grace) {
     stops.add(runId);
   }

@@ -117,6 +117,7 @@ public final class DynoEndpoints {
     }
     n.putObject("release").put("version", releaseVersion).put("id", app.releaseId(releaseVersion));
     n.putObject("app").put("id", app.id()).put("name", app.name());
+    n.put("node", oneOffs.node());
     n.put("created_at", Representations.time(since));
     n.put("updated_at", Representations.time(since));
     return n;
@@ -144,6 +145,7 @@ public final class DynoEndpoints {
     }
     n.put("port", v.port());
     n.put("pid", v.pid());
+    n.put("node", v.node());
     if (v.lastExitStatus() != null) {
       n.put("exit_status", v.lastExitStatus());
     }

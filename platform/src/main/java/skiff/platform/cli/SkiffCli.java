@@ -933,6 +933,9 @@ public final class SkiffCli {
               .append(ago(now, at)).append("; skiff ps:restart ").append(d.path("name").asText())
               .append(" restarts it now)");
         }
+        if (d.hasNonNull("node")) {
+          line.append(" on ").append(d.path("node").asText());
+        }
         out.println(line);
       }
       out.println();

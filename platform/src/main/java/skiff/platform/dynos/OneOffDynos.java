@@ -78,6 +78,11 @@ public final class OneOffDynos implements OneOffRunner {
   }
 
   @Override
+  public String node() {
+    return runtime.node();
+  }
+
+  @Override
   public List<Running> running(String appId) {
     return List.copyOf(running.getOrDefault(appId, Map.of()).values());
   }

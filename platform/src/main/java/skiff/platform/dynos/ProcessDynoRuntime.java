@@ -49,6 +49,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   private final boolean sealed;
   private final Optional<StackImages> stacks;
   private final boolean outbound;
+  private final String node;
   private final Optional<MemoryCgroups> cgroups;
   private final Optional<PidsCgroups> pidLimits;
   private final ScheduledExecutorService watcher = Executors.newScheduledThreadPool(2, r -> {
@@ -84,8 +85,9 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
    * With {@code stacks} dynos run sealed on them; without, unisolated (a host where Skiff is not
    * root). {@code outbound}: whether sealed dynos may connect to the world (SKIFF_DYNO_OUTBOUND).
    */
-  public ProcessDynoRuntime(Path home, SlugStore store, LogSink logs, int portFrom, int portTo,
+  public ProcessDynoRuntime(String node, Path home, SlugStore store, LogSink logs, int portFrom, int portTo,
       Optional<StackImages> stacks, boolean outbound) throws IOException {
+    this.node = node;
     this.home = home.toAbsolutePath();
     this.dynos = Files.createDirectories(this.home.resolve("dynos"));
     this.slugs = new SlugUnpacker(store, this.home.resolve("slugcache"));
@@ -128,6 +130,11 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
 
   public boolean isolated() {
     return sealed;
+  }
+
+  @Override
+  public String node() {
+    return node;
   }
 
   /** How many dyno processes (formation and one-off) this node runs now. */

@@ -21,13 +21,13 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
   /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
-  static Dynos start(ActorSystem<?> system, Settings settings, SlugStore slugs, DynoWatcher watcher,
+  static Dynos start(ActorSystem<?> system, Settings settings, String nodeName, SlugStore slugs, DynoWatcher watcher,
       java.util.Optional<skiff.platform.stacks.StackImages> stacks) {
     LogBuffers logs = new LogBuffers();
     ProcessDynoRuntime runtime;
     try {
       // built before any dyno entity starts: it first stops what a killed platform left running
-      runtime = new ProcessDynoRuntime(settings.home(), slugs, logs, settings.dynoPortFrom(), settings.dynoPortTo(),
+      runtime = new ProcessDynoRuntime(nodeName, settings.home(), slugs, logs, settings.dynoPortFrom(), settings.dynoPortTo(),
           stacks, settings.dynoOutbound());
     } catch (IOException e) {
       throw new SettingsException("cannot prepare the dyno directories in " + settings.home() + ": " + e.getMessage());

@@ -31,10 +31,15 @@ final class NodeHeartbeat {
     return name;
   }
 
-  static NodeHeartbeat start(ActorSystem<?> system, NodeRegistry registry, Settings settings, String homeKey,
-      String apiUrl, IntSupplier dynos) {
+  /** SKIFF_NODE_NAME, else the host's name and the cluster port (bound by now). */
+  static String nodeName(Settings settings, ActorSystem<?> system) {
     int port = system.address().getPort().orElse(settings.clusterPort());
-    String name = settings.nodeName().orElseGet(() -> hostName() + "-" + port);
+    return settings.nodeName().orElseGet(() -> hostName() + "-" + port);
+  }
+
+  static NodeHeartbeat start(ActorSystem<?> system, NodeRegistry registry, Settings settings, String name,
+      String homeKey, String apiUrl, IntSupplier dynos) {
+    int port = system.address().getPort().orElse(settings.clusterPort());
     String address = settings.advertiseHost() + ":" + port;
     Instant started = Instant.now();
     Runnable beat = () -> {

@@ -188,7 +188,8 @@ public final class SkiffNode implements AutoCloseable {
       var stacks = NodeStacks.open(settings);
       Builders builders = Builders.create(settings, stacks);
       RoutingTable routes = new RoutingTable(settings.domain());
-      Dynos dynos = Dynos.start(system, settings, builders.slugs(), routes, stacks);
+      String nodeName = NodeHeartbeat.nodeName(settings, system);
+      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, stacks);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
           AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
               new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR)));
@@ -267,7 +268,7 @@ public final class SkiffNode implements AutoCloseable {
       new RestoreEndpoints(new skiff.actors.history.Restores(apps, history, builders.slugs()), urls)
           .register(api[0].routes());
       dynos.convergeAll(apps, routes);
-      NodeHeartbeat heartbeat = NodeHeartbeat.start(system, registry, settings, homeKey,
+      NodeHeartbeat heartbeat = NodeHeartbeat.start(system, registry, settings, nodeName, homeKey,
           settings.apiBase(boundApi), dynos.runtime()::running);
       new NodeEndpoints(registry, heartbeat.name(), system).register(api[0].routes());
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
