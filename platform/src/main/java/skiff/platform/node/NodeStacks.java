@@ -3,8 +3,6 @@ package skiff.platform.node;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import skiff.platform.sandbox.Sandbox;
 import skiff.platform.stacks.StackImages;
 
@@ -16,13 +14,16 @@ import skiff.platform.stacks.StackImages;
  * the node runs unisolated for trying Skiff out, and says so at start.
  */
 final class NodeStacks {
-  private static final Logger log = LoggerFactory.getLogger(NodeStacks.class);
-
   private NodeStacks() {}
 
-  static Optional<StackImages> open(Settings settings) {
+  /** Progress goes to {@code out} with the other start-up lines. */
+  static Optional<StackImages> open(Settings settings, java.io.PrintStream out) {
+    java.util.function.Consumer<String> say = line -> {
+      out.println("skiff: stacks     " + line);
+      out.flush();
+    };
     if (!runningAsRoot()) {
-      log.warn("not running as root: builds and dynos run unsealed on this machine's own userland, and stacks"
+      say.accept("not running as root: builds and dynos run unsealed on this machine's own userland, and stacks"
           + " are not built (run bin/skiff server as root to seal them)");
       return Optional.empty();
     }
@@ -30,10 +31,11 @@ final class NodeStacks {
       throw new SettingsException("builds and dynos run sealed in a sandbox on a stack, and this machine lacks "
           + missing + ". Install them: apt-get install bubblewrap passt mmdebstrap util-linux");
     });
-    StackImages images = new StackImages(settings.stackCache(), StackImages.shipped(), log::info);
+    StackImages images = new StackImages(settings.stackCache(), StackImages.shipped(), say);
     String first = images.defaultName();
     if (!images.built(first)) {
-      log.info("the default stack {} is not on this machine yet: building it before the first app needs it", first);
+      say.accept("the default stack " + first + " is not on this machine yet: building it before the first app"
+          + " needs it");
     }
     try {
       images.root(first).join();

@@ -185,7 +185,7 @@ public final class SkiffNode implements AutoCloseable {
       if (settings.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      var stacks = NodeStacks.open(settings);
+      var stacks = NodeStacks.open(settings, out);
       Builders builders = Builders.create(settings, stacks);
       RoutingTable routes = new RoutingTable(settings.domain());
       String nodeName = NodeHeartbeat.nodeName(settings, system);
