@@ -150,7 +150,7 @@ public final class StackImages {
       try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
           StandardCharsets.UTF_8))) {
         for (String line; (line = out.readLine()) != null; ) {
-          if (line.startsWith("I: ")) {
+          if (line.startsWith("I: ") && !line.contains("customize-hook")) {
             progress.accept("stack " + definition.name() + ": " + line.substring(3));
           }
           tail.add(line);
