@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +95,23 @@ class BuildTroubleTest {
     assertEquals(0, pushed.status(), pushed.output());
     SkiffRun logs = skiff("logs", "-n", "50", "-a", "go-built");
     assertTrue(logs.out().contains("app[api]: Build succeeded"), logs.out());
+  }
+
+  @Test
+  void aBuildpackPathInsideSkiffsDataIsRefusedSoNoAppBindsAnothersFiles() throws Exception {
+    // another app's build cache is a directory an app could fill with bin/detect and bin/compile
+    Path inside = home.resolve("cache").resolve("someone-elses-app");
+    java.nio.file.Files.createDirectories(inside.resolve("bin"));
+    for (String script : List.of("detect", "compile")) {
+      java.nio.file.Files.writeString(inside.resolve("bin").resolve(script), "#!/bin/sh\necho stolen\n");
+      inside.resolve("bin").resolve(script).toFile().setExecutable(true);
+    }
+    api.post("/apps", "{\"name\":\"nosy-pack\"}").expect(201);
+    api.patch("/apps/nosy-pack/config-vars", "{\"BUILDPACK_URL\":\"" + inside + "\"}").expect(200);
+    Git git = Git.init(work.resolve("nosy-pack")).write("Procfile", "web: true\n").commit("one");
+    Git.Result pushed = push("nosy-pack", git);
+    assertNotEquals(0, pushed.status(), pushed.output());
+    assertTrue(pushed.output().contains("is inside Skiff's data directory"), pushed.output());
   }
 
   @Test

@@ -255,7 +255,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   private Path fetch(String url, Consumer<String> out) throws IOException, BuildFailure {
     if (Files.isDirectory(Path.of(url))) {
       out.accept("-----> Using buildpack: " + url);
-      return null;
+      return copyLocal(Path.of(url));
     }
     if (!url.matches("^(https?|file|ssh|git)://.*") && !url.endsWith(".git")) {
       throw new BuildFailure("detect", "BUILDPACK_URL '" + url + "' is neither a directory on this machine nor a git"
@@ -277,6 +277,36 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       throw new BuildFailure("detect", "Could not fetch buildpack " + url + ": " + causes(e)
           + ". Check that BUILDPACK_URL names a git repository this machine can clone (and the #ref exists).");
     }
+  }
+
+  /**
+   * A buildpack the operator installed on the server, named by path. Never one inside SKIFF_HOME:
+   * there are other apps' caches and checkouts, which an app could otherwise have bound into its
+   * build by naming them. It is copied into scratch and the copy is what the build sees, so the
+   * original's files are neither changed nor exposed beyond the buildpack itself.
+   */
+  private Path copyLocal(Path dir) throws IOException, BuildFailure {
+    Path real = dir.toRealPath();
+    if (real.startsWith(caches.toAbsolutePath().getParent().toRealPath())) {
+      throw new BuildFailure("detect", "BUILDPACK_URL '" + dir + "' is inside Skiff's data directory; name a buildpack"
+          + " installed elsewhere on the server, or a git URL.");
+    }
+    if (!Files.isRegularFile(real.resolve("bin/detect")) || !Files.isRegularFile(real.resolve("bin/compile"))) {
+      throw new BuildFailure("detect", "The buildpack " + dir + " has no bin/detect and bin/compile.");
+    }
+    Path copy = Files.createTempDirectory(scratch, "buildpack-");
+    Process cp = new ProcessBuilder("cp", "-R", real + "/.", copy.toString()).redirectErrorStream(true).start();
+    String output = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (cp.waitFor() != 0) {
+        Scratch.deleteQuietly(copy);
+        throw new BuildFailure("detect", "Could not read the buildpack " + dir + ": " + output.strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BuildFailure("interrupted", "The build was interrupted.");
+    }
+    return copy;
   }
 
   /**
