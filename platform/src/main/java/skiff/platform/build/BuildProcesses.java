@@ -59,12 +59,8 @@ final class BuildProcesses {
           ? List.of("chown", "-R", skiff.platform.sandbox.Sandbox.UID + ":" + skiff.platform.sandbox.Sandbox.UID,
               bind.host().toString())
           : List.of("chmod", "-R", "go+rX", bind.host().toString());
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       try {
-        if (p.waitFor() != 0) {
-          throw new java.io.IOException(String.join(" ", command) + " failed: " + output.strip());
-        }
+        skiff.platform.HostCommand.run(String.join(" ", command), command);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.IOException("interrupted");

@@ -295,13 +295,11 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       throw new BuildFailure("detect", "The buildpack " + dir + " has no bin/detect and bin/compile.");
     }
     Path copy = Files.createTempDirectory(scratch, "buildpack-");
-    Process cp = new ProcessBuilder("cp", "-R", real + "/.", copy.toString()).redirectErrorStream(true).start();
-    String output = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
-      if (cp.waitFor() != 0) {
-        Scratch.deleteQuietly(copy);
-        throw new BuildFailure("detect", "Could not read the buildpack " + dir + ": " + output.strip());
-      }
+      skiff.platform.HostCommand.run("Reading the buildpack " + dir, List.of("cp", "-R", real + "/.", copy.toString()));
+    } catch (IOException e) {
+      Scratch.deleteQuietly(copy);
+      throw new BuildFailure("detect", e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BuildFailure("interrupted", "The build was interrupted.");

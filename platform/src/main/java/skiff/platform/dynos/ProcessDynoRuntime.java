@@ -529,11 +529,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
 
   private static void copyTree(Path from, Path to) throws IOException, InterruptedException {
     Files.createDirectories(to);
-    Process cp = new ProcessBuilder("cp", "-a", from + "/.", to.toString()).redirectErrorStream(true).start();
-    String out = new String(cp.getInputStream().readAllBytes());
-    if (!cp.waitFor(5, TimeUnit.MINUTES) || cp.exitValue() != 0) {
-      throw new IOException("copying the slug failed: " + out.strip());
-    }
+    skiff.platform.HostCommand.run("copying the slug", List.of("cp", "-a", from + "/.", to.toString()));
   }
 
   private static void sleep(long millis) {

@@ -3,10 +3,11 @@ package skiff.platform.dynos;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import skiff.actors.builds.Scratch;
 import skiff.actors.builds.SlugStore;
+import skiff.platform.HostCommand;
 
 /**
  * Unpacks each slug once, into {@code SKIFF_HOME/slugcache/HEX}; dynos then get a private writable
@@ -22,15 +23,6 @@ final class SlugUnpacker {
     this.dir = Files.createDirectories(dir);
   }
 
-  /** Runs a command to its end; a failure names {@code what} and carries the command's output. */
-  private static void run(String what, String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      throw new IOException(what + " failed: " + output.strip());
-    }
-  }
-
   Path unpacked(String checksum) throws IOException, InterruptedException {
     Path archive = store.find(checksum).orElseThrow(() -> new IOException("slug " + checksum
         + " is not in this node's slug store"));
@@ -42,11 +34,13 @@ final class SlugUnpacker {
       }
       Scratch.delete(target);
       Files.createDirectories(target);
-      run("unpacking slug " + checksum, "tar", "-xzf", archive.toString(), "-C", target.toString());
+      HostCommand.run("unpacking slug " + checksum, List.of("tar", "-xzf", archive.toString(), "-C",
+          target.toString()));
       // dynos run as nobody and may write to their /app, as on Heroku; their writes land in their
       // own overlay layer, never here
       String owner = ProcessDynoRuntime.DYNO_UID + ":" + ProcessDynoRuntime.DYNO_UID;
-      run("handing slug " + checksum + " to the dyno user", "chown", "-R", owner, target.toString());
+      HostCommand.run("handing slug " + checksum + " to the dyno user", List.of("chown", "-R", owner,
+          target.toString()));
       Files.writeString(done, "");
       return target;
     }
