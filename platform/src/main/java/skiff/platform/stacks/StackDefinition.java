@@ -12,7 +12,7 @@ import java.util.List;
  * mmdebstrap variant and the packages on top. Its {@link #digest} names the built image, so the
  * same list always means the same image and a changed list a new one.
  */
-public record StackDefinition(String name, String suite, String variant, List<String> packages, String text) {
+public record StackDefinition(String name, String suite, String variant, List<String> packages) {
   /** Bumped when the way an image is made changes, so old images are not reused for new ones. */
   private static final String RECIPE = "skiff-stack-v1";
 
@@ -48,7 +48,7 @@ public record StackDefinition(String name, String suite, String variant, List<St
     if (suite == null) {
       throw new IllegalArgumentException("stacks/" + name + ".stack names no suite (e.g. 'suite bookworm')");
     }
-    return new StackDefinition(name, suite, variant, packages, text);
+    return new StackDefinition(name, suite, variant, packages);
   }
 
   /** The first 16 hex digits of SHA-256 over the recipe and the definition's meaning (not its comments). */

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import skiff.actors.apps.Stacks;
 import skiff.actors.builds.Scratch;
 
 /**
@@ -40,17 +41,14 @@ public final class StackImages {
     this.progress = progress;
   }
 
-  /** The stacks this Skiff build defines (the {@code stacks/} folder of the repository, shipped in the jar). */
+  /**
+   * The stacks this Skiff build defines (the {@code stacks/} folder of the repository, shipped in
+   * the jar): the ones {@link Stacks#offered} lists, each from its {@code NAME.stack}.
+   */
   public static Map<String, StackDefinition> shipped() {
     Map<String, StackDefinition> all = new LinkedHashMap<>();
-    for (String line : resource("stacks/index").split("\n")) {
-      String name = line.replaceAll("#.*", "").strip();
-      if (!name.isEmpty()) {
-        all.put(name, StackDefinition.parse(name, resource("stacks/" + name + ".stack")));
-      }
-    }
-    if (all.isEmpty()) {
-      throw new IllegalStateException("stacks/index lists no stack");
+    for (String name : Stacks.offered()) {
+      all.put(name, StackDefinition.parse(name, resource("stacks/" + name + ".stack")));
     }
     return all;
   }
