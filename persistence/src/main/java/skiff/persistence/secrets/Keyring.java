@@ -124,7 +124,8 @@ public final class Keyring implements Extension {
     }
   }
 
-  static byte[] encrypt(SecretKey key, String context, byte[] plain) {
+  /** AES-GCM under {@code key}, bound to {@code context}: the nonce, then the ciphertext and its tag. */
+  public static byte[] encrypt(SecretKey key, String context, byte[] plain) {
     byte[] nonce = new byte[NONCE];
     RANDOM.nextBytes(nonce);
     try {
@@ -140,7 +141,8 @@ public final class Keyring implements Extension {
     }
   }
 
-  static byte[] decrypt(SecretKey key, String context, byte[] sealed) {
+  /** Opens what {@link #encrypt} sealed with the same key and context; IllegalStateException if it does not open. */
+  public static byte[] decrypt(SecretKey key, String context, byte[] sealed) {
     if (sealed.length < NONCE + TAG_BITS / 8) {
       throw new IllegalStateException("a sealed value is too short to be one");
     }

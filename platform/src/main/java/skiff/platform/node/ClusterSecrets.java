@@ -6,20 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
-import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.secrets.Keyring;
@@ -161,29 +157,19 @@ final class ClusterSecrets {
     }
   }
 
+  /** The CA's key is sealed under a key of its own, derived from the master key. */
+  private SecretKey caKey() {
+    return new SecretKeySpec(derive("skiff cluster ca"), "AES");
+  }
+
   private byte[] seal(byte[] plain) {
-    try {
-      byte[] iv = new byte[12];
-      new SecureRandom().nextBytes(iv);
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(derive("skiff cluster ca"), "AES"),
-          new GCMParameterSpec(128, iv));
-      byte[] sealed = cipher.doFinal(plain);
-      byte[] out = Arrays.copyOf(iv, iv.length + sealed.length);
-      System.arraycopy(sealed, 0, out, iv.length, sealed.length);
-      return out;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return Keyring.encrypt(caKey(), CA_STORE, plain);
   }
 
   private byte[] open(byte[] sealed) {
     try {
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(derive("skiff cluster ca"), "AES"),
-          new GCMParameterSpec(128, sealed, 0, 12));
-      return cipher.doFinal(sealed, 12, sealed.length - 12);
-    } catch (GeneralSecurityException e) {
+      return Keyring.decrypt(caKey(), CA_STORE, sealed);
+    } catch (IllegalStateException e) {
       throw new SettingsException("the cluster's CA cannot be opened with this node's master key: give every node"
           + " the same SKIFF_SECRET_KEY");
     }
