@@ -13,12 +13,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import skiff.persistence.JournalDatabase;
 import skiff.persistence.secrets.Keyring;
+import skiff.platform.tls.CertificateAuthority;
 
 /**
  * What every node of a cluster must share, kept once in the journal database so that any node
@@ -53,11 +55,28 @@ final class ClusterSecrets {
   }
 
   /**
+   * Makes the cluster's CA this node's and {@code ca}'s server certificate one it signed for
+   * {@code names}: the first node's CA is offered to the others; a node that finds one adopts it,
+   * and one that loses the race to offer its own adopts the winner's.
+   */
+  void shareCa(CertificateAuthority ca, Path tls, List<String> names) throws IOException, InterruptedException {
+    adoptCa(tls);
+    ca.ensure(names);
+    if (offerCa(tls)) {
+      // another node's CA was there first (its certificate may trail its key by a moment)
+      for (int i = 0; i < 50 && !adoptCa(tls); i++) {
+        Thread.sleep(100);
+      }
+      ca.ensure(names);
+    }
+  }
+
+  /**
    * Before this node makes or uses a CA: if the cluster has one, it becomes this node's (written
    * into {@code tls}, and the server certificate made again under it if it was another CA's).
    * True when this node's CA is now the cluster's; false when the cluster has none (yet).
    */
-  boolean adoptCa(Path tls) throws IOException {
+  private boolean adoptCa(Path tls) throws IOException {
     Optional<String> pem = get(CA_PEM);
     Optional<String> store = get(CA_STORE);
     if (pem.isEmpty() || store.isEmpty()) {
@@ -82,7 +101,7 @@ final class ClusterSecrets {
   }
 
   /** After this node made its CA: offers it as the cluster's; true if another node's was there first. */
-  boolean offerCa(Path tls) throws IOException {
+  private boolean offerCa(Path tls) throws IOException {
     String pem = Files.readString(tls.resolve("ca.pem"));
     String sealed = Base64.getEncoder().encodeToString(seal(Files.readAllBytes(tls.resolve("ca.p12"))));
     // the key first: a node that sees the certificate can then always find its key

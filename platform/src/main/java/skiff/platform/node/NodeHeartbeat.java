@@ -21,15 +21,7 @@ import org.slf4j.LoggerFactory;
 final class NodeHeartbeat {
   private static final Logger log = LoggerFactory.getLogger(NodeHeartbeat.class);
 
-  private final String name;
-
-  private NodeHeartbeat(String name) {
-    this.name = name;
-  }
-
-  String name() {
-    return name;
-  }
+  private NodeHeartbeat() {}
 
   /** SKIFF_NODE_NAME, else the host's name and the cluster port (bound by now). */
   static String nodeName(Settings settings, ActorSystem<?> system) {
@@ -37,7 +29,7 @@ final class NodeHeartbeat {
     return settings.nodeName().orElseGet(() -> hostName() + "-" + port);
   }
 
-  static NodeHeartbeat start(ActorSystem<?> system, NodeRegistry registry, Settings settings, String name,
+  static void start(ActorSystem<?> system, NodeRegistry registry, Settings settings, String name,
       String homeKey, String apiUrl, IntSupplier dynos) {
     int port = system.address().getPort().orElse(settings.clusterPort());
     String address = settings.advertiseHost() + ":" + port;
@@ -66,7 +58,6 @@ final class NodeHeartbeat {
       }
       return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
     });
-    return new NodeHeartbeat(name);
   }
 
   private static String hostName() {

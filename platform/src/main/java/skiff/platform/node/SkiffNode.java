@@ -129,16 +129,7 @@ public final class SkiffNode implements AutoCloseable {
       // what every node of a cluster shares: the master key, the CA, the bootstrap token
       ClusterSecrets shared = new ClusterSecrets(journal, masterKey);
       shared.checkMasterKey();
-      shared.adoptCa(tlsDir);
-      List<String> names = CertificateAuthority.subjectNames(settings.domain(), settings.bind());
-      ca.ensure(names);
-      if (shared.offerCa(tlsDir)) {
-        // another node's CA was there first (its certificate may trail its key by a moment)
-        for (int i = 0; i < 50 && !shared.adoptCa(tlsDir); i++) {
-          Thread.sleep(100);
-        }
-        ca.ensure(names);
-      }
+      shared.shareCa(ca, tlsDir, CertificateAuthority.subjectNames(settings.domain(), settings.bind()));
       bootstrapHash = shared.adminTokenHash(token.token());
       if (!java.util.Arrays.equals(bootstrapHash, ClusterSecrets.sha256(token.token()))) {
         if (settings.adminToken().isPresent()) {
@@ -268,9 +259,9 @@ public final class SkiffNode implements AutoCloseable {
       new RestoreEndpoints(new skiff.actors.history.Restores(apps, history, builders.slugs()), urls)
           .register(api[0].routes());
       dynos.convergeAll(apps, routes);
-      NodeHeartbeat heartbeat = NodeHeartbeat.start(system, registry, settings, nodeName, homeKey,
-          settings.apiBase(boundApi), dynos.runtime()::running);
-      new NodeEndpoints(registry, heartbeat.name(), system).register(api[0].routes());
+      NodeHeartbeat.start(system, registry, settings, nodeName, homeKey, settings.apiBase(boundApi),
+          dynos.runtime()::running);
+      new NodeEndpoints(registry, nodeName, system).register(api[0].routes());
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
               .put("node", system.address().toString())
@@ -325,10 +316,6 @@ public final class SkiffNode implements AutoCloseable {
     }
   }
 
-  /**
-   * The bootstrap admin as an account (made at the first start), so it can be listed and given a
-   * password. The bootstrap token works without it, so a failure here is told, not fatal.
-   */
   /** This node's machine and SKIFF_HOME, as the node registry tells its own rows from others'. */
   static String homeKey(java.nio.file.Path home) {
     String host;
@@ -346,6 +333,10 @@ public final class SkiffNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The bootstrap admin as an account (made at the first start), so it can be listed and given a
+   * password. The bootstrap token works without it, so a failure here is told, not fatal.
+   */
   private static void ensureAdmin(ActorSystem<?> system, AccountService accounts, Settings settings) {
     try {
       accounts.ensureAdmin(settings.adminEmail(), skiff.actors.Cause.platform(Instant.now()))
