@@ -41,9 +41,10 @@ public final class RouterBench {
     try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
-      int dynoPort = DynoTestSupport.port(api, "bench", "web.1");
+      // a sealed dyno listens in its own namespace: nginx and wrk reach it at its link's address
+      java.net.InetSocketAddress dyno = DynoTestSupport.address(api, "bench", "web.1");
       int nginxPort = freePort();
-      Process nginx = startNginx(work, nginxPort, dynoPort);
+      Process nginx = startNginx(work, nginxPort, dyno);
       try {
         // unmeasured runs of each kind warm the JIT up, as a server that has been serving for a while is
         for (String path : List.of("/", "/chunked", "/")) {
@@ -52,7 +53,8 @@ public final class RouterBench {
         WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 16, Duration.ofSeconds(3));
         System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
             "requests/s", "p50", "p99", "added p50", "vs nginx");
-        Targets targets = new Targets(dynoPort, nginxPort, node.routerPort());
+        Targets targets = new Targets(dyno.getHostString() + ":" + dyno.getPort(), "127.0.0.1:" + nginxPort,
+            "127.0.0.1:" + node.routerPort());
         for (String c : System.getProperty("bench.connections", "16,128").split(",")) {
           int connections = Integer.parseInt(c);
           for (String path : System.getProperty("bench.paths", "/,/big,/chunked").split(",")) {
@@ -61,15 +63,14 @@ public final class RouterBench {
               case "/big" -> "1 MB";
               default -> "chunked, 16 x 4 KB";
             };
-            targets.compare(label, connections, (port, host) -> wrk("http://127.0.0.1:" + port + path, host,
-                connections));
+            targets.compare(label, connections, (at, host) -> wrk("http://" + at + path, host, connections));
           }
           if (!Boolean.parseBoolean(System.getProperty("bench.websocket", "true"))) {
             continue;
           }
           Duration wsTime = Duration.ofSeconds(Long.parseLong(System.getProperty("bench.seconds", "5")));
           targets.compare("WebSocket echo", connections,
-              (port, host) -> ws(WebSocketEchoLoad.run(port, host == null ? "bench" : host, connections, wsTime)));
+              (at, host) -> ws(WebSocketEchoLoad.run(at, host == null ? "bench" : host, connections, wsTime)));
         }
       } finally {
         nginx.destroy();
@@ -99,11 +100,11 @@ public final class RouterBench {
   /** One measurement of the dyno, nginx or Skiff ({@code host} is the Host header Skiff needs). */
   @FunctionalInterface
   private interface Measure {
-    Result at(int port, String host) throws Exception;
+    Result at(String hostAndPort, String host) throws Exception;
   }
 
   /** The dyno, nginx in front of it and Skiff in front of it. */
-  private record Targets(int dyno, int nginx, int skiff) {
+  private record Targets(String dyno, String nginx, String skiff) {
     /** Rounds interleaved and the median of each reported: the machine's other load comes and goes. */
     void compare(String label, int connections, Measure measure) throws Exception {
       List<Result> direct = new java.util.ArrayList<>();
@@ -171,7 +172,8 @@ public final class RouterBench {
     return new Result(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
   }
 
-  private static Process startNginx(Path work, int port, int dynoPort) throws IOException, InterruptedException {
+  private static Process startNginx(Path work, int port, java.net.InetSocketAddress dyno)
+      throws IOException, InterruptedException {
     Path prefix = Files.createDirectories(work.resolve("nginx"));
     Files.createDirectories(prefix.resolve("logs"));
     Path conf = prefix.resolve("nginx.conf");
@@ -184,7 +186,7 @@ public final class RouterBench {
         http {
           access_log off;
           map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
-          upstream dyno { server 127.0.0.1:%d; keepalive 64; }
+          upstream dyno { server %s; keepalive 64; }
           server {
             listen 127.0.0.1:%d;
             location / {
@@ -197,7 +199,7 @@ public final class RouterBench {
             }
           }
         }
-        """.formatted(System.getProperty("bench.nginx.workers", "auto"), prefix, prefix, dynoPort, port));
+        """.formatted(System.getProperty("bench.nginx.workers", "auto"), prefix, prefix, dyno.getHostString() + ":" + dyno.getPort(), port));
     Process nginx = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", conf.toString())
         .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/out.log").toFile()).start();
     Thread.sleep(500);

@@ -11,13 +11,14 @@ import skiff.http.router.AppEntry;
 import skiff.http.router.Router;
 import skiff.http.router.RouterSettings;
 import skiff.http.router.RoutingTable;
+import skiff.platform.sandbox.NodeNetwork;
 import skiff.platform.sandbox.Sandbox;
 import skiff.platform.stacks.StackImages;
 
 /**
  * What a dyno's own network costs the router: the same Node.js server from the debian-12 stack,
- * once in the sandbox as a web dyno runs (its own network namespace, its port published by pasta)
- * and once in bubblewrap on the host's network, each behind Skiff's router (a Router and a
+ * once in the sandbox as a web dyno runs (its own network namespace, linked to a node network's
+ * gateway, reached at its link's address) and once in bubblewrap on the host's network, each behind Skiff's router (a Router and a
  * RoutingTable in this JVM) and reached directly, rounds interleaved, wrk -t2.
  */
 public final class SandboxNetBench {
@@ -38,8 +39,12 @@ public final class SandboxNetBench {
     int hostPort = 23412;
     List<Process> servers = new ArrayList<>();
     Path run = Files.createDirectories(work.resolve("run"));
+    // a node network of the bench's own (its key is no real node's home)
+    NodeNetwork network = NodeNetwork.open("home-00bec4000000", work.resolve("network"), true);
+    NodeNetwork.Link link = network.take(NodeNetwork.Use.DYNO, sealedPort);
+    String sealedAddress = link.address();
     ProcessBuilder sealed = new ProcessBuilder(Sandbox.command(new Sandbox.Spec(stack, run, "bench", "/tmp",
-        Optional.empty(), List.of(new Sandbox.Bind(script, "/tmp/ok.js", false)), Optional.of(sealedPort), true,
+        Optional.empty(), List.of(new Sandbox.Bind(script, "/tmp/ok.js", false)), Optional.of(link),
         64L << 20, List.of(), List.of("node", "/tmp/ok.js")))).inheritIO();
     sealed.environment().put("PORT", String.valueOf(sealedPort));
     servers.add(sealed.start());
@@ -47,10 +52,10 @@ public final class SandboxNetBench {
     // by root, as the stack cache under root's home is not nobody's to read)
     ProcessBuilder plain = new ProcessBuilder("bwrap", "--unshare-user", "--unshare-pid", "--uid", "65534", "--gid", "65534", "--ro-bind", stack.toString(),
         "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", script.toString(), "/tmp/ok.js",
-        "--die-with-parent", "node", "/tmp/ok.js").inheritIO();
+        "--die-with-parent", "--new-session", "node", "/tmp/ok.js").inheritIO();
     plain.environment().put("PORT", String.valueOf(hostPort));
     servers.add(plain.start());
-    RoutingTable table = new RoutingTable("localhost");
+    RoutingTable table = new RoutingTable("localhost", port -> NodeNetwork.endpoint(Optional.of(network), port));
     table.put(new AppEntry("sealed-id", "sealed", false, true, 1, null, null, List.of()));
     table.put(new AppEntry("host-id", "hostnet", false, true, 1, null, null, List.of()));
     table.changed("sealed-id", "web.1", "up", sealedPort);
@@ -59,6 +64,8 @@ public final class SandboxNetBench {
         new RouterSettings(Duration.ofSeconds(30), Duration.ofSeconds(55), "localhost", false, app -> { }))) {
       int routerPort = router.listen("127.0.0.1", 0, null);
       Thread.sleep(1500);
+      // as the dyno runtime does once the dyno is up: the router connects from inside its namespace
+      network.up(sealedPort, Sandbox.init(run).orElseThrow().pid());
       for (int c : new int[] {16, 128}) {
         List<RouterBench.Result> sealedDirect = new ArrayList<>();
         List<RouterBench.Result> hostDirect = new ArrayList<>();
@@ -68,14 +75,14 @@ public final class SandboxNetBench {
         RouterBench.wrk("http://127.0.0.1:" + routerPort + "/", "hostnet.localhost", c);
         for (int i = 0; i < rounds; i++) {
           hostDirect.add(RouterBench.wrk("http://127.0.0.1:" + hostPort + "/", null, c));
-          sealedDirect.add(RouterBench.wrk("http://127.0.0.1:" + sealedPort + "/", null, c));
+          sealedDirect.add(RouterBench.wrk("http://" + sealedAddress + ":" + sealedPort + "/", null, c));
           hostRouted.add(RouterBench.wrk("http://127.0.0.1:" + routerPort + "/", "hostnet.localhost", c));
           sealedRouted.add(RouterBench.wrk("http://127.0.0.1:" + routerPort + "/", "sealed.localhost", c));
         }
         print("direct, host network", c, hostDirect, null);
-        print("direct, own network (pasta)", c, sealedDirect, hostDirect);
+        print("direct, own network (veth link)", c, sealedDirect, hostDirect);
         print("router, host network", c, hostRouted, null);
-        print("router, own network (pasta)", c, sealedRouted, hostRouted);
+        print("router, own network (inside)", c, sealedRouted, hostRouted);
       }
     } finally {
       for (Process p : servers) {
@@ -83,9 +90,7 @@ public final class SandboxNetBench {
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
       }
-      // pasta detaches from the sandbox's starter: it is found by its pid file
-      ProcessHandle.of(Long.parseLong(Files.readString(run.resolve("pasta.pid")).strip()))
-          .ifPresent(ProcessHandle::destroyForcibly);
+      network.close();
     }
   }
 

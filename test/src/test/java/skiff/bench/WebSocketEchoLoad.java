@@ -26,6 +26,13 @@ final class WebSocketEchoLoad {
   private WebSocketEchoLoad() {}
 
   static Result run(int port, String host, int connections, Duration duration) throws Exception {
+    return run("127.0.0.1:" + port, host, connections, duration);
+  }
+
+  /** {@code at}: the address and port to connect to, as ADDRESS:PORT. */
+  static Result run(String at, String host, int connections, Duration duration) throws Exception {
+    String address = at.substring(0, at.lastIndexOf(':'));
+    int port = Integer.parseInt(at.substring(at.lastIndexOf(':') + 1));
     List<Thread> threads = new ArrayList<>();
     long[][] samples = new long[connections][];
     int[] counts = new int[connections];
@@ -33,7 +40,7 @@ final class WebSocketEchoLoad {
     for (int c = 0; c < connections; c++) {
       int index = c;
       samples[c] = new long[MAX_SAMPLES / connections];
-      Thread t = new Thread(() -> counts[index] = echoUntil(port, host, end, samples[index]), "ws-load-" + c);
+      Thread t = new Thread(() -> counts[index] = echoUntil(address, port, host, end, samples[index]), "ws-load-" + c);
       threads.add(t);
       t.start();
     }
@@ -42,22 +49,22 @@ final class WebSocketEchoLoad {
     }
     int total = Arrays.stream(counts).sum();
     long[] all = new long[total];
-    int at = 0;
+    int offset = 0;
     for (int c = 0; c < connections; c++) {
-      System.arraycopy(samples[c], 0, all, at, counts[c]);
-      at += counts[c];
+      System.arraycopy(samples[c], 0, all, offset, counts[c]);
+      offset += counts[c];
     }
     Arrays.sort(all);
     if (total == 0) {
-      throw new IllegalStateException("no WebSocket round trip completed on port " + port);
+      throw new IllegalStateException("no WebSocket round trip completed at " + at);
     }
     return new Result(total / (duration.toNanos() / 1e9), all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6);
   }
 
   /** Round trips on one connection until {@code end}; each one's latency goes into {@code out}. */
-  private static int echoUntil(int port, String host, long end, long[] out) {
+  private static int echoUntil(String address, int port, String host, long end, long[] out) {
     int n = 0;
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket(address, port)) {
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(10_000);
       OutputStream w = socket.getOutputStream();

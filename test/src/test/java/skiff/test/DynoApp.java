@@ -48,7 +48,7 @@ final class DynoApp {
 
   /** Tries, from inside a dyno, what an attacker would; prints "held" or "ESCAPE" for each. */
   static final String PROBE = """
-      import os, socket, subprocess
+      import os, socket, struct, subprocess
 
       def attempt(name, fn):
           try:
@@ -96,6 +96,43 @@ final class DynoApp {
       attempt("reach-postgres", lambda: reach(5432))
       low, high = (int(p) for p in os.environ["DYNO_PORTS"].split("-"))
       attempt("reach-other-dynos", lambda: reach_any(range(low, high + 1)))
+
+      # the dyno's link to the node's gateway: its default route's gateway, the dyno one address above
+      def gateway():
+          for line in open("/proc/net/route").read().splitlines()[1:]:
+              f = line.split()
+              if f[1] == "00000000":
+                  return struct.unpack(">I", struct.pack("<I", int(f[2], 16)))[0]
+          raise OSError("no link")
+
+      def dotted(n):
+          return socket.inet_ntoa(struct.pack(">I", n))
+
+      def reach_at(address, port):
+          with socket.create_connection((address, port), timeout=2):
+              pass
+
+      def neighbours():
+          own = gateway() + 1
+          print("link", dotted(own), flush=True)
+          for delta in (-2, 2, -4, 4, -6, 6, -8, 8):
+              address = dotted(own + delta)
+              for port in range(low, high + 1):
+                  try:
+                      reach_at(address, port)
+                  except OSError:
+                      continue
+                  raise AssertionError("reached %s:%d" % (address, port))
+          raise OSError("none reachable")
+
+      # a host service listening on every address: through the gateway, the node's side of the
+      # gateway's link (the first address of the node's /20), and the host's own address
+      host_port = int(os.environ["HOST_PORT"])
+      attempt("reach-gateway", lambda: reach_at(dotted(gateway()), host_port))
+      attempt("reach-host-link", lambda: reach_at(dotted(gateway() & ~0xFFF), host_port))
+      attempt("reach-host-address", lambda: reach_at(os.environ["HOST_IP"], host_port))
+      # other dynos at their own links, the addresses next to this one's
+      attempt("reach-neighbour-dynos", neighbours)
       # ports a dyno holds stay inside its own network namespace
       held = []
       # the top 50 ports of the node's dyno range too: on the host they stay free for other dynos

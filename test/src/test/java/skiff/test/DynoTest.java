@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,8 +88,10 @@ class DynoTest {
     throw new AssertionError(name + " never got there; last seen: " + last);
   }
 
-  static String get(int port, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+  /** GET straight from one web dyno (not through the router). */
+  static String get(JsonNode dyno, String path) throws Exception {
+    InetSocketAddress at = DynoAddress.of(dyno);
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + at.getHostString() + ":" + at.getPort() + path))
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
@@ -109,11 +112,11 @@ class DynoTest {
     deploy(api, node.apiPort(), work, "scale-app");
     api.patch("/apps/scale-app/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"3\"},"
         + "{\"type\":\"worker\",\"quantity\":\"1\"}]}").expect(200);
-    Set<Integer> ports = new HashSet<>();
+    Set<InetSocketAddress> ports = new HashSet<>();
     for (String name : List.of("web.1", "web.2", "web.3")) {
       JsonNode d = awaitDyno(api, "scale-app", name, state("up"), Duration.ofSeconds(20));
-      assertEquals(name, get(d.path("port").asInt(), "/"));
-      ports.add(d.path("port").asInt());
+      assertEquals(name, get(d, "/"));
+      ports.add(DynoAddress.of(d));
     }
     assertEquals(3, ports.size());
     JsonNode worker = awaitDyno(api, "scale-app", "worker.1", state("up"), Duration.ofSeconds(20));
@@ -137,9 +140,10 @@ class DynoTest {
         .anyMatch(l -> l.contains("app[worker.1]: worker running")));
   }
 
-  private static long portsOpen(Set<Integer> ports) {
+  private static long portsOpen(Set<InetSocketAddress> ports) {
     return ports.stream().filter(p -> {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", p)) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(p, 1000);
         return true;
       } catch (Exception e) {
         return false;
@@ -174,7 +178,7 @@ class DynoTest {
         d -> d.path("state").asText().equals("up") && d.path("pid").asLong() != first.path("pid").asLong(),
         Duration.ofSeconds(2));
     System.out.printf("dyno crash to up again: %d ms%n", (System.nanoTime() - killedAt) / 1_000_000);
-    assertEquals("web.1", get(back.path("port").asInt(), "/"));
+    assertEquals("web.1", get(back, "/"));
 
     killDyno(back);
     JsonNode crashed = awaitDyno(api, "crash-app", "web.1", state("crashed"), Duration.ofSeconds(5));
@@ -193,14 +197,15 @@ class DynoTest {
     deploy(api, node.apiPort(), work, app);
     api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\"}").expect(200);
     api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"2\"}]}").expect(200);
-    JsonNode one = awaitDyno(api, app, "web.1", d -> state("up").test(d) && d.path("release").path("version").asInt() == 3,
+    JsonNode one = awaitDyno(api, app, "web.1",
+        d -> state("up").test(d) && d.path("release").path("version").asInt() == 3,
         Duration.ofSeconds(20));
     JsonNode two = awaitDyno(api, app, "web.2", state("up"), Duration.ofSeconds(20));
     boolean isolated = api.get("/status").body().path("isolated").asBoolean();
     System.out.println("dyno isolation on this host: " + api.get("/status").body().path("isolation").asText());
-    get(one.path("port").asInt(), "/write");
-    JsonNode seenByOne = Api.JSON.readTree(get(one.path("port").asInt(), "/look"));
-    JsonNode seenByTwo = Api.JSON.readTree(get(two.path("port").asInt(), "/look"));
+    get(one, "/write");
+    JsonNode seenByOne = Api.JSON.readTree(get(one, "/look"));
+    JsonNode seenByTwo = Api.JSON.readTree(get(two, "/look"));
     assertTrue(seenByOne.path("app").toString().contains("written-by-web.1"));
     assertFalse(seenByTwo.path("app").toString().contains("written-by-web.1"), "web.2 cannot see web.1's files");
     if (isolated) {
@@ -212,7 +217,7 @@ class DynoTest {
       assertFalse(seenByOne.path("secret_visible").asBoolean(), "SKIFF_HOME (journal, tokens) is hidden");
       // by default a web dyno connects out (OutboundDenyTest shows the same route refused under deny)
       String mirror = java.net.InetAddress.getByName("deb.debian.org").getHostAddress();
-      assertEquals("outbound allowed", get(one.path("port").asInt(), "/outbound?ip=" + mirror));
+      assertEquals("outbound allowed", get(one, "/outbound?ip=" + mirror));
     }
   }
 
@@ -253,53 +258,66 @@ class DynoTest {
     Files.writeString(canary, "host secret");
     Files.setPosixFilePermissions(canary, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     String range = TestNode.env(home).get("SKIFF_DYNO_PORT_RANGE");
-    api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\",\"API_PORT\":\"" + node.apiPort()
-        + "\",\"DYNO_PORTS\":\"" + range + "\",\"CANARY\":\"" + canary + "\"}").expect(200);
-    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"},"
-        + "{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
-    awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
-    String appId = api.get("/apps/" + app).body().path("id").asText();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    List<String> lines = List.of();
-    while (System.nanoTime() < deadline) {
-      lines = node.dynos().logs().recent(appId).stream().filter(l -> l.contains("app[probe.1]")).toList();
-      if (lines.stream().anyMatch(l -> l.contains("probe done"))) {
-        break;
+    try (HostCanaryPort hostPort = new HostCanaryPort()) {
+      api.patch("/apps/" + app + "/config-vars", "{\"LOOK_FOR\":\"" + home + "\",\"API_PORT\":\"" + node.apiPort()
+          + "\",\"DYNO_PORTS\":\"" + range + "\",\"CANARY\":\"" + canary + "\"," + hostPort.configVars() + "}")
+          .expect(200);
+      api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"},"
+          + "{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
+      JsonNode web = awaitDyno(api, app, "web.1", state("up"), Duration.ofSeconds(20));
+      String appId = api.get("/apps/" + app).body().path("id").asText();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      List<String> lines = List.of();
+      while (System.nanoTime() < deadline) {
+        lines = node.dynos().logs().recent(appId).stream().filter(l -> l.contains("app[probe.1]")).toList();
+        if (lines.stream().anyMatch(l -> l.contains("probe done"))) {
+          break;
+        }
+        Thread.sleep(200);
       }
-      Thread.sleep(200);
-    }
-    String all = String.join("\n", lines);
-    assertTrue(all.contains("probe done"), all);
-    assertFalse(all.contains("uid 0"), "the app's code does not run as root: " + all);
-    assertFalse(all.contains("ESCAPE"), all);
-    assertEquals(13, lines.stream().filter(l -> l.contains(": held ")).count(), all);
-    assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/skiff-probe-probe.1")),
-        "a dyno's /tmp is its own, not the host's");
-    assertTrue(all.contains("Debian GNU/Linux 12 (bookworm)"), "the dyno runs on its stack: " + all);
-    assertTrue(all.contains("outbound allowed"), "outbound connections are allowed by default: " + all);
-    int high = Integer.parseInt(range.split("-")[1]);
-    for (int port = high - 49; port <= high; port++) {
-      try (java.net.ServerSocket free = new java.net.ServerSocket()) {
-        free.bind(new java.net.InetSocketAddress("0.0.0.0", port));
-      } // a port the dyno holds inside its namespace is still free on the host, for another dyno
-    }
-    for (int port : new int[] {31337, 31338}) {
-      try (java.net.Socket s = new java.net.Socket()) {
-        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
-        throw new AssertionError("a port the dyno listens on reached the host: " + port);
-      } catch (java.io.IOException refused) {
-        // the dyno's listening sockets are in its own network namespace
+      String all = String.join("\n", lines);
+      assertTrue(all.contains("probe done"), all);
+      assertFalse(all.contains("uid 0"), "the app's code does not run as root: " + all);
+      assertFalse(all.contains("ESCAPE"), all);
+      assertEquals(17, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+      assertEquals(0, hostPort.connections(), "no dyno reached the host's service");
+      // the neighbour attack means something only if this app's own web dyno was among the neighbours tried
+      String link = lines.stream().filter(l -> l.contains(": link ")).findFirst().orElseThrow()
+          .replaceAll(".*: link ", "").strip();
+      int probeAt = java.nio.ByteBuffer.wrap(java.net.InetAddress.getByName(link).getAddress()).getInt();
+      int webAt = java.nio.ByteBuffer.wrap(DynoAddress.of(web).getAddress().getAddress()).getInt();
+      assertTrue(Math.abs(probeAt - webAt) <= 8 && Math.abs(probeAt - webAt) % 2 == 0,
+          "web.1 at " + DynoAddress.of(web) + " was among the probe's neighbours (" + link + ")");
+      assertEquals("web.1", get(web, "/"), "while the host reaches it");
+      assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/tmp/skiff-probe-probe.1")),
+          "a dyno's /tmp is its own, not the host's");
+      assertTrue(all.contains("Debian GNU/Linux 12 (bookworm)"), "the dyno runs on its stack: " + all);
+      assertTrue(all.contains("outbound allowed"), "outbound connections are allowed by default: " + all);
+      int high = Integer.parseInt(range.split("-")[1]);
+      for (int port = high - 49; port <= high; port++) {
+        try (java.net.ServerSocket free = new java.net.ServerSocket()) {
+          free.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+        } // a port the dyno holds inside its namespace is still free on the host, for another dyno
       }
+      for (int port : new int[] {31337, 31338}) {
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+          throw new AssertionError("a port the dyno listens on reached the host: " + port);
+        } catch (java.io.IOException refused) {
+          // the dyno's listening sockets are in its own network namespace
+        }
+      }
+      // the app's processes are nobody on the host too, not root mapped to another id
+      List<ProcessHandle> probes = ProcessHandle.allProcesses()
+          .filter(p -> p.info().command().orElse("").contains("python")
+              && p.info().commandLine().orElse("").contains("probe.py")).toList();
+      assertFalse(probes.isEmpty(), "the probe's process is found on the host");
+      for (ProcessHandle p : probes) {
+        Object uid = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/" + p.pid()), "unix:uid");
+        assertEquals(65534, uid, "host uid of the dyno's process " + p.pid());
+      }
+      api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"0\"}]}").expect(200);
     }
-    // the app's processes are nobody on the host too, not root mapped to another id
-    List<ProcessHandle> probes = ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains("probe.py")).toList();
-    assertFalse(probes.isEmpty(), "the probe's process is found on the host");
-    for (ProcessHandle p : probes) {
-      Object uid = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/" + p.pid()), "unix:uid");
-      assertEquals(65534, uid, "host uid of the dyno's process " + p.pid());
-    }
-    api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"probe\",\"quantity\":\"0\"}]}").expect(200);
   }
 
   @Test
@@ -345,7 +363,7 @@ class DynoTest {
         if (d.path("state").asText().equals("up")) {
           up++;
           // a process told to stop a moment ago may refuse; the router retries another dyno likewise
-          someoneAnswered |= answers(d.path("port").asInt());
+          someoneAnswered |= answers(d);
         }
       }
       assertTrue(up >= 1, "a web dyno was up at every moment; sample " + samples + ": " + all);
@@ -360,9 +378,9 @@ class DynoTest {
     }
   }
 
-  private static boolean answers(int port) {
+  private static boolean answers(JsonNode dyno) {
     try {
-      return get(port, "/").startsWith("web.");
+      return get(dyno, "/").startsWith("web.");
     } catch (Exception refused) {
       return false;
     }

@@ -7,8 +7,9 @@ import java.time.Duration;
 public final class DynoTestSupport {
   private DynoTestSupport() {}
 
-  public static int port(Api api, String app, String dyno) {
-    return DynoTest.dyno(api, app, dyno).path("port").asInt();
+  /** Where one web dyno listens, reached directly (see DynoAddress). */
+  public static java.net.InetSocketAddress address(Api api, String app, String dyno) {
+    return DynoAddress.of(DynoTest.dyno(api, app, dyno));
   }
 
   /** Waits until exactly {@code count} web dynos are up, all on {@code version}, and no others of the type are left. */

@@ -14,7 +14,7 @@ import skiff.platform.node.SkiffNode;
 
 /**
  * SKIFF_DYNO_OUTBOUND=deny: sealed dynos reach nothing beyond themselves, while a web dyno is still
- * served through its published port and builds (which need npm, PyPI mirrors, Maven Central) keep
+ * served through its link and builds (which need npm, PyPI mirrors, Maven Central) keep
  * their network. DynoTest shows the default, outbound allowed.
  */
 class OutboundDenyTest {
@@ -30,21 +30,22 @@ class OutboundDenyTest {
     env.put("SKIFF_DYNO_OUTBOUND", "deny");
     try (SkiffNode node = TestNode.start(env)) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
-      assertTrue(api.get("/status").body().path("isolation").asText().contains("outbound denied"));
+      assertTrue(api.get("/status").body().path("isolation").asText().contains("outbound traffic denied"));
       DynoTest.deploy(api, node.apiPort(), Files.createTempDirectory("skiff-deny"), "closed-app");
       Path canary = Files.createTempFile("skiff-canary-", ".txt");
       Files.writeString(canary, "host secret");
+      HostCanaryPort hostPort = new HostCanaryPort();
       api.patch("/apps/closed-app/config-vars", "{\"LOOK_FOR\":\"" + home + "\",\"API_PORT\":\"" + node.apiPort()
-          + "\",\"DYNO_PORTS\":\"" + env.get("SKIFF_DYNO_PORT_RANGE") + "\",\"CANARY\":\"" + canary + "\"}")
-          .expect(200);
+          + "\",\"DYNO_PORTS\":\"" + env.get("SKIFF_DYNO_PORT_RANGE") + "\",\"CANARY\":\"" + canary + "\","
+          + hostPort.configVars() + "}").expect(200);
       api.patch("/apps/closed-app/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":\"1\"},"
           + "{\"type\":\"probe\",\"quantity\":\"1\"}]}").expect(200);
       JsonNode web = DynoTest.awaitDyno(api, "closed-app", "web.1",
           d -> d.path("state").asText().equals("up") && d.path("release").path("version").asInt() == 3,
           Duration.ofSeconds(30));
-      assertEquals("web.1", DynoTest.get(web.path("port").asInt(), "/"), "the web dyno is served");
+      assertEquals("web.1", DynoTest.get(web, "/"), "the web dyno is served");
       String mirror = java.net.InetAddress.getByName("deb.debian.org").getHostAddress();
-      String fromWeb = DynoTest.get(web.path("port").asInt(), "/outbound?ip=" + mirror);
+      String fromWeb = DynoTest.get(web, "/outbound?ip=" + mirror);
       assertTrue(fromWeb.startsWith("outbound failed"), "a web dyno cannot connect out: " + fromWeb);
 
       String appId = api.get("/apps/closed-app").body().path("id").asText();
@@ -56,7 +57,9 @@ class OutboundDenyTest {
       }
       String all = String.join("\n", lines);
       assertTrue(all.contains("outbound failed"), "nor can a worker: " + all);
-      assertEquals(13, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+      assertEquals(17, lines.stream().filter(l -> l.contains(": held ")).count(), all);
+      assertEquals(0, hostPort.connections(), "no dyno reached the host's service");
+      hostPort.close();
     }
   }
 }

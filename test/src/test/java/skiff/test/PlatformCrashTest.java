@@ -62,7 +62,7 @@ class PlatformCrashTest {
       for (String name : List.of("web.1", "web.2")) {
         JsonNode d = DynoTest.awaitDyno(api, "crash-platform", name,
             x -> x.path("state").asText().equals("up"), Duration.ofSeconds(30));
-        assertEquals(name, DynoTest.get(d.path("port").asInt(), "/"));
+        assertEquals(name, DynoTest.get(d, "/"));
         after.add(d.path("pid").asLong());
       }
       assertFalse(after.stream().anyMatch(wrappers::contains));

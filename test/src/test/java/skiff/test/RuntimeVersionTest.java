@@ -55,10 +55,8 @@ class RuntimeVersionTest {
   }
 
   private static String versionServed(String app) throws Exception {
-    DynoTest.awaitDyno(api, app, "web.1", d -> d.path("state").asText().equals("up"), Duration.ofSeconds(60));
-    int port = DynoTestSupport.port(api, app, "web.1");
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return DynoTest.get(DynoTest.awaitDyno(api, app, "web.1", d -> d.path("state").asText().equals("up"),
+        Duration.ofSeconds(60)), "/");
   }
 
   @Test

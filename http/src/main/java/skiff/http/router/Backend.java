@@ -3,19 +3,21 @@ package skiff.http.router;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One web dyno's process as the router sees it: its name, the port it serves on and the requests it
- * has outstanding. A new process of the same dyno (another port) is another backend, so requests
+ * One web dyno's process as the router sees it: its name, the port and address it serves on and the
+ * requests it has outstanding. A new process of the same dyno (another port) is another backend, so requests
  * still finishing on the old one never count against the new one.
  */
 public final class Backend {
   private final String dyno;
   private final int port;
+  private final DynoEndpoint endpoint;
   private final AtomicInteger outstanding = new AtomicInteger();
   private volatile long quarantinedUntil;
 
-  public Backend(String dyno, int port) {
+  public Backend(String dyno, int port, DynoEndpoint endpoint) {
     this.dyno = dyno;
     this.port = port;
+    this.endpoint = endpoint;
   }
 
   public String dyno() {
@@ -24,6 +26,11 @@ public final class Backend {
 
   public int port() {
     return port;
+  }
+
+  /** Where the dyno's process listens and how a connection to it is made. */
+  public DynoEndpoint endpoint() {
+    return endpoint;
   }
 
   public int outstanding() {

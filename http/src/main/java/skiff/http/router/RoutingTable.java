@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -27,6 +28,7 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
   private record DynoState(String state, int port, long upSince, Backend backend) {}
 
   private final String domain;
+  private final IntFunction<DynoEndpoint> endpoints;
   private final Map<String, AppEntry> apps = new HashMap<>();
   private final Map<String, Map<String, DynoState>> dynos = new HashMap<>();
   private final Map<String, AppActivity> activity = new HashMap<>();
@@ -39,8 +41,15 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
   });
   private volatile RoutingSnapshot snapshot = RoutingSnapshot.EMPTY;
 
+  /** Dynos on this host's loopback (unsealed, or in a test). */
   public RoutingTable(String domain) {
+    this(domain, DynoEndpoint::loopback);
+  }
+
+  /** {@code endpoints}: where the web dyno given a port listens, asked once per new process. */
+  public RoutingTable(String domain, IntFunction<DynoEndpoint> endpoints) {
     this.domain = domain;
+    this.endpoints = endpoints;
   }
 
   public RoutingSnapshot snapshot() {
@@ -80,7 +89,7 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     long upSince = old != null && old.state().equals("up") && state.equals("up") ? old.upSince() : System.nanoTime();
     // the same process keeps its backend (and its outstanding count); a new port is a new process
     Backend backend = port <= 0 ? null
-        : old != null && old.backend() != null && old.port() == port ? old.backend() : new Backend(dynoName, port);
+        : old != null && old.backend() != null && old.port() == port ? old.backend() : new Backend(dynoName, port, endpoints.apply(port));
     if (old != null && old.backend() != null && old.backend() != backend) {
       draining.remove(old.backend());
     }

@@ -6,12 +6,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +27,6 @@ final class UpstreamPool {
   static final int CONNECT_TIMEOUT_MILLIS = 5000;
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(4);
   private static final int MAX_IDLE_PER_BACKEND = 256;
-  private static final InetAddress DYNO_HOST = InetAddress.getLoopbackAddress();
 
   /**
    * What a dyno may answer. Its header names and values are not validated: they go to the client
@@ -39,6 +37,7 @@ final class UpstreamPool {
       .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
 
   private final Bootstrap bootstrap;
+  private final ReflectiveChannelFactory<? extends Channel> newChannels;
   /** A kept-alive connection and when it was given back. */
   private record Idle(Channel channel, long since) {}
 
@@ -50,7 +49,9 @@ final class UpstreamPool {
   };
 
   UpstreamPool(Class<? extends Channel> channelClass) {
-    this.bootstrap = new Bootstrap().channel(channelClass)
+    this.newChannels = new ReflectiveChannelFactory<>(channelClass);
+    // no channel class here: each connection's channel comes from its dyno's endpoint (see acquire)
+    this.bootstrap = new Bootstrap()
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
   }
@@ -69,13 +70,14 @@ final class UpstreamPool {
         return kept.channel().newSucceededFuture();
       }
     }
-    return bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
+    io.netty.channel.ChannelFactory<Channel> made = () -> backend.endpoint().open(newChannels::newChannel);
+    return bootstrap.clone(loop).channelFactory(made).handler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
         ch.pipeline().addLast("codec", new HttpClientCodec(DYNO_RESPONSES, false, false))
             .addLast(new UpstreamHandler(UpstreamPool.this, backend));
       }
-    }).connect(new InetSocketAddress(DYNO_HOST, backend.port()));
+    }).connect(backend.endpoint().address());
   }
 
   /** A connection whose exchange finished cleanly goes back for the next request. */

@@ -19,6 +19,7 @@ import skiff.actors.builds.BuildFailure;
 import skiff.actors.builds.Scratch;
 import skiff.actors.builds.SlugCompiler;
 import skiff.actors.builds.SlugStore;
+import skiff.platform.sandbox.NodeNetwork;
 import skiff.platform.sandbox.Sandbox;
 import skiff.platform.stacks.StackImages;
 
@@ -37,16 +38,21 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   private final SlugStore store;
   private final Limits limits;
   private final Optional<StackImages> stacks;
+  private final Optional<NodeNetwork> network;
 
-  /** With {@code stacks}, every buildpack step runs sealed on the app's stack; without, on the host. */
+  /**
+   * With {@code stacks}, every buildpack step runs sealed on the app's stack, linked to the node's
+   * {@code network} to fetch dependencies; without, on the host.
+   */
   public BuildpackSlugCompiler(List<Path> builtins, Path caches, Path scratch, SlugStore store, Limits limits,
-      Optional<StackImages> stacks) throws IOException {
+      Optional<StackImages> stacks, Optional<NodeNetwork> network) throws IOException {
     this.builtins = builtins;
     this.caches = Files.createDirectories(caches);
     this.scratch = Files.createDirectories(scratch);
     this.store = store;
     this.limits = limits;
     this.stacks = stacks;
+    this.network = network;
   }
 
   private record Buildpack(Path dir, String name) {}
@@ -362,6 +368,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     long deadline = stage.deadline();
     List<String> contained;
     Path box = null;
+    NodeNetwork.Link link = null;
     if (binds.isEmpty()) {
       contained = BuildProcesses.contained(command);
     } else if (stage.root() == null) {
@@ -370,8 +377,9 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     } else {
       box = Files.createTempDirectory(scratch, "box-");
       BuildProcesses.handOver(binds);
+      link = network.isPresent() ? network.get().take(NodeNetwork.Use.BUILD, 0) : null;
       contained = BuildProcesses.contained(Sandbox.command(new Sandbox.Spec(stage.root(), box, "build", BUILD,
-          Optional.empty(), binds, Optional.empty(), true, BUILD_TMP_BYTES, List.of(),
+          Optional.empty(), binds, Optional.ofNullable(link), BUILD_TMP_BYTES, List.of(),
           BuildProcesses.inside(command, binds))));
     }
     ProcessBuilder builder = new ProcessBuilder(contained).directory(dir.toFile()).redirectErrorStream(true);
@@ -381,6 +389,9 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
     try {
       return waitFor(builder, deadline, out);
     } finally {
+      if (link != null) {
+        network.get().release(link, 0);
+      }
       Scratch.deleteQuietly(box);
     }
   }

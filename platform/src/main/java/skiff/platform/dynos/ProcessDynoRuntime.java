@@ -26,13 +26,15 @@ import skiff.actors.builds.Scratch;
 import skiff.actors.builds.SlugStore;
 import skiff.actors.dynos.DynoRuntime;
 import skiff.actors.dynos.LogSink;
+import skiff.platform.sandbox.NodeNetwork;
 import skiff.platform.sandbox.Sandbox;
 import skiff.platform.stacks.StackImages;
 
 /**
- * Runs dynos as OS processes on this node. With stacks (root on Linux, bubblewrap and pasta
+ * Runs dynos as OS processes on this node. With stacks (root on Linux, the sandbox's tools
  * installed) each dyno runs sealed in the {@link Sandbox} on its stack: the slug as a private
- * {@code /app} overlay, its own namespaces and network, nobody as its user. A memory cgroup per
+ * {@code /app} overlay, its own namespaces, a link to the node's {@link NodeNetwork}, nobody as
+ * its user. A memory cgroup per
  * dyno enforces 3x the quota and a pids cgroup its process limit; the dyno joins both before it
  * can fork and cannot see the cgroup filesystem. Elsewhere (not root) dynos run unisolated from a
  * copy of the slug, and {@link #isolation} says so.
@@ -48,7 +50,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   private final PortPool ports;
   private final boolean sealed;
   private final Optional<StackImages> stacks;
-  private final boolean outbound;
+  private final Optional<NodeNetwork> network;
   private final String node;
   private final Optional<MemoryCgroups> cgroups;
   private final Optional<PidsCgroups> pidLimits;
@@ -66,27 +68,30 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     final Path dir;
     final Path cgroup;
     final int port;
+    final NodeNetwork.Link link;
     final Listener listener;
     final ArrayDeque<String> tail = new ArrayDeque<>();
     volatile boolean stopping;
     volatile boolean killedAfterGrace;
 
-    RunningDyno(Launch launch, Process process, Path dir, Path cgroup, int port, Listener listener) {
+    RunningDyno(Launch launch, Process process, Path dir, Path cgroup, int port, NodeNetwork.Link link,
+        Listener listener) {
       this.launch = launch;
       this.process = process;
       this.dir = dir;
       this.cgroup = cgroup;
       this.port = port;
+      this.link = link;
       this.listener = listener;
     }
   }
 
   /**
    * With {@code stacks} dynos run sealed on them; without, unisolated (a host where Skiff is not
-   * root). {@code outbound}: whether sealed dynos may connect to the world (SKIFF_DYNO_OUTBOUND).
+   * root). {@code network} links sealed dynos to the node's gateway (present with {@code stacks}).
    */
   public ProcessDynoRuntime(String node, Path home, SlugStore store, LogSink logs, int portFrom, int portTo,
-      Optional<StackImages> stacks, boolean outbound) throws IOException {
+      Optional<StackImages> stacks, Optional<NodeNetwork> network) throws IOException {
     this.node = node;
     this.home = home.toAbsolutePath();
     this.dynos = Files.createDirectories(this.home.resolve("dynos"));
@@ -95,7 +100,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     this.ports = new PortPool(portFrom, portTo);
     this.stacks = stacks;
     this.sealed = stacks.isPresent();
-    this.outbound = outbound;
+    this.network = network;
     this.cgroups = MemoryCgroups.detect(nodeKey(this.home));
     this.pidLimits = PidsCgroups.detect(nodeKey(this.home));
     reapOrphans();
@@ -105,7 +110,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
    * What this node's host resources are named after: its {@code SKIFF_HOME}, the one thing two
    * nodes on a machine can never share (the home lock sees to that).
    */
-  static String nodeKey(Path home) {
+  public static String nodeKey(Path home) {
     try {
       byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
           .digest(home.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -121,8 +126,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       return "none: dynos run unisolated (this host allows no namespaces or cgroups; run Skiff as root on Linux)";
     }
     return (sealed ? "sealed (bubblewrap on the app's stack: user, PID, mount, IPC, UTS, cgroup and network"
-        + " namespaces, nobody, no capabilities; pasta networking, one published port, outbound "
-        + (outbound ? "allowed" : "denied") + ")"
+        + " namespaces, nobody, no capabilities; " + network.map(NodeNetwork::describe).orElse("no network") + ")"
         : "no namespaces (unisolated processes)")
         + "; " + cgroups.map(c -> "memory " + c.describe()).orElse("no memory cgroup (quota only sampled)")
         + "; " + pidLimits.map(PidsCgroups::describe).orElse("no process limit (no pids cgroup)");
@@ -180,6 +184,16 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     Path dir = Files.createDirectories(dynos.resolve(launch.appId()).resolve(launch.dynoName() + "-"
         + launch.runId().substring(0, 8)));
     int port = launch.web() ? ports.take() : 0;
+    // a web dyno needs its link for the router, any dyno one for outbound traffic if that is allowed
+    NodeNetwork.Link link = null;
+    if (sealed && network.isPresent() && (launch.web() || network.get().outbound())) {
+      try {
+        link = network.get().take(NodeNetwork.Use.DYNO, port);
+      } catch (IOException e) {
+        ports.release(port);
+        throw e;
+      }
+    }
     Path cgroup = null;
     if (cgroups.isPresent()) {
       cgroup = cgroups.get().create(launch.runId(), 3 * launch.memoryQuotaBytes());
@@ -205,7 +219,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       }
       command = Sandbox.command(new Sandbox.Spec(stackRoot, dir, hostname(launch), "/app",
           Optional.of(new Sandbox.Overlay(slug, dir.resolve("upper"), dir.resolve("work"), dir.resolve("merged"))),
-          List.of(), launch.web() ? Optional.of(port) : Optional.empty(), outbound, TMP_BYTES, procs,
+          List.of(), Optional.ofNullable(link), TMP_BYTES, procs,
           List.of("/bin/bash", "-c", APP_SCRIPT, "dyno", commandFor(launch, tty))));
     } else {
       app = dir.resolve("app");
@@ -230,13 +244,14 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       process = builder.start();
     } catch (IOException e) {
       ports.release(port);
+      release(link, port);
       throw e;
     }
     if (!attached) {
       process.getOutputStream().close();
     }
     Files.writeString(dir.resolve("run.pid"), process.pid() + " " + startTime(process.pid()) + "\n");
-    RunningDyno run = new RunningDyno(launch, process, dir, cgroup, port, listener);
+    RunningDyno run = new RunningDyno(launch, process, dir, cgroup, port, link, listener);
     runs.put(launch.runId(), run);
     if (!attached) {
       pumpOutput(run);
@@ -328,21 +343,30 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
 
   /**
    * A web dyno is up once its port accepts connections: in a sandbox, once the app listens on it
-   * inside (the published port on the host is pasta's from the start).
+   * where the router can reach it (read from its socket table: cheap enough to look every 10 ms
+   * for the first seconds, which is most of a crash-to-up when an app starts fast).
    */
   private void watchPort(RunningDyno run) {
+    long quickUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     Runnable[] probe = new Runnable[1];
     probe[0] = () -> {
       if (!run.process.isAlive() || run.stopping) {
         return;
       }
       if (sealed ? Sandbox.listening(run.dir, run.port) : accepts(run.port)) {
+        if (run.link != null) {
+          try {
+            network.get().up(run.port, Sandbox.init(run.dir).orElseThrow().pid());
+          } catch (IOException | java.util.NoSuchElementException gone) {
+            return; // the sandbox ended just now: its exit is on its way
+          }
+        }
         run.listener.up(run.launch.runId());
       } else {
-        watcher.schedule(probe[0], 50, TimeUnit.MILLISECONDS);
+        watcher.schedule(probe[0], sealed && System.nanoTime() < quickUntil ? 10 : 50, TimeUnit.MILLISECONDS);
       }
     };
-    watcher.schedule(probe[0], 20, TimeUnit.MILLISECONDS);
+    watcher.schedule(probe[0], sealed ? 10 : 20, TimeUnit.MILLISECONDS);
   }
 
   private static boolean accepts(int port) {
@@ -380,8 +404,15 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     }
     pidLimits.ifPresent(p -> p.remove(run.launch.runId()));
     ports.release(run.port);
+    release(run.link, run.port);
     Scratch.deleteQuietly(run.dir);
     run.listener.exited(new Exit(run.launch.runId(), status, tail, run.killedAfterGrace, oom));
+  }
+
+  private void release(NodeNetwork.Link link, int port) {
+    if (link != null) {
+      network.get().release(link, port);
+    }
   }
 
   // ---- stop --------------------------------------------------------------------------------
@@ -418,8 +449,8 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   }
 
   /**
-   * The dyno's own processes: everything below the sandbox's init (not the wrapper or pasta,
-   * which must outlive the app's last request), or the shell and its children when unisolated.
+   * The dyno's own processes: everything below the sandbox's init (not the wrapper, whose end
+   * reports the exit), or the shell and its children when unisolated.
    */
   private List<ProcessHandle> appProcesses(RunningDyno run) {
     if (sealed) {
@@ -437,12 +468,6 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       pids.addAll(cgroups.get().pids(run.cgroup));
     }
     pids.add(run.process.pid());
-    // pasta detaches from the wrapper (it is only found by its pid file when there is no cgroup)
-    try {
-      pids.add(Long.parseLong(Files.readString(run.dir.resolve("pasta.pid")).strip()));
-    } catch (IOException | NumberFormatException none) {
-      // no network helper was started
-    }
     pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
   }
 

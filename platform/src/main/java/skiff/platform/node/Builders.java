@@ -12,6 +12,7 @@ import skiff.http.builds.SourceBlobs;
 import skiff.http.git.GitRepositories;
 import java.util.Optional;
 import skiff.platform.build.BuildpackSlugCompiler;
+import skiff.platform.sandbox.NodeNetwork;
 import skiff.platform.stacks.StackImages;
 import skiff.platform.build.BuiltinBuildpacks;
 import skiff.platform.build.FileBuildLogs;
@@ -21,7 +22,7 @@ import skiff.platform.build.FileSlugStore;
 record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLogs logs, GitRepositories repositories,
     SourceBlobs sources, ExecutorService blocking, Path scratch) {
 
-  static Builders create(Settings settings, Optional<StackImages> stacks) {
+  static Builders create(Settings settings, Optional<StackImages> stacks, Optional<NodeNetwork> network) {
     Path home = settings.home();
     try {
       Path scratch = home.resolve("tmp");
@@ -30,7 +31,7 @@ record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLo
       BuildpackSlugCompiler compiler = new BuildpackSlugCompiler(BuiltinBuildpacks.install(home.resolve("buildpacks")),
           home.resolve("cache"), scratch, slugs,
           new BuildpackSlugCompiler.Limits(settings.slugWarnBytes(), settings.slugMaxBytes(), settings.buildTimeout()),
-          stacks);
+          stacks, network);
       // git transfers and builds block on I/O and child processes: they get threads of their own
       ExecutorService blocking = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "skiff-git-build");

@@ -22,13 +22,14 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
   static Dynos start(ActorSystem<?> system, Settings settings, String nodeName, SlugStore slugs, DynoWatcher watcher,
-      java.util.Optional<skiff.platform.stacks.StackImages> stacks) {
+      java.util.Optional<skiff.platform.stacks.StackImages> stacks,
+      java.util.Optional<skiff.platform.sandbox.NodeNetwork> network) {
     LogBuffers logs = new LogBuffers();
     ProcessDynoRuntime runtime;
     try {
       // built before any dyno entity starts: it first stops what a killed platform left running
       runtime = new ProcessDynoRuntime(nodeName, settings.home(), slugs, logs, settings.dynoPortFrom(), settings.dynoPortTo(),
-          stacks, settings.dynoOutbound());
+          stacks, network);
     } catch (IOException e) {
       throw new SettingsException("cannot prepare the dyno directories in " + settings.home() + ": " + e.getMessage());
     }
@@ -38,6 +39,7 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-dynos",
         () -> {
           runtime.close();
+          network.ifPresent(skiff.platform.sandbox.NodeNetwork::close);
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
     return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs);

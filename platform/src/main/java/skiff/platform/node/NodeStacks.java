@@ -3,6 +3,8 @@ package skiff.platform.node;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import skiff.platform.dynos.ProcessDynoRuntime;
+import skiff.platform.sandbox.NodeNetwork;
 import skiff.platform.sandbox.Sandbox;
 import skiff.platform.stacks.StackImages;
 
@@ -29,7 +31,7 @@ final class NodeStacks {
     }
     Sandbox.missingTools().ifPresent(missing -> {
       throw new SettingsException("builds and dynos run sealed in a sandbox on a stack, and this machine lacks "
-          + missing + ". Install them: apt-get install bubblewrap passt mmdebstrap util-linux");
+          + missing + ". Install them: apt-get install bubblewrap passt mmdebstrap util-linux iproute2 nftables");
     });
     StackImages images = new StackImages(settings.stackCache(), StackImages.shipped(), say);
     String first = images.defaultName();
@@ -45,6 +47,24 @@ final class NodeStacks {
           + cause.getMessage());
     }
     return Optional.of(images);
+  }
+
+  /**
+   * The network sealed builds and dynos are linked to, named after this node's home; made anew at
+   * each start (what an earlier run left is removed first).
+   */
+  static Optional<NodeNetwork> network(Settings settings, Optional<StackImages> stacks, java.io.PrintStream out) {
+    if (stacks.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      NodeNetwork network = NodeNetwork.open(ProcessDynoRuntime.nodeKey(settings.home()),
+          settings.home().resolve("network"), settings.dynoOutbound());
+      out.println("skiff: network    " + network.describe());
+      return Optional.of(network);
+    } catch (java.io.IOException e) {
+      throw new SettingsException("cannot make the network for this node's dynos: " + e.getMessage());
+    }
   }
 
   private static boolean runningAsRoot() {

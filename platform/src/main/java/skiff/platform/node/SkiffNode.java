@@ -44,6 +44,7 @@ import skiff.http.api.PublicUrls;
 import skiff.http.router.Router;
 import skiff.http.router.RouterSettings;
 import skiff.http.router.RoutingTable;
+import skiff.platform.sandbox.NodeNetwork;
 import skiff.persistence.JournalDatabase;
 import skiff.actors.accounts.AccessView;
 import skiff.actors.accounts.AccountService;
@@ -177,10 +178,11 @@ public final class SkiffNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       var stacks = NodeStacks.open(settings, out);
-      Builders builders = Builders.create(settings, stacks);
-      RoutingTable routes = new RoutingTable(settings.domain());
+      var network = NodeStacks.network(settings, stacks, out);
+      Builders builders = Builders.create(settings, stacks, network);
+      RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port));
       String nodeName = NodeHeartbeat.nodeName(settings, system);
-      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, stacks);
+      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, stacks, network);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
           AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
               new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR)));

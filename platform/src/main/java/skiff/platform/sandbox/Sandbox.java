@@ -8,9 +8,9 @@ import java.util.Optional;
 
 /**
  * The one sandbox dynos, one-off dynos, the release phase and builds run in: bubblewrap for the
- * namespaces and mounts, pasta for the network. Bubblewrap is a small, audited tool that does just
- * this (Flatpak's sandbox) and runs unprivileged; an OCI runtime would need a bundle and a
- * config.json per process for the same result.
+ * namespaces and mounts, a veth link to the node's {@link NodeNetwork} for the network. Bubblewrap
+ * is a small, audited tool that does just this (Flatpak's sandbox) and runs unprivileged; an OCI
+ * runtime would need a bundle and a config.json per process for the same result.
  *
  * <p>Inside: the stack's root read-only, a private writable {@code /app} (an overlay on the slug
  * whose writes vanish with the process) or the build's directories, a private {@code /tmp} and
@@ -23,11 +23,10 @@ import java.util.Optional;
  * <p>How it starts, as root in a mount namespace of its own: join the dyno's cgroups (before
  * anything can fork), mount the overlay, bind everything the sandbox will see under a staging
  * tmpfs on /mnt (SKIFF_HOME is 0700 root, so nobody could not reach it there), then start
- * bubblewrap as nobody, blocked until pasta has given its network namespace an interface with
- * the host's addresses and routes: outbound connections go out (default allowed, as on Heroku),
- * the host's loopback (the API, other dynos' ports, the database) is not reachable
- * ({@code --no-map-gw}), and for a web dyno exactly one port is forwarded from the host's
- * 127.0.0.1, the address the router uses. Nothing else the dyno listens on reaches the host.
+ * bubblewrap as nobody, blocked until its network namespace has its end of a veth link to the
+ * node's gateway ({@link NodeNetwork}): the router reaches a web dyno at the link's address, the
+ * dyno reaches nothing but the world outside (when allowed). Without a link the sandbox has only its
+ * own loopback.
  */
 public final class Sandbox {
   /** Who runs inside, on the host and in the sandbox: {@code nobody}. */
@@ -43,11 +42,10 @@ public final class Sandbox {
 
   /**
    * One process to run sealed. {@code run} is a private directory for the sandbox's own files
-   * (its fifo, pids, pasta's log); {@code publish} the port forwarded for a web dyno; without
-   * {@code outbound} nothing inside can connect out (only a published port gets a network helper).
+   * (its fifos, its init's pid); {@code link} its network (none: loopback only).
    */
   public record Spec(Path stackRoot, Path run, String hostname, String workdir, Optional<Overlay> app,
-      List<Bind> binds, Optional<Integer> publish, boolean outbound, long tmpBytes, List<Path> cgroupProcs,
+      List<Bind> binds, Optional<NodeNetwork.Link> link, long tmpBytes, List<Path> cgroupProcs,
       List<String> command) {}
 
   /** The whole command line: started by root, it ends up as {@code command} inside the sandbox. */
@@ -82,8 +80,7 @@ public final class Sandbox {
         "/bin/sh", "-c", SCRIPT, "sandbox",
         String.join(" ", spec.cgroupProcs().stream().map(Path::toString).toList()),
         spec.run().toString(),
-        spec.publish().map(String::valueOf).orElse(""),
-        spec.outbound() ? "allow" : "deny",
+        spec.link().map(l -> String.join(" ", l.namespace(), l.device(), l.gateway(), l.address())).orElse(""),
         overlay,
         String.join("\n", stages)));
     all.addAll(bwrap);
@@ -91,16 +88,16 @@ public final class Sandbox {
   }
 
   /**
-   * $1 cgroup.procs files, $2 the run directory, $3 the port to publish or empty, $4 outbound
-   * "allow" or "deny", $5 the overlay (lower, upper, work, merged on lines) or empty, $6 the staged
-   * host paths (lines), then bubblewrap's arguments. Its exit status is the command's; 125 if the
-   * sandbox could not start. Denied outbound traffic: no pasta at all when no port is published
-   * (the namespace has only its loopback), else pasta with IPv4 only, no ICMP, and its outbound
-   * sockets bound to the host's loopback, from where nothing beyond the host is reachable.
+   * $1 cgroup.procs files, $2 the run directory, $3 the link (gateway namespace, device, gateway
+   * address, sandbox address) or empty, $4 the overlay (lower, upper, work, merged on lines) or
+   * empty, $5 the staged host paths (lines), then bubblewrap's arguments. Its exit status is the
+   * command's; 125 if the sandbox could not start. Bubblewrap's info (its init's pid) is read from a
+   * fifo, so nothing polls; the link is made in the gateway with its peer created straight in the
+   * sandbox's namespace, then addressed there.
    */
   private static final String SCRIPT = """
       for procs in $1; do echo $$ > "$procs"; done
-      run="$2"; publish="$3"; outbound="$4"; overlay="$5"; stages="$6"; shift 6
+      run="$2"; link="$3"; overlay="$4"; stages="$5"; shift 5
       fail() { echo "sandbox: $*" >&2; exit 125; }
       nl='
       '
@@ -118,31 +115,28 @@ public final class Sandbox {
         i=$((i+1))
       done
       unset IFS
-      rm -f "$run/go" "$run/sandbox.json"
-      mkfifo -m 0600 "$run/go" && exec 4<>"$run/go" || fail "cannot make $run/go"
+      rm -f "$run/go" "$run/info"
+      mkfifo -m 0600 "$run/go" "$run/info" && exec 4<>"$run/go" || fail "cannot make the fifos in $run"
       # a background job would get /dev/null as stdin; attached one-offs need the real one
       exec 3<&0
-      setpriv --reuid=%1$d --regid=%1$d --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- \\
-        bwrap --info-fd 5 --block-fd 4 "$@" 5>"$run/sandbox.json" 0<&3 3<&- &
+      setpriv --reuid=%1$d --regid=%1$d --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- \
+        bwrap --info-fd 5 --block-fd 4 "$@" 5>"$run/info" 0<&3 3<&- &
       box=$!
-      exec 3<&-
+      exec 3<&- 5<"$run/info"
       pid=""
-      for _ in $(seq 500); do
-        pid=$(sed -n 's/.*"child-pid": *\\([0-9][0-9]*\\).*/\\1/p' "$run/sandbox.json" 2>/dev/null)
-        [ -n "$pid" ] && break
-        kill -0 $box 2>/dev/null || { wait $box; exit $?; }
-        sleep 0.01
+      while IFS= read -r line <&5; do
+        case "$line" in *'"child-pid"'*) pid="${line##*: }"; pid="${pid%%,*}" ;; esac
       done
-      [ -n "$pid" ] || { kill -9 $box; fail "bubblewrap did not start within 5 s"; }
+      exec 5<&-
+      [ -n "$pid" ] || { wait $box; status=$?; [ $status -ne 0 ] && exit $status; fail "bubblewrap did not start"; }
       echo "$pid" > "$run/sandbox.pid"
-      if [ -n "$publish" ]; then ports="127.0.0.1/$publish:$publish"; else ports=none; fi
-      if [ "$outbound" = allow ]; then closed=""; else closed="-4 -o 127.0.0.1 --no-icmp"; fi
-      if [ "$outbound" = allow ] || [ -n "$publish" ]; then
-        exec 6<"/proc/$pid/ns/net"
-        pasta --runas 0 --config-net --quiet -t "$ports" -u none -T none -U none --no-map-gw $closed \\
-            --netns /proc/self/fd/6 --netns-only --pid "$run/pasta.pid" 2>"$run/pasta.log" \\
-          || { kill -9 $box; fail "pasta could not give the sandbox its network: $(grep -v syslog "$run/pasta.log" | head -n 3)"; }
-        exec 6<&-
+      if [ -n "$link" ]; then
+        set -- $link
+        printf 'link add %%s type veth peer name eth0 netns %%s\naddr add %%s/31 dev %%s\nlink set %%s up\n' \
+            "$2" "$pid" "$3" "$2" "$2" | ip -n "$1" -batch - >"$run/link.log" 2>&1 \
+          && printf 'addr add %%s/31 dev eth0\nlink set eth0 up\nroute add default via %%s\n' "$4" "$3" \
+            | nsenter --net="/proc/$pid/ns/net" ip -batch - >>"$run/link.log" 2>&1 \
+          || { kill -9 $box; fail "cannot link the sandbox to the node's network: $(head -n 3 "$run/link.log")"; }
       fi
       echo go >&4
       exec 4>&-
@@ -151,7 +145,6 @@ public final class Sandbox {
         wait $box; status=$?
         kill -0 $box 2>/dev/null || break
       done
-      kill "$(cat "$run/pasta.pid" 2>/dev/null)" 2>/dev/null
       exit $status
       """.formatted(UID);
 
@@ -165,9 +158,10 @@ public final class Sandbox {
   }
 
   /**
-   * Whether something in the sandbox listens on {@code port}. A connection to the published port
-   * proves nothing (pasta accepts it on the host side whether or not the app listens yet), so this
-   * reads the sandbox's own socket table: {@code /proc/PID/net/tcp} shows PID's network namespace.
+   * Whether something in the sandbox listens on {@code port} where the router can reach it: on any
+   * address but loopback (an app bound to 127.0.0.1 is unreachable, as on Heroku, and its boot
+   * times out). Read from the sandbox's own socket table: {@code /proc/PID/net/tcp} shows PID's
+   * network namespace; a poll costs no connection and no process.
    */
   public static boolean listening(Path run, int port) {
     Optional<ProcessHandle> init = init(run);
@@ -180,7 +174,8 @@ public final class Sandbox {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(init.get().pid()), "net", table))) {
           String[] fields = line.trim().split("\\s+");
           // sl local_address rem_address st ...: state 0A is LISTEN
-          if (fields.length > 3 && (fields[1] + " ").endsWith(local) && fields[3].equals("0A")) {
+          if (fields.length > 3 && (fields[1] + " ").endsWith(local) && fields[3].equals("0A")
+              && !loopback(fields[1].substring(0, fields[1].indexOf(':')))) {
             return true;
           }
         }
@@ -191,11 +186,19 @@ public final class Sandbox {
     return false;
   }
 
+  /** A local address from /proc/net/tcp{,6} (hex, host byte order per 32-bit word) on loopback. */
+  static boolean loopback(String hex) {
+    return hex.length() == 8 && hex.endsWith("7F")
+        || hex.equals("00000000000000000000000001000000")
+        || hex.startsWith("0000000000000000FFFF0000") && hex.endsWith("7F");
+  }
+
   /** What the host must have: the tools, as the README's install line names them. */
   public static Optional<String> missingTools() {
     List<String> missing = new ArrayList<>();
     for (String[] tool : new String[][] {{"bwrap", "bubblewrap"}, {"pasta", "passt"}, {"mmdebstrap", "mmdebstrap"},
-        {"setpriv", "util-linux"}, {"unshare", "util-linux"}}) {
+        {"setpriv", "util-linux"}, {"unshare", "util-linux"}, {"nsenter", "util-linux"}, {"ip", "iproute2"},
+        {"nft", "nftables"}}) {
       if (!onPath(tool[0])) {
         missing.add(tool[0] + " (package " + tool[1] + ")");
       }
