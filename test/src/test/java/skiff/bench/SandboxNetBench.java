@@ -39,7 +39,11 @@ public final class SandboxNetBench {
     int hostPort = 23412;
     List<Process> servers = new ArrayList<>();
     Path run = Files.createDirectories(work.resolve("run"));
-    // a node network of the bench's own (its key is no real node's home)
+    // a node network of the bench's own (its key is no real node's home), its work directory locked
+    // as a node's home is, so no node starting meanwhile takes the network for an abandoned one
+    java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(work.resolve("server.lock"),
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+    java.nio.channels.FileLock held = lockFile.lock();
     NodeNetwork network = NodeNetwork.open("home-00bec4000000", work.resolve("network"), true);
     NodeNetwork.Link link = network.take(NodeNetwork.Use.DYNO, sealedPort);
     String sealedAddress = link.address();
@@ -91,6 +95,8 @@ public final class SandboxNetBench {
         p.waitFor(5, TimeUnit.SECONDS);
       }
       network.close();
+      held.release();
+      lockFile.close();
     }
   }
 

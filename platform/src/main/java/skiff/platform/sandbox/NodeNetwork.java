@@ -76,18 +76,25 @@ public final class NodeNetwork implements AutoCloseable {
     }
   }
 
+  /** Which home each node network on this machine belongs to: one file per gateway namespace. */
+  private static final Path OWNERS = Path.of("/run/skiff/networks");
+
   /**
-   * Removes what an earlier run of this node left (its gateway, its host link, its pasta), then
-   * makes them anew. {@code nodeKey} names everything ({@code home-} and 12 hex digits);
-   * {@code run} keeps pasta's pid file.
+   * Removes what an earlier run of this node left (its gateway, its host link, its pasta), and
+   * what nodes whose home is gone or unlocked (stopped, never to start again there) left, then
+   * makes this node's network anew. {@code nodeKey} names everything ({@code home-} and 12 hex
+   * digits); {@code run}, a directory in the node's home, keeps pasta's pid file.
    */
   public static NodeNetwork open(String nodeKey, Path run, boolean outbound) throws IOException {
-    String hex = nodeKey.substring(nodeKey.length() - 12);
     String namespace = "skiff-" + nodeKey;
-    String hostDevice = "sk-" + hex;
     Files.createDirectories(run);
     Path pastaPid = run.resolve("gateway-pasta.pid");
-    removeLeftovers(namespace, hostDevice, pastaPid);
+    removeLeftovers(namespace, pastaPid);
+    removeAbandoned();
+    Files.createDirectories(OWNERS);
+    Files.writeString(OWNERS.resolve(namespace), run.toAbsolutePath().getParent().toString());
+    String hex = nodeKey.substring(nodeKey.length() - 12);
+    String hostDevice = "sk-" + hex;
     BitSet used = usedSlots();
     int first = Integer.parseUnsignedInt(hex.substring(0, 4), 16) % SLOTS;
     for (int i = 0; i < SLOTS; i++) {
@@ -158,7 +165,8 @@ public final class NodeNetwork implements AutoCloseable {
   @Override
   public void close() {
     try {
-      removeLeftovers(namespace, hostDevice, pastaPid);
+      removeLeftovers(namespace, pastaPid);
+      Files.deleteIfExists(OWNERS.resolve(namespace));
     } catch (IOException e) {
       // stopping anyway; the next start removes what is left
     }
@@ -183,7 +191,7 @@ public final class NodeNetwork implements AutoCloseable {
       ip netns add "$1"
       ip -n "$1" link set lo up
       ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1
-      ip link add "$2" type veth peer name node netns "$1"
+      ip link add "$2" mtu 65520 type veth peer name node mtu 65520 netns "$1"
       ip addr add "$3/31" dev "$2"
       ip link set "$2" up
       ip -n "$1" addr add "$4/31" dev node
@@ -194,7 +202,9 @@ public final class NodeNetwork implements AutoCloseable {
 
   /**
    * The gateway's firewall (see the class comment). Refusals are answered at once, TCP with a reset
-   * (ICMP errors are rate-limited by the kernel, and a probe would wait out its timeout instead).
+   * (ICMP errors are rate-limited by the kernel, and a probe would wait out its timeout instead);
+   * packets conntrack finds invalid are dropped silently: pasta sends the odd one on a live
+   * connection, and a reset in answer would kill that connection.
    */
   static String nftables(boolean dynosOutbound) {
     return """
@@ -206,6 +216,7 @@ public final class NodeNetwork implements AutoCloseable {
         chain forward {
           type filter hook forward priority 0; policy drop;
           ct state established,related accept
+          ct state invalid drop
           iifname "node" oifname "dyno*" accept
           # no way round through the host to any node's sandboxes on this machine
           oifname "ext" ip daddr %s jump refuse
@@ -215,6 +226,7 @@ public final class NodeNetwork implements AutoCloseable {
         chain input {
           type filter hook input priority 0; policy drop;
           ct state established,related accept
+          ct state invalid drop
           iifname "lo" accept
           jump refuse
         }
@@ -226,23 +238,61 @@ public final class NodeNetwork implements AutoCloseable {
       """.formatted(RANGE_CIDR, dynosOutbound ? "    iifname \"dyno*\" oifname \"ext\" accept\n" : "");
   }
 
-  /** Only this node's own: its pasta (checked to be pasta), its host link, its gateway. */
-  private static void removeLeftovers(String namespace, String hostDevice, Path pastaPid) throws IOException {
-    try {
-      long pid = Long.parseLong(Files.readString(pastaPid).strip());
-      String comm = Files.readString(Path.of("/proc", String.valueOf(pid), "comm")).strip();
-      if (comm.equals("pasta") || comm.equals("passt")) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-      }
-    } catch (IOException | NumberFormatException gone) {
-      // no pasta left
-    }
+  /**
+   * One node's network: the pasta attached to its gateway (found by what it was attached to, so
+   * also when its pid file went with its home), its host link, its gateway.
+   */
+  private static void removeLeftovers(String namespace, Path pastaPid) throws IOException {
     Files.deleteIfExists(pastaPid);
+    String attachedTo = "/run/netns/" + namespace;
+    ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/pasta")
+            && p.info().arguments().map(a -> List.of(a).contains(attachedTo)).orElse(false))
+        .forEach(ProcessHandle::destroy);
+    String hostDevice = "sk-" + namespace.substring(namespace.length() - 12);
     if (Files.exists(Path.of("/sys/class/net", hostDevice))) {
       run("cannot remove " + hostDevice, List.of("ip", "link", "del", hostDevice));
     }
     if (Files.exists(Path.of("/run/netns", namespace))) {
       run("cannot remove the network namespace " + namespace, List.of("ip", "netns", "del", namespace));
+    }
+  }
+
+  /**
+   * Networks of nodes that are gone: their home no longer exists, or no process holds its lock
+   * (a node killed and never started there again). A live node's network is never touched: its
+   * home's lock is held, by another process or by this JVM (tests run several nodes in one).
+   */
+  private static void removeAbandoned() throws IOException {
+    if (!Files.isDirectory(OWNERS)) {
+      return;
+    }
+    try (var owners = Files.list(OWNERS)) {
+      for (Path owner : owners.toList()) {
+        Path home = Path.of(Files.readString(owner).strip());
+        if (!locked(home.resolve("server.lock"))) {
+          removeLeftovers(owner.getFileName().toString(), home.resolve("network").resolve("gateway-pasta.pid"));
+          Files.deleteIfExists(owner);
+        }
+      }
+    }
+  }
+
+  private static boolean locked(Path lockFile) {
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (java.nio.channels.OverlappingFileLockException heldInThisJvm) {
+      return true;
+    } catch (IOException unreadable) {
+      return true; // when in doubt, it is not ours to remove
     }
   }
 

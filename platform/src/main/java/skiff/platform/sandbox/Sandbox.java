@@ -132,7 +132,8 @@ public final class Sandbox {
       echo "$pid" > "$run/sandbox.pid"
       if [ -n "$link" ]; then
         set -- $link
-        printf 'link add %%s type veth peer name eth0 netns %%s\naddr add %%s/31 dev %%s\nlink set %%s up\n' \
+        # pasta's MTU: a smaller one on the link would drop what pasta sends in larger segments
+        printf 'link add %%s mtu 65520 type veth peer name eth0 mtu 65520 netns %%s\naddr add %%s/31 dev %%s\nlink set %%s up\n' \
             "$2" "$pid" "$3" "$2" "$2" | ip -n "$1" -batch - >"$run/link.log" 2>&1 \
           && printf 'addr add %%s/31 dev eth0\nlink set eth0 up\nroute add default via %%s\n' "$4" "$3" \
             | nsenter --net="/proc/$pid/ns/net" ip -batch - >>"$run/link.log" 2>&1 \

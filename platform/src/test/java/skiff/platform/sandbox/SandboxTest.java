@@ -53,6 +53,8 @@ class SandboxTest {
     for (String rules : List.of(allowed, denied)) {
       assertTrue(rules.contains("iifname \"build*\" oifname \"ext\" accept"), rules);
       assertTrue(rules.contains("policy drop"), rules);
+      // an invalid packet on a live connection is dropped before anything could answer it with a reset
+      assertTrue(rules.indexOf("ct state invalid drop") < rules.indexOf("jump refuse"), rules);
       // nothing a sandbox starts may reach the host's side of the gateway
       assertFalse(rules.contains("oifname \"node\""), rules);
       // nor any node's sandboxes the long way round, out through pasta and back in from the host
