@@ -89,7 +89,8 @@ public final class RoutingTable implements AppObserver, DynoWatcher {
     long upSince = old != null && old.state().equals("up") && state.equals("up") ? old.upSince() : System.nanoTime();
     // the same process keeps its backend (and its outstanding count); a new port is a new process
     Backend backend = port <= 0 ? null
-        : old != null && old.backend() != null && old.port() == port ? old.backend() : new Backend(dynoName, port, endpoints.apply(port));
+        : old != null && old.backend() != null && old.port() == port ? old.backend()
+        : new Backend(dynoName, port, endpoints.apply(port));
     if (old != null && old.backend() != null && old.backend() != backend) {
       draining.remove(old.backend());
     }

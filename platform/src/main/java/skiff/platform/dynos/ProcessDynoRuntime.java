@@ -403,8 +403,8 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
       cgroups.get().remove(run.cgroup);
     }
     pidLimits.ifPresent(p -> p.remove(run.launch.runId()));
-    ports.release(run.port);
     release(run.link, run.port);
+    ports.release(run.port);
     Scratch.deleteQuietly(run.dir);
     run.listener.exited(new Exit(run.launch.runId(), status, tail, run.killedAfterGrace, oom));
   }

@@ -65,7 +65,8 @@ public final class NodeNetwork implements AutoCloseable {
   private final ArrayDeque<Integer> free = new ArrayDeque<>();
   private final Map<Integer, SandboxEndpoint> byPort = new ConcurrentHashMap<>();
 
-  private NodeNetwork(String namespace, String hostDevice, Path pastaPid, int subnet, boolean outbound) {
+  // package-private for the bookkeeping's unit test; open() is the way in
+  NodeNetwork(String namespace, String hostDevice, Path pastaPid, int subnet, boolean outbound) {
     this.namespace = namespace;
     this.hostDevice = hostDevice;
     this.pastaPid = pastaPid;
@@ -144,7 +145,9 @@ public final class NodeNetwork implements AutoCloseable {
   /** The sandbox has ended; its link goes to the back of the queue. */
   public synchronized void release(Link link, int port) {
     if (port > 0) {
-      byPort.remove(port);
+      // only this link's entry: the port may already serve a newer dyno on another link
+      byPort.computeIfPresent(port,
+          (p, e) -> e.address().getAddress().getHostAddress().equals(link.address()) ? null : e);
     }
     int index = Integer.parseInt(link.device().replaceAll("^[a-z]+", ""));
     if (!free.contains(index)) {
