@@ -3,6 +3,7 @@ package skiff.platform.build;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,8 +26,16 @@ public final class SlugCollector {
   private final Path slugs;
   private final Path unpacked;
   private final Duration spare;
+  private final Optional<SharedSlugStore> shared;
 
   public SlugCollector(Supplier<CompletionStage<Set<String>>> keptChecksums, Path home, Duration spare) {
+    this(keptChecksums, home, spare, Optional.empty());
+  }
+
+  /** With {@code shared}, the cluster's copies of slugs no release keeps go too. */
+  public SlugCollector(Supplier<CompletionStage<Set<String>>> keptChecksums, Path home, Duration spare,
+      Optional<SharedSlugStore> shared) {
+    this.shared = shared;
     this.keptChecksums = keptChecksums;
     this.slugs = home.resolve("slugs");
     this.unpacked = home.resolve("slugcache");
@@ -64,6 +73,9 @@ public final class SlugCollector {
           }
         }
       }
+    }
+    if (shared.isPresent()) {
+      shared.get().collect(keptHex, spare);
     }
     return deleted;
   }

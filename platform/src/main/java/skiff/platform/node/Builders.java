@@ -17,17 +17,25 @@ import skiff.platform.stacks.StackImages;
 import skiff.platform.build.BuiltinBuildpacks;
 import skiff.platform.build.FileBuildLogs;
 import skiff.platform.build.FileSlugStore;
+import skiff.platform.build.SharedSlugStore;
+import skiff.actors.builds.SlugStore;
+import skiff.persistence.JournalDatabase;
 
 /** The node's build machinery: buildpacks, slug store, build logs, git repositories and their threads. */
-record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLogs logs, GitRepositories repositories,
-    SourceBlobs sources, ExecutorService blocking, Path scratch) {
+record Builders(BuildpackSlugCompiler compiler, SlugStore slugs, Optional<SharedSlugStore> shared, FileBuildLogs logs,
+    GitRepositories repositories, SourceBlobs sources, ExecutorService blocking, Path scratch) {
 
-  static Builders create(Settings settings, Optional<StackImages> stacks, Optional<NodeNetwork> network) {
+  /** On a PostgreSQL journal (a cluster), slugs are kept in it for every node, the local store a cache. */
+  static Builders create(Settings settings, JournalDatabase journal, Optional<StackImages> stacks,
+      Optional<NodeNetwork> network) {
     Path home = settings.home();
     try {
       Path scratch = home.resolve("tmp");
       Scratch.delete(scratch); // what builds interrupted by a crash left behind
-      FileSlugStore slugs = new FileSlugStore(home.resolve("slugs"));
+      FileSlugStore local = new FileSlugStore(home.resolve("slugs"));
+      Optional<SharedSlugStore> shared = journal.isPostgres()
+          ? Optional.of(new SharedSlugStore(journal, local, scratch.resolve("slugs"))) : Optional.empty();
+      SlugStore slugs = shared.isPresent() ? shared.get() : local;
       BuildpackSlugCompiler compiler = new BuildpackSlugCompiler(BuiltinBuildpacks.install(home.resolve("buildpacks")),
           home.resolve("cache"), scratch, slugs,
           new BuildpackSlugCompiler.Limits(settings.slugWarnBytes(), settings.slugMaxBytes(), settings.buildTimeout()),
@@ -38,7 +46,7 @@ record Builders(BuildpackSlugCompiler compiler, FileSlugStore slugs, FileBuildLo
         t.setDaemon(true);
         return t;
       });
-      return new Builders(compiler, slugs, new FileBuildLogs(home.resolve("builds")),
+      return new Builders(compiler, slugs, shared, new FileBuildLogs(home.resolve("builds")),
           new GitRepositories(home.resolve("repos")), new SourceBlobs(home.resolve("sources")), blocking, scratch);
     } catch (IOException e) {
       throw new SettingsException("cannot prepare the build directories in " + home + ": " + e.getMessage());

@@ -179,7 +179,7 @@ public final class SkiffNode implements AutoCloseable {
       }
       var stacks = NodeStacks.open(settings, out);
       var network = NodeStacks.network(settings, stacks, out);
-      Builders builders = Builders.create(settings, stacks, network);
+      Builders builders = Builders.create(settings, journal, stacks, network);
       RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port));
       String nodeName = NodeHeartbeat.nodeName(settings, system);
       Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, stacks, network);
@@ -193,7 +193,7 @@ public final class SkiffNode implements AutoCloseable {
       skiff.persistence.JournalReader journalReader = new skiff.persistence.JournalReader(system);
       AccessFeed.start(system, journalReader, access, Duration.ofSeconds(30));
       ensureAdmin(system, accounts, settings);
-      collectSlugs(system, new SlugCollector(apps::keptSlugChecksums, settings.home(), SLUG_SPARE));
+      collectSlugs(system, new SlugCollector(apps::keptSlugChecksums, settings.home(), SLUG_SPARE, builders.shared()));
 
       Http http = Http.get(system);
       List<ServerBinding> bindings = new ArrayList<>();

@@ -280,21 +280,27 @@ public final class NodeNetwork implements AutoCloseable {
     }
   }
 
-  private static boolean locked(Path lockFile) {
-    if (!Files.exists(lockFile)) {
-      return false;
-    }
-    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
-        java.nio.file.StandardOpenOption.WRITE)) {
-      java.nio.channels.FileLock lock = channel.tryLock();
-      if (lock == null) {
-        return true;
+  /**
+   * Whether some process holds a lock on {@code lockFile}, read from {@code /proc/locks} by the
+   * file's inode. Never by trying the lock: opening and closing a second channel on a file this
+   * JVM has locked drops that lock (POSIX locks belong to the process, and any close releases them).
+   */
+  static boolean locked(Path lockFile) {
+    try {
+      if (!Files.exists(lockFile)) {
+        return false;
       }
-      lock.release();
+      String inode = ":" + Files.getAttribute(lockFile, "unix:ino");
+      for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+        // "1: POSIX  ADVISORY  WRITE 1234 fd:01:5678 0 EOF": the file is MAJOR:MINOR:INODE
+        for (String field : line.trim().split("\\s+")) {
+          if (field.endsWith(inode) && field.chars().filter(ch -> ch == ':').count() == 2) {
+            return true;
+          }
+        }
+      }
       return false;
-    } catch (java.nio.channels.OverlappingFileLockException heldInThisJvm) {
-      return true;
-    } catch (IOException unreadable) {
+    } catch (IOException | RuntimeException unreadable) {
       return true; // when in doubt, it is not ours to remove
     }
   }

@@ -1,7 +1,9 @@
 package skiff.platform.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -44,5 +46,21 @@ class NodeNetworkTest {
     network.release(replacement, 20001);
     assertEquals("127.0.0.1", NodeNetwork.endpoint(Optional.of(network), 20001).address().getAddress()
         .getHostAddress());
+  }
+
+  @Test
+  void lookingWhetherAHomeIsLockedLeavesItsLockInPlace() throws Exception {
+    Path file = java.nio.file.Files.createTempFile("server", ".lock");
+    assertFalse(NodeNetwork.locked(file), "nobody holds it");
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock held = channel.lock()) {
+      assertTrue(NodeNetwork.locked(file));
+      assertTrue(NodeNetwork.locked(file));
+      // the kernel still has it: a look that had opened and closed the file would have dropped it
+      String inode = ":" + java.nio.file.Files.getAttribute(file, "unix:ino") + " ";
+      assertTrue(java.nio.file.Files.readString(Path.of("/proc/locks")).contains(inode),
+          "the lock survives being looked at");
+    }
+    assertFalse(NodeNetwork.locked(file));
   }
 }
