@@ -367,6 +367,13 @@ class DynoTest {
         }
       }
       assertTrue(up >= 1, "a web dyno was up at every moment; sample " + samples + ": " + all);
+      if (!someoneAnswered) {
+        // the list may be a moment old (the old process stopped once its successor was up): ask
+        // again, as the router would retry with its next snapshot
+        for (JsonNode d : dynos(api, app)) {
+          someoneAnswered |= d.path("state").asText().equals("up") && answers(d);
+        }
+      }
       answered += someoneAnswered ? 1 : 0;
       samples++;
       Thread.sleep(20);
