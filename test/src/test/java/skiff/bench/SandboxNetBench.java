@@ -44,7 +44,7 @@ public final class SandboxNetBench {
     java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(work.resolve("server.lock"),
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
     java.nio.channels.FileLock held = lockFile.lock();
-    NodeNetwork network = NodeNetwork.open("home-00bec4000000", work.resolve("network"), true);
+    NodeNetwork network = NodeNetwork.open("home-00bec4000000", work, true);
     NodeNetwork.Link link = network.take(NodeNetwork.Use.DYNO, sealedPort);
     String sealedAddress = link.address();
     ProcessBuilder sealed = new ProcessBuilder(Sandbox.command(new Sandbox.Spec(stack, run, "bench", "/tmp",

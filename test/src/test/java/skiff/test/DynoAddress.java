@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import skiff.platform.sandbox.NetNamespace;
 
 /**
  * Where a test reaches one web dyno directly, as the router would: a sealed dyno listens in its own
@@ -32,7 +33,7 @@ final class DynoAddress {
 
   private static Optional<String> namespace(long pid) {
     try {
-      return Optional.of(Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "ns", "net")).toString());
+      return Optional.of(NetNamespace.identity(Path.of("/proc", String.valueOf(pid), "ns", "net")));
     } catch (IOException | UnsupportedOperationException e) {
       return Optional.empty();
     }

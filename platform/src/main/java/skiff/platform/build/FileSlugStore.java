@@ -18,7 +18,11 @@ public final class FileSlugStore implements SlugStore {
 
   @Override
   public String put(Path archive) throws IOException {
-    String hex = Checksums.sha256Hex(archive);
+    return put(archive, Checksums.sha256Hex(archive));
+  }
+
+  /** {@link #put(Path)} of an archive whose SHA-256 ({@code hex}) the caller has just computed. */
+  String put(Path archive, String hex) throws IOException {
     Path target = dir.resolve(hex + ".tgz");
     if (Files.exists(target)) {
       Files.delete(archive);

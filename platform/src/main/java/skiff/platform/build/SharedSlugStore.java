@@ -45,7 +45,8 @@ public final class SharedSlugStore implements SlugStore {
 
   @Override
   public String put(Path archive) throws IOException {
-    String checksum = Checksums.sha256(archive);
+    String hex = Checksums.sha256Hex(archive);
+    String checksum = "SHA256:" + hex;
     try (Connection c = connect()) {
       if (!stored(c, checksum)) {
         upload(c, archive, checksum);
@@ -53,7 +54,7 @@ public final class SharedSlugStore implements SlugStore {
     } catch (SQLException e) {
       throw new IOException("cannot store the slug in the cluster's database: " + e.getMessage(), e);
     }
-    return cache.put(archive);
+    return cache.put(archive, hex);
   }
 
   @Override
@@ -178,13 +179,14 @@ public final class SharedSlugStore implements SlugStore {
           }
         }
       }
-      String actual = "SHA256:" + HexFormat.of().formatHex(sha.digest());
+      String actualHex = HexFormat.of().formatHex(sha.digest());
+      String actual = "SHA256:" + actualHex;
       if (seen != chunks || Files.size(partial) != size || !actual.equals(checksum)) {
         log.error("slug {} in the cluster's database is damaged ({} of {} chunks, {} bytes of {}, content {}):"
             + " not run", checksum, seen, chunks, Files.size(partial), size, actual);
         return Optional.empty();
       }
-      cache.put(partial);
+      cache.put(partial, actualHex); // checked just now: no need to read it a second time
       return cache.find(checksum);
     } finally {
       Files.deleteIfExists(partial);

@@ -58,8 +58,8 @@ final class NodeStacks {
       return Optional.empty();
     }
     try {
-      NodeNetwork network = NodeNetwork.open(ProcessDynoRuntime.nodeKey(settings.home()),
-          settings.home().resolve("network"), settings.dynoOutbound());
+      NodeNetwork network = NodeNetwork.open(ProcessDynoRuntime.nodeKey(settings.home()), settings.home(),
+          settings.dynoOutbound());
       out.println("skiff: network    " + network.describe());
       return Optional.of(network);
     } catch (java.io.IOException e) {

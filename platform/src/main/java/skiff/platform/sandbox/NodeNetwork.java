@@ -43,8 +43,11 @@ public final class NodeNetwork implements AutoCloseable {
   private static final int SLOTS = 32;
   private static final int LINKS = 2047;
 
-  /** One sandbox's link: the veth {@code device} in the gateway, its address and the sandbox's. */
-  public record Link(String namespace, String device, String gateway, String address) {}
+  /**
+   * One sandbox's link: its {@code index} in the node's /20, the veth {@code device} in the
+   * gateway, the gateway's address on it and the sandbox's.
+   */
+  public record Link(int index, String namespace, String device, String gateway, String address) {}
 
   /** What a link is for, which decides what the gateway lets through it (and its device's name). */
   public enum Use {
@@ -58,18 +61,14 @@ public final class NodeNetwork implements AutoCloseable {
   }
 
   private final String namespace;
-  private final String hostDevice;
-  private final Path pastaPid;
   private final int subnet;
   private final boolean outbound;
   private final ArrayDeque<Integer> free = new ArrayDeque<>();
   private final Map<Integer, SandboxEndpoint> byPort = new ConcurrentHashMap<>();
 
   // package-private for the bookkeeping's unit test; open() is the way in
-  NodeNetwork(String namespace, String hostDevice, Path pastaPid, int subnet, boolean outbound) {
+  NodeNetwork(String namespace, int subnet, boolean outbound) {
     this.namespace = namespace;
-    this.hostDevice = hostDevice;
-    this.pastaPid = pastaPid;
     this.subnet = subnet;
     this.outbound = outbound;
     for (int i = 1; i <= LINKS; i++) {
@@ -84,27 +83,23 @@ public final class NodeNetwork implements AutoCloseable {
    * Removes what an earlier run of this node left (its gateway, its host link, its pasta), and
    * what nodes whose home is gone or unlocked (stopped, never to start again there) left, then
    * makes this node's network anew. {@code nodeKey} names everything ({@code home-} and 12 hex
-   * digits); {@code run}, a directory in the node's home, keeps pasta's pid file.
+   * digits); {@code home} is the node's, whose lock says whether the node lives.
    */
-  public static NodeNetwork open(String nodeKey, Path run, boolean outbound) throws IOException {
+  public static NodeNetwork open(String nodeKey, Path home, boolean outbound) throws IOException {
     String namespace = "skiff-" + nodeKey;
-    Files.createDirectories(run);
-    Path pastaPid = run.resolve("gateway-pasta.pid");
-    removeLeftovers(namespace, pastaPid);
+    removeLeftovers(namespace);
     removeAbandoned();
     Files.createDirectories(OWNERS);
-    Files.writeString(OWNERS.resolve(namespace), run.toAbsolutePath().getParent().toString());
-    String hex = nodeKey.substring(nodeKey.length() - 12);
-    String hostDevice = "sk-" + hex;
+    Files.writeString(OWNERS.resolve(namespace), home.toAbsolutePath().toString());
     BitSet used = usedSlots();
-    int first = Integer.parseUnsignedInt(hex.substring(0, 4), 16) % SLOTS;
+    int first = Integer.parseUnsignedInt(nodeKey.substring(nodeKey.length() - 12).substring(0, 4), 16) % SLOTS;
     for (int i = 0; i < SLOTS; i++) {
       int slot = (first + i) % SLOTS;
       if (used.get(slot)) {
         continue;
       }
       int subnet = RANGE + (slot << 12);
-      NodeNetwork network = new NodeNetwork(namespace, hostDevice, pastaPid, subnet, outbound);
+      NodeNetwork network = new NodeNetwork(namespace, subnet, outbound);
       network.create();
       return network;
     }
@@ -135,9 +130,10 @@ public final class NodeNetwork implements AutoCloseable {
     if (index == null) {
       throw new IOException("all " + LINKS + " sandbox links of this node are in use");
     }
-    Link link = new Link(namespace, use.prefix + index, dotted(subnet + 2 * index), dotted(subnet + 2 * index + 1));
+    Link link = new Link(index, namespace, use.prefix + index, dotted(subnet + 2 * index),
+        dotted(subnet + 2 * index + 1));
     if (port > 0) {
-      byPort.put(port, new SandboxEndpoint(new InetSocketAddress(inet(link.address()), port)));
+      byPort.put(port, new SandboxEndpoint(link, new InetSocketAddress(inet(subnet + 2 * index + 1), port)));
     }
     return link;
   }
@@ -146,12 +142,10 @@ public final class NodeNetwork implements AutoCloseable {
   public synchronized void release(Link link, int port) {
     if (port > 0) {
       // only this link's entry: the port may already serve a newer dyno on another link
-      byPort.computeIfPresent(port,
-          (p, e) -> e.address().getAddress().getHostAddress().equals(link.address()) ? null : e);
+      byPort.computeIfPresent(port, (p, e) -> e.link().equals(link) ? null : e);
     }
-    int index = Integer.parseInt(link.device().replaceAll("^[a-z]+", ""));
-    if (!free.contains(index)) {
-      free.addLast(index);
+    if (!free.contains(link.index())) {
+      free.addLast(link.index());
     }
   }
 
@@ -168,7 +162,7 @@ public final class NodeNetwork implements AutoCloseable {
   @Override
   public void close() {
     try {
-      removeLeftovers(namespace, pastaPid);
+      removeLeftovers(namespace);
       Files.deleteIfExists(OWNERS.resolve(namespace));
     } catch (IOException e) {
       // stopping anyway; the next start removes what is left
@@ -179,10 +173,10 @@ public final class NodeNetwork implements AutoCloseable {
     String hostAddress = dotted(subnet);
     String gatewayAddress = dotted(subnet + 1);
     run("cannot make this node's dyno network " + namespace, List.of("/bin/sh", "-c", CREATE, "create", namespace,
-        hostDevice, hostAddress, gatewayAddress, dotted(subnet) + "/20", nftables(outbound)));
+        hostDevice(namespace), hostAddress, gatewayAddress, dotted(subnet) + "/20", nftables(outbound)));
     run("pasta could not give this node's sandboxes their way out", List.of("pasta", "--runas", "0", "--config-net",
         "--quiet", "-I", "ext", "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--no-map-gw",
-        "--netns", "/run/netns/" + namespace, "--netns-only", "--pid", pastaPid.toString()));
+        "--netns", "/run/netns/" + namespace, "--netns-only"));
   }
 
   /**
@@ -243,15 +237,14 @@ public final class NodeNetwork implements AutoCloseable {
 
   /**
    * One node's network: the pasta attached to its gateway (found by what it was attached to, so
-   * also when its pid file went with its home), its host link, its gateway.
+   * also when its node's home is gone), its host link, its gateway.
    */
-  private static void removeLeftovers(String namespace, Path pastaPid) throws IOException {
-    Files.deleteIfExists(pastaPid);
+  private static void removeLeftovers(String namespace) throws IOException {
     String attachedTo = "/run/netns/" + namespace;
     ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/pasta")
             && p.info().arguments().map(a -> List.of(a).contains(attachedTo)).orElse(false))
         .forEach(ProcessHandle::destroy);
-    String hostDevice = "sk-" + namespace.substring(namespace.length() - 12);
+    String hostDevice = hostDevice(namespace);
     if (Files.exists(Path.of("/sys/class/net", hostDevice))) {
       run("cannot remove " + hostDevice, List.of("ip", "link", "del", hostDevice));
     }
@@ -273,7 +266,7 @@ public final class NodeNetwork implements AutoCloseable {
       for (Path owner : owners.toList()) {
         Path home = Path.of(Files.readString(owner).strip());
         if (!locked(home.resolve("server.lock"))) {
-          removeLeftovers(owner.getFileName().toString(), home.resolve("network").resolve("gateway-pasta.pid"));
+          removeLeftovers(owner.getFileName().toString());
           Files.deleteIfExists(owner);
         }
       }
@@ -338,19 +331,24 @@ public final class NodeNetwork implements AutoCloseable {
     return address;
   }
 
+  /** The host's end of the link to the gateway named {@code namespace} ({@code skiff-home-HEX}). */
+  private static String hostDevice(String namespace) {
+    return "sk-" + namespace.substring(namespace.length() - 12);
+  }
+
   static String dotted(int address) {
     return (address >>> 24) + "." + ((address >>> 16) & 0xff) + "." + ((address >>> 8) & 0xff) + "." + (address & 0xff);
   }
 
-  private static InetAddress inet(String dotted) {
-    int address = parse(dotted);
+  private static InetAddress inet(int address) {
     try {
       return InetAddress.getByAddress(new byte[] {(byte) (address >>> 24), (byte) (address >>> 16),
           (byte) (address >>> 8), (byte) address});
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException(dotted, e);
+      throw new IllegalStateException("four bytes are an IPv4 address", e);
     }
   }
+
 
   private static void run(String what, List<String> command) throws IOException {
     output(what, command);

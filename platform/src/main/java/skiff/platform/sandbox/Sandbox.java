@@ -119,7 +119,7 @@ public final class Sandbox {
       mkfifo -m 0600 "$run/go" "$run/info" && exec 4<>"$run/go" || fail "cannot make the fifos in $run"
       # a background job would get /dev/null as stdin; attached one-offs need the real one
       exec 3<&0
-      setpriv --reuid=%1$d --regid=%1$d --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- \
+      setpriv --reuid=%1$d --regid=%1$d --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- \\
         bwrap --info-fd 5 --block-fd 4 "$@" 5>"$run/info" 0<&3 3<&- &
       box=$!
       exec 3<&- 5<"$run/info"
@@ -133,10 +133,10 @@ public final class Sandbox {
       if [ -n "$link" ]; then
         set -- $link
         # pasta's MTU: a smaller one on the link would drop what pasta sends in larger segments
-        printf 'link add %%s mtu 65520 type veth peer name eth0 mtu 65520 netns %%s\naddr add %%s/31 dev %%s\nlink set %%s up\n' \
-            "$2" "$pid" "$3" "$2" "$2" | ip -n "$1" -batch - >"$run/link.log" 2>&1 \
-          && printf 'addr add %%s/31 dev eth0\nlink set eth0 up\nroute add default via %%s\n' "$4" "$3" \
-            | nsenter --net="/proc/$pid/ns/net" ip -batch - >>"$run/link.log" 2>&1 \
+        printf 'link add %%s mtu 65520 type veth peer name eth0 mtu 65520 netns %%s\\naddr add %%s/31 dev %%s\\nlink set %%s up\\n' \\
+            "$2" "$pid" "$3" "$2" "$2" | ip -n "$1" -batch - >"$run/link.log" 2>&1 \\
+          && printf 'addr add %%s/31 dev eth0\\nlink set eth0 up\\nroute add default via %%s\\n' "$4" "$3" \\
+            | nsenter --net="/proc/$pid/ns/net" ip -batch - >>"$run/link.log" 2>&1 \\
           || { kill -9 $box; fail "cannot link the sandbox to the node's network: $(head -n 3 "$run/link.log")"; }
       fi
       echo go >&4

@@ -14,12 +14,19 @@ import skiff.http.router.DynoEndpoint;
  * link itself carries the connection.
  */
 final class SandboxEndpoint implements DynoEndpoint {
+  private final NodeNetwork.Link link;
   private final InetSocketAddress address;
   private volatile String identity;
   private volatile Path namespace;
 
-  SandboxEndpoint(InetSocketAddress address) {
+  SandboxEndpoint(NodeNetwork.Link link, InetSocketAddress address) {
+    this.link = link;
     this.address = address;
+  }
+
+  /** The link whose sandbox this is. */
+  NodeNetwork.Link link() {
+    return link;
   }
 
   @Override

@@ -11,15 +11,15 @@ import org.junit.jupiter.api.Test;
 
 /** The links' bookkeeping alone (nothing made on the host); the links themselves are tried in DynoTest. */
 class NodeNetworkTest {
-  private final NodeNetwork network = new NodeNetwork("skiff-home-0123456789ab", "sk-0123456789ab",
-      Path.of("/nonexistent/pasta.pid"), (198 << 24) | (18 << 16) | (16 << 8), true);
+  private final NodeNetwork network = new NodeNetwork("skiff-home-0123456789ab",
+      (198 << 24) | (18 << 16) | (16 << 8), true);
 
   @Test
   void eachSandboxGetsItsOwnSlash31NamedForWhatItIsFor() throws Exception {
     NodeNetwork.Link dyno = network.take(NodeNetwork.Use.DYNO, 20001);
     NodeNetwork.Link build = network.take(NodeNetwork.Use.BUILD, 0);
-    assertEquals(new NodeNetwork.Link("skiff-home-0123456789ab", "dyno1", "198.18.16.2", "198.18.16.3"), dyno);
-    assertEquals(new NodeNetwork.Link("skiff-home-0123456789ab", "build2", "198.18.16.4", "198.18.16.5"), build);
+    assertEquals(new NodeNetwork.Link(1, "skiff-home-0123456789ab", "dyno1", "198.18.16.2", "198.18.16.3"), dyno);
+    assertEquals(new NodeNetwork.Link(2, "skiff-home-0123456789ab", "build2", "198.18.16.4", "198.18.16.5"), build);
     assertEquals("198.18.16.3", NodeNetwork.endpoint(Optional.of(network), 20001).address().getAddress()
         .getHostAddress());
     // a port no sandbox serves, and no node network at all: the host's loopback

@@ -17,7 +17,7 @@ class SandboxTest {
   void theSandboxSeesOnlyStagedPathsAndRunsTheCommandLast() {
     List<String> command = Sandbox.command(new Sandbox.Spec(Path.of("/cache/debian-12-ab"), Path.of("/home/run"),
         "web1", "/app", Optional.empty(), List.of(new Sandbox.Bind(Path.of("/home/secret build"), "/tmp/build", true)),
-        Optional.of(new NodeNetwork.Link("skiff-home-0123456789ab", "dyno7", "198.18.0.14", "198.18.0.15")), 1024,
+        Optional.of(new NodeNetwork.Link(7, "skiff-home-0123456789ab", "dyno7", "198.18.0.14", "198.18.0.15")), 1024,
         List.of(), List.of("/bin/bash", "-c", "echo hi")));
     assertEquals(List.of("/bin/bash", "-c", "echo hi"), command.subList(command.size() - 3, command.size()));
     int bwrap = command.indexOf("--unshare-all");
@@ -30,7 +30,8 @@ class SandboxTest {
     assertTrue(inside.contains("--new-session") && inside.contains("--die-with-parent"));
     String stages = command.get(command.indexOf("--unshare-all") - 1);
     assertTrue(stages.startsWith("/cache/debian-12-ab\n") && stages.endsWith("/home/secret build"), stages);
-    assertEquals("skiff-home-0123456789ab dyno7 198.18.0.14 198.18.0.15", command.get(command.indexOf("--unshare-all") - 3));
+    assertEquals("skiff-home-0123456789ab dyno7 198.18.0.14 198.18.0.15",
+        command.get(command.indexOf("--unshare-all") - 3));
   }
 
   @Test
