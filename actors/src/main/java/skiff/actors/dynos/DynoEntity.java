@@ -10,7 +10,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -75,11 +74,26 @@ public final class DynoEntity
   /** A request came for an idle dyno: start it again. */
   public record Wake(Cause cause) implements Command {}
 
-  record ProcessUp(String runId) implements Command {}
+  /** The agent of the node the process was placed on started it (or, asked to adopt it, still runs it). */
+  public record ProcessLaunched(String runId, int port, long pid, String node) implements Command {}
 
-  record ProcessExited(DynoRuntime.Exit exit) implements Command {}
+  /** The agent could not start a process placed on its node: the platform's failure, not the app's. */
+  public record LaunchFailed(String runId, String reason) implements Command {}
 
-  record MemorySampled(String runId, long bytes) implements Command {}
+  /** A process the journal names runs nowhere (its node restarted or was lost, or it never started). */
+  public record NotRunning(String runId, String reason) implements Command {}
+
+  /** The agent of a node this dyno had a process on is gone: the node was downed or stopped. */
+  public record NodeLost(String node) implements Command {}
+
+  /** Time to ask again after a process on a node this node has not heard of yet. */
+  record AdoptDue(String runId, int attempt) implements Command {}
+
+  public record ProcessUp(String runId) implements Command {}
+
+  public record ProcessExited(DynoRuntime.Exit exit) implements Command {}
+
+  public record MemorySampled(String runId, long bytes) implements Command {}
 
   record BootTimedOut(String runId) implements Command {}
 
@@ -115,6 +129,17 @@ public final class DynoEntity
 
   @JournalName("dyno.assigned")
   public record Assigned(DynoSpec spec, Cause cause) implements Event {}
+
+  /**
+   * Decided: process {@code runId} of release {@code releaseVersion} runs on {@code node}. Persisted
+   * before the node's agent is told, and confirmed by {@link Starting} once the process exists, so
+   * a crash between the two leaves a run id that recovery asks the node after (adopted if it runs,
+   * replaced if not), never a process nobody knows of. {@code crashRestart}: started again by the
+   * crash policy (Heroku's "Restarting"), which the cooldown counts.
+   */
+  @JournalName("dyno.placed")
+  public record Placed(String runId, String node, int releaseVersion, String command, boolean crashRestart,
+      Cause cause) implements Event {}
 
   /** {@code node}: the node that runs the process (null in journals written before nodes were named). */
   @JournalName(value = "dyno.starting", migration = NodeNamedMigration.class)
@@ -188,7 +213,10 @@ public final class DynoEntity
 
   // ---- state -------------------------------------------------------------------------------
 
-  /** A process of this dyno: {@code starting}, {@code up}, {@code stopping} or {@code timed-out}. */
+  /**
+   * A process of this dyno: {@code placed} (decided, not yet confirmed by its node), {@code starting},
+   * {@code up}, {@code stopping} or {@code timed-out}.
+   */
   @JournalName(value = "dyno.process", migration = NodeNamedMigration.class)
   public record Proc(String runId, int port, long pid, int releaseVersion, String command, String status,
       Instant since, String node) implements CborSerializable {
@@ -267,6 +295,29 @@ public final class DynoEntity
       startFailures = s.startFailures;
     }
 
+    /** A new process: a preboot keeps the one still serving as {@code previous} until this one is up. */
+    Builder begin(Proc proc, Instant at) {
+      if (current != null && !current.status().equals("stopping")) {
+        previous = current;
+      }
+      current = proc;
+      if (phase.equals("down") || phase.equals("crashed") || previous == null) {
+        phase = "starting";
+        phaseSince = at;
+      }
+      return this;
+    }
+
+    /** A process started again by the crash policy, which the cooldown counts from. */
+    Builder restartAfterCrash(Proc proc, Instant at) {
+      current = proc;
+      lastCrashRestartAt = at;
+      restartNotBefore = null;
+      phase = "starting";
+      phaseSince = at;
+      return this;
+    }
+
     State build() {
       return new State(spec, retired, phase, phaseSince, current, previous, lastCrashRestartAt, restartNotBefore,
           nextCycleAt, lastR14At, lastExitStatus, idled, startFailures);
@@ -291,15 +342,17 @@ public final class DynoEntity
     return appId + ":" + dynoName;
   }
 
-  public static Behavior<Command> create(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs,
+  public static Behavior<Command> create(String entityId, DynoNodes nodes, DynoPolicy policy, LogSink logs,
       DynoWatcher watcher, Supplier<Instant> clock, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new DynoEntity(entityId, runtime, policy, logs, watcher, clock, ctx, timers, shard)));
+        new DynoEntity(entityId, nodes, policy, logs, watcher, clock, ctx, timers, shard)));
   }
 
   private final String appId;
   private final String name;
-  private final DynoRuntime runtime;
+  private final DynoNodes nodes;
+  /** Nodes whose agents this incarnation watches (a lost node's processes are replaced at once). */
+  private final Set<String> watched = new java.util.HashSet<>();
   private final DynoPolicy policy;
   private final LogSink logs;
   private final DynoWatcher watcher;
@@ -308,14 +361,14 @@ public final class DynoEntity
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
 
-  private DynoEntity(String entityId, DynoRuntime runtime, DynoPolicy policy, LogSink logs, DynoWatcher watcher,
+  private DynoEntity(String entityId, DynoNodes nodes, DynoPolicy policy, LogSink logs, DynoWatcher watcher,
       Supplier<Instant> clock, ActorContext<Command> ctx, TimerScheduler<Command> timers,
       ActorRef<ClusterSharding.ShardCommand> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.appId = entityId.substring(0, entityId.indexOf(':'));
     this.name = entityId.substring(entityId.indexOf(':') + 1);
-    this.runtime = runtime;
+    this.nodes = nodes;
     this.policy = policy;
     this.logs = logs;
     this.watcher = watcher;
@@ -344,25 +397,19 @@ public final class DynoEntity
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
-          Set<String> stale = new java.util.HashSet<>();
-          if (state.current() != null) {
-            stale.add(state.current().runId());
+          // the processes the journal names may still run (this entity moved, its node did not) or
+          // not (their node restarted or was lost): their nodes' agents say which
+          for (Proc proc : new Proc[] {state.previous(), state.current()}) {
+            if (proc != null) {
+              adopt(proc, 0);
+            }
           }
-          if (state.previous() != null) {
-            stale.add(state.previous().runId());
-          }
-          ctx.getSelf().tell(new Resume(Set.copyOf(stale)));
+          ctx.getSelf().tell(new Resume(Set.of()));
+          route(state);
         })
-        .onSignal(PostStop.instance(), state -> {
-          watcher.changed(appId, name, "down", 0);
-          // passivated, handed off to another node or the node stops: the process must not outlive us
-          if (state.current() != null) {
-            runtime.stop(state.current().runId(), Duration.ofSeconds(2));
-          }
-          if (state.previous() != null) {
-            runtime.stop(state.previous().runId(), Duration.ofSeconds(2));
-          }
-        })
+        // no PostStop: handed to another node or passivated, the processes stay with their node's
+        // agent and the routers keep routing to them (the next incarnation adopts them and says
+        // where they serve); a node that stops stops its own processes
         .build();
   }
 
@@ -383,6 +430,17 @@ public final class DynoEntity
         .onCommand(Run.class, this::run)
         .onCommand(Restart.class, this::restart)
         .onCommand(Retire.class, this::retire)
+        .onCommand(ProcessLaunched.class, this::processLaunched)
+        .onCommand(LaunchFailed.class, this::launchFailed)
+        .onCommand(NotRunning.class, this::notRunning)
+        .onCommand(NodeLost.class, this::nodeLost)
+        .onCommand(AdoptDue.class, (s, c) -> {
+          Proc proc = proc(s, c.runId());
+          if (proc != null) {
+            adopt(proc, c.attempt());
+          }
+          return Effect().noReply();
+        })
         .onCommand(ProcessUp.class, this::processUp)
         .onCommand(ProcessExited.class, this::processExited)
         .onCommand(MemorySampled.class, this::memorySampled)
@@ -419,10 +477,10 @@ public final class DynoEntity
     Proc running = s.current();
     if (running == null || running.status().equals("stopping")) {
       if (running == null) {
-        events.add(launch(c.spec(), c.cause(), false));
+        events.add(launch(c.spec(), c.cause(), false, s));
       }
     } else if (c.spec().isWeb() && running.status().equals("up") && s.previous() == null) {
-      events.add(launch(c.spec(), c.cause(), false)); // preboot: the old one serves until this one is up
+      events.add(launch(c.spec(), c.cause(), false, s)); // preboot: the old one serves until this one is up
     } else {
       events.add(new Stopping(running.runId(), "replaced by release v" + c.spec().releaseVersion(), c.cause()));
       stopAfterDrain(running);
@@ -438,12 +496,12 @@ public final class DynoEntity
     }
     if (s.spec().isWeb() && s.current() != null && s.current().status().equals("up") && s.previous() == null) {
       // preboot, as for a new release: the old process serves until the new one is up
-      events.add(launch(s.spec(), c.cause(), false));
+      events.add(launch(s.spec(), c.cause(), false, s));
     } else if (s.current() != null && !s.current().status().equals("stopping")) {
       events.add(new Stopping(s.current().runId(), "restart", c.cause()));
       stopAfterDrain(s.current());
     } else if (s.current() == null) {
-      events.add(launch(s.spec(), c.cause(), false));
+      events.add(launch(s.spec(), c.cause(), false, s));
     }
     return persist(events).thenReply(c.replyTo(), this::status);
   }
@@ -509,7 +567,7 @@ public final class DynoEntity
       }
       events.add(new Stopped(exit.runId(), exit.status(), cause));
       if (!s.retired() && s.spec() != null && !s.idled()) {
-        events.add(launch(s.spec(), cause, false));
+        events.add(launch(s.spec(), cause, false, s));
       }
       return persist(events).thenRun(next -> leaveIfDone(next)).thenNoReply();
     }
@@ -519,7 +577,7 @@ public final class DynoEntity
     if (exit.outOfMemory()) {
       events.add(new MemoryQuotaExceeded("R15", 3 * policy.memoryQuotaBytes(), cause));
     }
-    String from = s.current().status().equals("up") ? "up" : "starting";
+    String from = s.current().status().equals("up") ? "up" : "starting"; // placed, starting or timed out
     events.add(new Crashed(exit.runId(), exit.status(), exit.lastLines(), reason, from, cause));
     Instant now = clock.get();
     Instant cooldownEnds = s.lastCrashRestartAt() == null ? null : s.lastCrashRestartAt().plus(policy.crashCooldown());
@@ -527,7 +585,7 @@ public final class DynoEntity
       return persist(events).thenRun(this::leaveIfDone).thenNoReply();
     }
     if (cooldownEnds == null || !now.isBefore(cooldownEnds)) {
-      events.add(launch(s.spec(), cause, true));
+      events.add(launch(s.spec(), cause, true, s));
       return persist(events).thenNoReply();
     }
     events.add(new RestartScheduled(cooldownEnds, cause));
@@ -547,7 +605,7 @@ public final class DynoEntity
     if (!s.phase().equals("idle") || s.spec() == null || s.retired() || s.current() != null) {
       return Effect().noReply();
     }
-    return persist(List.of(new Woken(c.cause()), launch(s.spec(), c.cause(), false))).thenNoReply();
+    return persist(List.of(new Woken(c.cause()), launch(s.spec(), c.cause(), false, s))).thenNoReply();
   }
 
   private ReplyEffect<Event, State> memorySampled(State s, MemorySampled c) {
@@ -565,7 +623,7 @@ public final class DynoEntity
     if (s.current() == null || !s.current().runId().equals(c.runId()) || !s.current().status().equals("starting")) {
       return Effect().noReply();
     }
-    runtime.stop(c.runId(), Duration.ZERO);
+    stopNow(s.current(), Duration.ZERO);
     return persist(List.of(new BootTimeout(c.runId(), platform()))).thenNoReply();
   }
 
@@ -577,7 +635,7 @@ public final class DynoEntity
       armRestart(s);
       return Effect().noReply();
     }
-    return persist(List.of(launch(s.spec(), platform(), true))).thenNoReply();
+    return persist(List.of(launch(s.spec(), platform(), true, s))).thenNoReply();
   }
 
   /** A start the platform failed: try again if the dyno still has no process of its release. */
@@ -592,7 +650,7 @@ public final class DynoEntity
     if (!noProcess && !prebootPending) {
       return Effect().noReply();
     }
-    return persist(List.of(launch(s.spec(), platform(), false))).thenNoReply();
+    return persist(List.of(launch(s.spec(), platform(), false, s))).thenNoReply();
   }
 
   private ReplyEffect<Event, State> cycleDue(State s, CycleDue c) {
@@ -606,7 +664,7 @@ public final class DynoEntity
     List<Event> events = new ArrayList<>();
     events.add(new Cycled(platform()));
     if (s.spec().isWeb() && s.previous() == null) {
-      events.add(launch(s.spec(), platform(), false));
+      events.add(launch(s.spec(), platform(), false, s));
     } else {
       events.add(new Stopping(s.current().runId(), "cycling", platform()));
       stopAfterDrain(s.current());
@@ -634,7 +692,7 @@ public final class DynoEntity
     boolean waitingToStart = s.current() == null && s.phase().equals("starting");
     if (!s.retired() && s.spec() != null && s.restartNotBefore() == null && !s.idled()
         && (currentStale || idle || waitingToStart)) {
-      events.add(launch(s.spec(), cause, false));
+      events.add(launch(s.spec(), cause, false, s));
     }
     return persist(events).thenRun(next -> {
       armRestart(next);
@@ -650,12 +708,55 @@ public final class DynoEntity
    * none in flight is cut by the signal.
    */
   private void stopAfterDrain(Proc proc) {
-    if (proc.port() <= 0) {
-      runtime.stop(proc.runId(), policy.sigtermGrace());
-      return;
+    tellAgent(proc, new DynoAgent.Stop(proc.runId(), policy.sigtermGrace(), appId, name, proc.port()));
+  }
+
+  private void stopNow(Proc proc, Duration grace) {
+    tellAgent(proc, new DynoAgent.Stop(proc.runId(), grace, appId, name, 0));
+  }
+
+  /** To the agent of the proc's node; a node that is gone took its processes with it. */
+  private void tellAgent(Proc proc, DynoAgent.Command command) {
+    if (nodes.find(proc.node()) instanceof DynoNodes.Live live) {
+      live.agent().tell(command);
     }
-    watcher.drain(appId, name, proc.port(), policy.sigtermGrace())
-        .whenComplete((drained, error) -> runtime.stop(proc.runId(), policy.sigtermGrace()));
+  }
+
+  private static Proc proc(State s, String runId) {
+    if (s.current() != null && s.current().runId().equals(runId)) {
+      return s.current();
+    }
+    return s.previous() != null && s.previous().runId().equals(runId) ? s.previous() : null;
+  }
+
+  /**
+   * Asks the proc's node whether it still runs it. A node this node has not heard of yet is asked
+   * again shortly; one that is gone took the process with it.
+   */
+  private void adopt(Proc proc, int attempt) {
+    DynoNodes.Where where = nodes.find(proc.node());
+    if (where instanceof DynoNodes.Live live) {
+      watch(proc.node(), live.agent());
+      live.agent().tell(new DynoAgent.Adopt(proc.runId(), ctx.getSelf()));
+    } else if (where instanceof DynoNodes.NotYetKnown) {
+      timers.startSingleTimer("adopt-" + proc.runId(), new AdoptDue(proc.runId(), attempt + 1), Duration.ofSeconds(1));
+    } else {
+      ctx.getSelf().tell(new NotRunning(proc.runId(), "node " + proc.node() + " is gone"));
+    }
+  }
+
+  private void watch(String node, ActorRef<DynoAgent.Command> agent) {
+    if (watched.add(node)) {
+      ctx.watchWith(agent, new NodeLost(node));
+    }
+  }
+
+  /** Tells the routers where the dyno serves now. */
+  private void route(State next) {
+    Proc serving = next.current() != null && next.current().status().equals("up") ? next.current()
+        : next.previous() != null && next.previous().status().equals("up") ? next.previous() : null;
+    watcher.changed(appId, name, next.retired() && next.current() == null ? "down" : next.phase(),
+        next.retired() ? 0 : next.servingPort(), serving == null ? nodes.self() : serving.node());
   }
 
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(List<Event> events) {
@@ -667,51 +768,97 @@ public final class DynoEntity
       if (events.stream().anyMatch(StartFailed.class::isInstance)) {
         timers.startSingleTimer("start-retry", StartRetryDue.INSTANCE, startRetryDelay(next.startFailures()));
       }
-      watcher.changed(appId, name, next.retired() && next.current() == null ? "down" : next.phase(),
-          next.retired() ? 0 : next.servingPort());
+      for (Event e : events) {
+        if (e instanceof Placed placed) {
+          dispatch(placed, next.spec());
+        }
+      }
+      route(next);
     });
   }
 
-  /** Starts a process now (the journal records it right after); a failed start is an immediate crash. */
-  private Event launch(DynoSpec spec, Cause cause, boolean crashRestart) {
-    String runId = UUID.randomUUID().toString();
-    try {
-      DynoRuntime.Started started = runtime.start(new DynoRuntime.Launch(runId, spec.appId(), spec.appName(),
-          spec.name(), spec.slugChecksum(), spec.command(), spec.config(), spec.isWeb(),
-          policy.memoryQuotaBytes() * skiff.actors.apps.DynoSizes.memoryFactor(spec.size()),
-          skiff.actors.apps.DynoSizes.processLimit(spec.size()), skiff.actors.apps.Stacks.orDefault(spec.stack())),
-          listener());
+  /** The decision is in the journal: now the node's agent carries it out. */
+  private void dispatch(Placed placed, DynoSpec spec) {
+    if (nodes.find(placed.node()) instanceof DynoNodes.Live live) {
+      watch(placed.node(), live.agent());
+      live.agent().tell(new DynoAgent.Launch(placed.runId(), spec, memoryQuota(spec), ctx.getSelf()));
       if (spec.isWeb()) {
-        timers.startSingleTimer("boot-" + runId, new BootTimedOut(runId), policy.bootTimeout());
+        timers.startSingleTimer("boot-" + placed.runId(), new BootTimedOut(placed.runId()), policy.bootTimeout());
       }
-      return crashRestart
-          ? new Restarted(runId, started.port(), started.pid(), spec.releaseVersion(), runtime.node(), cause)
-          : new Starting(runId, started.port(), started.pid(), spec.releaseVersion(), spec.command(), runtime.node(),
-              cause);
-    } catch (Exception e) {
-      ctx.getLog().warn("dyno {} of app {} could not start: {}", name, appId, e.toString());
-      return new StartFailed(runId, spec.releaseVersion(), String.valueOf(e.getMessage()), cause);
+    } else {
+      ctx.getSelf().tell(new LaunchFailed(placed.runId(), "node " + placed.node() + " left the cluster"));
     }
   }
 
-  private DynoRuntime.Listener listener() {
-    ActorRef<Command> self = ctx.getSelf();
-    return new DynoRuntime.Listener() {
-      @Override
-      public void up(String runId) {
-        self.tell(new ProcessUp(runId));
-      }
+  private long memoryQuota(DynoSpec spec) {
+    return policy.memoryQuotaBytes() * skiff.actors.apps.DynoSizes.memoryFactor(spec.size());
+  }
 
-      @Override
-      public void exited(DynoRuntime.Exit exit) {
-        self.tell(new ProcessExited(exit));
-      }
+  /**
+   * Decides where a new process runs (its node's agent is told once this is persisted). With no
+   * node that has room, the start fails as the platform's failure and is tried again.
+   */
+  private Event launch(DynoSpec spec, Cause cause, boolean crashRestart, State s) {
+    String runId = UUID.randomUUID().toString();
+    Proc last = s.shown();
+    java.util.Optional<String> node = nodes.place(appId, name, last == null ? null : last.node(), memoryQuota(spec));
+    if (node.isEmpty()) {
+      return new StartFailed(runId, spec.releaseVersion(), "no node has room for another dyno (the nodes'"
+          + " SKIFF_NODE_CAPACITY); scale down or add a node", cause);
+    }
+    return new Placed(runId, node.get(), spec.releaseVersion(), spec.command(), crashRestart, cause);
+  }
 
-      @Override
-      public void memory(String runId, long bytes) {
-        self.tell(new MemorySampled(runId, bytes));
+  private ReplyEffect<Event, State> processLaunched(State s, ProcessLaunched c) {
+    Proc proc = proc(s, c.runId());
+    if (proc == null) {
+      // a process this dyno no longer wants (replaced or retired while it started): stop it
+      if (nodes.find(c.node()) instanceof DynoNodes.Live live) {
+        live.agent().tell(new DynoAgent.Stop(c.runId(), Duration.ZERO, appId, name, 0));
       }
-    };
+      return Effect().noReply();
+    }
+    if (!proc.status().equals("placed")) {
+      return Effect().noReply(); // adopted, as the journal already knew it
+    }
+    return persist(List.of(new Starting(c.runId(), c.port(), c.pid(), proc.releaseVersion(), proc.command(),
+        c.node(), platform()))).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> launchFailed(State s, LaunchFailed c) {
+    Proc proc = proc(s, c.runId());
+    if (proc == null || !proc.status().equals("placed")) {
+      return Effect().noReply();
+    }
+    timers.cancel("boot-" + c.runId());
+    ctx.getLog().warn("dyno {} of app {} could not start on {}: {}", name, appId, proc.node(), c.reason());
+    return persist(List.of(new StartFailed(c.runId(), proc.releaseVersion(), c.reason(), platform())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> notRunning(State s, NotRunning c) {
+    Proc proc = proc(s, c.runId());
+    if (proc == null) {
+      return Effect().noReply();
+    }
+    timers.cancel("boot-" + c.runId());
+    return resume(s, new Resume(Set.of(c.runId())));
+  }
+
+  private ReplyEffect<Event, State> nodeLost(State s, NodeLost c) {
+    watched.remove(c.node());
+    Set<String> lost = new java.util.HashSet<>();
+    for (Proc proc : new Proc[] {s.previous(), s.current()}) {
+      if (proc != null && c.node().equals(proc.node())) {
+        lost.add(proc.runId());
+        timers.cancel("boot-" + proc.runId());
+      }
+    }
+    if (lost.isEmpty()) {
+      return Effect().noReply();
+    }
+    log("Node " + c.node() + " was lost; its process is gone");
+    return resume(s, new Resume(Set.copyOf(lost)));
   }
 
   private void armRestart(State s) {
@@ -744,7 +891,9 @@ public final class DynoEntity
 
   /** The platform lines Heroku writes to the app's log for each step. */
   private void announce(Event e, State next) {
-    if (e instanceof Starting st) {
+    if (e instanceof Placed pl && pl.crashRestart()) {
+      log("Restarting");
+    } else if (e instanceof Starting st) {
       log("Starting process with command `" + st.command() + "`");
     } else if (e instanceof Restarted) {
       log("Restarting");
@@ -806,27 +955,22 @@ public final class DynoEntity
           b.restartNotBefore = null;
           return b;
         }))
+        .onEvent(Placed.class, (s, e) -> s.with(b -> {
+          Proc proc = new Proc(e.runId(), 0, 0, e.releaseVersion(), e.command(), "placed", e.cause().at(), e.node());
+          return e.crashRestart() ? b.restartAfterCrash(proc, e.cause().at()) : b.begin(proc, e.cause().at());
+        }))
         .onEvent(Starting.class, (s, e) -> s.with(b -> {
           Proc proc = new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(), e.command(), "starting",
               e.cause().at(), e.node());
-          if (b.current != null && !b.current.status().equals("stopping")) {
-            b.previous = b.current; // preboot: the old process serves until this one is up
+          if (b.current != null && b.current.runId().equals(e.runId())) {
+            b.current = proc; // the node confirms what was placed on it
+            return b;
           }
-          b.current = proc;
-          if (b.phase.equals("down") || b.phase.equals("crashed") || b.previous == null) {
-            b.phase = "starting";
-            b.phaseSince = e.cause().at();
-          }
-          return b;
+          return b.begin(proc, e.cause().at()); // journals from before placement: started, then recorded
         }))
         .onEvent(Restarted.class, (s, e) -> s.with(b -> {
-          b.current = new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(),
-              b.spec == null ? null : b.spec.command(), "starting", e.cause().at(), e.node());
-          b.lastCrashRestartAt = e.cause().at();
-          b.restartNotBefore = null;
-          b.phase = "starting";
-          b.phaseSince = e.cause().at();
-          return b;
+          return b.restartAfterCrash(new Proc(e.runId(), e.port(), e.pid(), e.releaseVersion(),
+              b.spec == null ? null : b.spec.command(), "starting", e.cause().at(), e.node()), e.cause().at());
         }))
         .onEvent(Up.class, (s, e) -> s.with(b -> {
           b.startFailures = 0;
@@ -841,6 +985,10 @@ public final class DynoEntity
           return b;
         }))
         .onEvent(StartFailed.class, (s, e) -> s.with(b -> {
+          if (b.current != null && b.current.runId().equals(e.runId())) {
+            b.current = b.previous; // what was placed never ran; a preboot's old process serves on
+            b.previous = null;
+          }
           // a failed preboot leaves the old process serving; otherwise the dyno waits for the retry
           if (b.current == null || !b.current.status().equals("up")) {
             b.current = null;

@@ -14,6 +14,14 @@ public interface DynoWatcher {
   void changed(String appId, String dynoName, String state, int port);
 
   /**
+   * The same, saying which node's process serves ({@code port} is on that node). A watcher that
+   * only routes on its own node takes the port from its own node's processes alone.
+   */
+  default void changed(String appId, String dynoName, String state, int port, String node) {
+    changed(appId, dynoName, state, port);
+  }
+
+  /**
    * Called before a process that may be serving gets SIGTERM: it gets no new request from now on,
    * and the answer completes once the requests it was serving are over, or after {@code within}.
    * Without a router there is nothing to wait for.

@@ -44,10 +44,11 @@ public final class FormationReconciler implements DynoScheduler {
     this.logs = logs;
   }
 
-  public static void init(ActorSystem<?> system, DynoRuntime runtime, DynoPolicy policy, LogSink logs,
+  /** Dyno entities place their processes on the nodes {@code nodes} lists and tell the routers through {@code watcher}. */
+  public static void init(ActorSystem<?> system, DynoNodes nodes, DynoPolicy policy, LogSink logs,
       DynoWatcher watcher) {
     ClusterSharding.get(system).init(Entity.of(DynoEntity.TYPE_KEY, ctx -> DynoEntity.create(ctx.getEntityId(),
-            runtime, policy, logs, watcher, java.time.Instant::now, ctx.getShard()))
+            nodes, policy, logs, watcher, java.time.Instant::now, ctx.getShard()))
         // remembered: after a restart or a lost node, sharding starts every dyno again by itself
         .withSettings(org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
             .withRememberEntities(true))

@@ -28,6 +28,22 @@ import skiff.actors.dynos.DynoEntity.State;
 class DynoEntityTest {
   private static final ActorTestKit kit = ActorTestKit.create(EventSourcedBehaviorTestKit.config());
   private static final Duration COOLDOWN = Duration.ofMinutes(10);
+  /** The node's processes, played by the test, behind a real agent. */
+  private static final FakeRuntime RUNTIME = new FakeRuntime();
+  /** What the agent's router does when a process is to be drained: finish at once, unless a test says otherwise. */
+  private static volatile java.util.function.IntFunction<java.util.concurrent.CompletionStage<Void>> drain =
+      port -> java.util.concurrent.CompletableFuture.completedFuture(null);
+  private static final DynoNodes NODES = new DynoNodes(kit.system(), "test-node", kit.spawn(DynoAgent.create(RUNTIME,
+      new DynoWatcher() {
+        @Override
+        public void changed(String appId, String dynoName, String state, int port) {}
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> drain(String appId, String dynoName, int port,
+            Duration within) {
+          return drain.apply(port);
+        }
+      }, NodeCapacity.UNLIMITED, Runnable::run), DynoAgent.actorName("test-node")));
 
   private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-26T12:00:00Z"));
   private FakeRuntime runtime;
@@ -42,7 +58,9 @@ class DynoEntityTest {
 
   @BeforeEach
   void setUp() {
-    runtime = new FakeRuntime();
+    runtime = RUNTIME;
+    runtime.reset();
+    drain = port -> java.util.concurrent.CompletableFuture.completedFuture(null);
     dyno = newDyno("web.1");
   }
 
@@ -52,7 +70,7 @@ class DynoEntityTest {
     DynoPolicy policy = new DynoPolicy(COOLDOWN, bootTimeout, Duration.ofSeconds(30), Duration.ofHours(24),
         Duration.ofMinutes(216), 512L << 20);
     entityId = DynoEntity.entityId(UUID.randomUUID().toString(), name);
-    return EventSourcedBehaviorTestKit.create(kit.system(), DynoEntity.create(entityId, runtime, policy, LogSink.NONE,
+    return EventSourcedBehaviorTestKit.create(kit.system(), DynoEntity.create(entityId, NODES, policy, LogSink.NONE,
         watcher, now::get, null));
   }
 
@@ -79,10 +97,19 @@ class DynoEntityTest {
   private String runningUp(int release) {
     var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", release), by(), r));
     assertInstanceOf(DynoEntity.Assigned.class, result.events().get(0));
-    DynoEntity.Starting starting = assertInstanceOf(DynoEntity.Starting.class, result.events().get(1));
-    runtime.up(starting.runId());
+    String runId = started(result.events().get(1));
+    runtime.up(runId);
     await(s -> s.phase().equals("up"));
-    return starting.runId();
+    return runId;
+  }
+
+  /** A placement decided; waits until the node's agent confirmed the process, and returns its run id. */
+  private String started(Event event) {
+    DynoEntity.Placed placed = assertInstanceOf(DynoEntity.Placed.class, event);
+    assertEquals("test-node", placed.node());
+    await(s -> s.current() != null && s.current().runId().equals(placed.runId())
+        && !s.current().status().equals("placed"));
+    return placed.runId();
   }
 
   @Test
@@ -101,7 +128,7 @@ class DynoEntityTest {
   void theFirstCrashRestartsAtOnceAndASecondWithinTheCooldownWaits() {
     String first = runningUp(1);
     runtime.exit(first, 137, false, false);
-    await(s -> s.current() != null && !s.current().runId().equals(first));
+    await(s -> s.current() != null && !s.current().runId().equals(first) && !s.current().status().equals("placed"));
     assertEquals(now.get(), state().lastCrashRestartAt());
     String second = state().current().runId();
     runtime.up(second);
@@ -121,7 +148,8 @@ class DynoEntityTest {
     assertEquals(launches, runtime.launches.size(), "not before the cooldown is over");
     now.set(restartAt);
     var due = dyno.runCommand(DynoEntity.RestartDue.INSTANCE);
-    assertInstanceOf(DynoEntity.Restarted.class, due.events().get(0));
+    assertTrue(assertInstanceOf(DynoEntity.Placed.class, due.events().get(0)).crashRestart());
+    started(due.events().get(0));
     assertEquals(launches + 1, runtime.launches.size());
     assertNull(state().restartNotBefore());
   }
@@ -130,7 +158,7 @@ class DynoEntityTest {
   void recoveryInTheMiddleOfTheCooldownStillRestartsAtTheRightTime() {
     String first = runningUp(1);
     runtime.exit(first, 137, false, false);
-    await(s -> s.current() != null && !s.current().runId().equals(first));
+    await(s -> s.current() != null && !s.current().runId().equals(first) && !s.current().status().equals("placed"));
     String second = state().current().runId();
     runtime.exit(second, 137, false, false);
     await(s -> s.restartNotBefore() != null);
@@ -142,7 +170,7 @@ class DynoEntityTest {
     assertEquals(launches, runtime.launches.size(), "no early restart after recovery");
     now.set(restartAt.plusSeconds(1));
     dyno.runCommand(DynoEntity.RestartDue.INSTANCE);
-    await(s -> s.restartNotBefore() == null && s.current() != null);
+    await(s -> s.restartNotBefore() == null && s.current() != null && !s.current().status().equals("placed"));
     assertEquals(launches + 1, runtime.launches.size());
   }
 
@@ -150,12 +178,12 @@ class DynoEntityTest {
   void aManualRestartClearsTheCooldown() {
     String first = runningUp(1);
     runtime.exit(first, 137, false, false);
-    await(s -> s.current() != null && !s.current().runId().equals(first));
+    await(s -> s.current() != null && !s.current().runId().equals(first) && !s.current().status().equals("placed"));
     runtime.exit(state().current().runId(), 137, false, false);
     await(s -> s.restartNotBefore() != null);
     var restart = dyno.<Reply>runCommand(r -> new DynoEntity.Restart(by(), r));
     assertInstanceOf(DynoEntity.CooldownCleared.class, restart.events().get(0));
-    assertInstanceOf(DynoEntity.Starting.class, restart.events().get(1));
+    started(restart.events().get(1));
     assertNull(state().restartNotBefore());
     assertNull(state().lastCrashRestartAt());
   }
@@ -164,15 +192,18 @@ class DynoEntityTest {
   void aNewReleaseStartsTheNewWebProcessBeforeTheOldOneGetsSigterm() {
     String old = runningUp(1);
     var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 2), by(), r));
-    DynoEntity.Starting fresh = assertInstanceOf(DynoEntity.Starting.class, result.events().get(1));
+    String fresh = started(result.events().get(1));
     assertEquals(old, state().previous().runId(), "the old process keeps serving");
     assertEquals("up", state().phase());
     assertEquals(state().previous().port(), state().servingPort());
     assertTrue(runtime.stops.isEmpty(), "no SIGTERM before the new one is up");
 
-    runtime.up(fresh.runId());
+    runtime.up(fresh);
     await(s -> s.previous() != null && s.previous().status().equals("stopping"));
-    assertEquals(List.of(old), runtime.stops);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(old), runtime.stops);
+      return null;
+    });
     assertEquals(state().current().port(), state().servingPort());
     runtime.exit(old, 143, false, false);
     await(s -> s.previous() == null);
@@ -183,28 +214,23 @@ class DynoEntityTest {
   void aRestartOfAWebDynoPrebootsAndTheOldProcessGetsSigtermOnlyOnceDrained() {
     java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
     List<Integer> drainedPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
-    watcher = new DynoWatcher() {
-      @Override
-      public void changed(String appId, String dynoName, String state, int port) {}
-
-      @Override
-      public java.util.concurrent.CompletionStage<Void> drain(String appId, String dynoName, int port,
-          Duration within) {
-        drainedPorts.add(port);
-        return drained;
-      }
+    drain = port -> {
+      drainedPorts.add(port);
+      return drained;
     };
-    dyno = newDyno("web.1");
     String old = runningUp(1);
     int oldPort = state().current().port();
     var restart = dyno.<Reply>runCommand(r -> new DynoEntity.Restart(by(), r));
-    DynoEntity.Starting fresh = assertInstanceOf(DynoEntity.Starting.class, restart.events().get(1));
+    String fresh = started(restart.events().get(1));
     assertEquals(old, state().previous().runId(), "the old process keeps serving while the new one starts");
     assertEquals(oldPort, state().servingPort());
 
-    runtime.up(fresh.runId());
+    runtime.up(fresh);
     await(s -> s.previous() != null && s.previous().status().equals("stopping"));
-    assertEquals(List.of(oldPort), drainedPorts, "the old process is drained first");
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(oldPort), drainedPorts, "the old process is drained first");
+      return null;
+    });
     assertTrue(runtime.stops.isEmpty(), "no SIGTERM while requests are still in flight");
     drained.complete(null);
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
@@ -217,10 +243,13 @@ class DynoEntityTest {
   void aWorkerIsStoppedBeforeItsNewReleaseStarts() {
     dyno = newDyno("worker.1");
     var first = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("worker", 1), by(), r));
-    String old = ((DynoEntity.Starting) first.events().get(1)).runId();
+    String old = started(first.events().get(1));
     var second = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("worker", 2), by(), r));
     assertInstanceOf(DynoEntity.Stopping.class, second.events().get(1));
-    assertEquals(List.of(old), runtime.stops);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(old), runtime.stops);
+      return null;
+    });
     runtime.exit(old, 143, false, false);
     await(s -> s.current() != null && s.current().releaseVersion() == 2);
   }
@@ -230,9 +259,12 @@ class DynoEntityTest {
     bootTimeout = Duration.ofMillis(200);
     dyno = newDyno("web.1");
     var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 1), by(), r));
-    String runId = ((DynoEntity.Starting) result.events().get(1)).runId();
+    String runId = started(result.events().get(1));
     await(s -> s.current() != null && s.current().status().equals("timed-out"));
-    assertEquals(List.of(runId), runtime.stops, "killed at the boot timeout");
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(runId), runtime.stops, "killed at the boot timeout");
+      return null;
+    });
     runtime.exit(runId, 137, false, false);
     await(s -> s.lastCrashRestartAt() != null);
   }
@@ -276,19 +308,53 @@ class DynoEntityTest {
     now.set(state().nextCycleAt().plusSeconds(1));
     var cycled = dyno.runCommand(DynoEntity.CycleDue.INSTANCE);
     assertInstanceOf(DynoEntity.Cycled.class, cycled.events().get(0));
-    assertInstanceOf(DynoEntity.Starting.class, cycled.events().get(1));
+    started(cycled.events().get(1));
     assertEquals(old, state().previous().runId());
   }
 
   @Test
-  void afterAPlatformRestartTheGoneProcessIsRecordedAndTheDynoStartsAgain() {
+  void anEntityThatMovesAdoptsTheProcessItsNodeStillRuns() {
     String old = runningUp(1);
     int launches = runtime.launches.size();
-    dyno.restart();
-    await(s -> s.current() != null && !s.current().runId().equals(old));
-    assertEquals(launches + 1, runtime.launches.size());
+    dyno.restart(); // handed to another node (or passivated): the node's agent still runs the process
+    await(s -> s.phase().equals("up"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(2), () -> {
+      assertEquals(old, state().current().runId());
+      assertEquals(launches, runtime.launches.size(), "adopted, not started again");
+      assertTrue(runtime.stops.isEmpty(), "and not stopped");
+      return null;
+    });
+  }
+
+  @Test
+  void aProcessItsNodeNoLongerRunsIsRecordedAndTheDynoStartsAgain() {
+    String old = runningUp(1);
+    int launches = runtime.launches.size();
+    // what the agent of a restarted node answers when asked to adopt
+    dyno.runCommand(new DynoEntity.NotRunning(old, "node test-node does not run it"));
+    await(s -> s.current() != null && !s.current().runId().equals(old) && !s.current().status().equals("placed"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(launches + 1, runtime.launches.size());
+      return null;
+    });
     assertEquals("starting", state().phase());
     assertNotEquals(old, state().current().runId());
+    List<Object> events = dyno.persistenceTestKit().persistedInStorage("Dyno|" + entityId);
+    assertTrue(events.stream().anyMatch(e -> e instanceof DynoEntity.Stopped st && st.runId().equals(old)
+        && st.status() == 137), events.toString());
+  }
+
+  @Test
+  void aLostNodesProcessesAreReplacedAndAStaleLaunchReportIsStopped() {
+    String old = runningUp(1);
+    dyno.runCommand(new DynoEntity.NodeLost("test-node"));
+    await(s -> s.current() != null && !s.current().runId().equals(old) && !s.current().status().equals("placed"));
+    // a node that reports a start the dyno no longer wants is told to stop it
+    dyno.runCommand(new DynoEntity.ProcessLaunched(old, 20999, 99, "test-node"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(runtime.stops.contains(old), runtime.stops.toString());
+      return null;
+    });
   }
 
   @Test
@@ -296,7 +362,10 @@ class DynoEntityTest {
     String runId = runningUp(1);
     var idled = dyno.runCommand(new DynoEntity.Idle(by()));
     assertInstanceOf(DynoEntity.Idled.class, idled.events().get(0));
-    assertEquals(List.of(runId), runtime.stops);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of(runId), runtime.stops);
+      return null;
+    });
     runtime.exit(runId, 143, false, false);
     await(s -> s.phase().equals("idle"));
     int launches = runtime.launches.size();
@@ -305,18 +374,21 @@ class DynoEntityTest {
     assertEquals(launches, runtime.launches.size(), "an idle dyno is not started by recovery");
     var woken = dyno.runCommand(new DynoEntity.Wake(by()));
     assertInstanceOf(DynoEntity.Woken.class, woken.events().get(0));
-    assertInstanceOf(DynoEntity.Starting.class, woken.events().get(1));
+    started(woken.events().get(1));
   }
 
   @Test
   void aReleaseArrivingWhileTheLastOneIsStillStartingReplacesItAndTheOldKeepsServing() {
     String old = runningUp(1);
     var second = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 2), by(), r));
-    String v2 = ((DynoEntity.Starting) second.events().get(1)).runId();
+    String v2 = started(second.events().get(1));
     dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 3), by(), r));
-    assertTrue(runtime.stops.contains(v2), "the half-started v2 is stopped");
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(runtime.stops.contains(v2), "the half-started v2 is stopped");
+      return null;
+    });
     runtime.exit(v2, 143, false, false);
-    await(s -> s.current() != null && s.current().releaseVersion() == 3);
+    await(s -> s.current() != null && s.current().releaseVersion() == 3 && !s.current().status().equals("placed"));
     assertEquals(old, state().previous().runId(), "v1 still serves");
     assertEquals("up", state().phase());
     runtime.up(state().current().runId());
@@ -328,7 +400,10 @@ class DynoEntityTest {
   void aStartThePlatformCannotMakeIsNoCrashAndIsTriedAgain() {
     runtime.failingStarts.set(1);
     var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 1), by(), r));
-    DynoEntity.StartFailed failed = assertInstanceOf(DynoEntity.StartFailed.class, result.events().get(1));
+    assertInstanceOf(DynoEntity.Placed.class, result.events().get(1));
+    await(s -> s.startFailures() == 1);
+    DynoEntity.StartFailed failed = (DynoEntity.StartFailed) dyno.persistenceTestKit()
+        .persistedInStorage("Dyno|" + entityId).get(2);
     assertTrue(failed.reason().contains("no free port"), failed.reason());
     assertEquals("starting", state().phase());
     assertNull(state().lastCrashRestartAt(), "no crash, so no cooldown");
@@ -347,9 +422,9 @@ class DynoEntityTest {
   @Test
   void aProcessThatDiesBeforeItIsUpCrashedFromStarting() {
     var result = dyno.<Reply>runCommand(r -> new DynoEntity.Run(spec("web", 1), by(), r));
-    String neverUp = assertInstanceOf(DynoEntity.Starting.class, result.events().get(1)).runId();
+    String neverUp = started(result.events().get(1));
     runtime.exit(neverUp, 1, false, false);
-    await(s -> s.current() != null && !s.current().runId().equals(neverUp)); // the first crash restarts at once
+    await(s -> s.current() != null && !s.current().runId().equals(neverUp) && !s.current().status().equals("placed")); // the first crash restarts at once
     String restarted = state().current().runId();
     runtime.up(restarted);
     await(s -> s.phase().equals("up"));

@@ -9,6 +9,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A DynoRuntime double for the entity test: records launches and stops; the test plays the processes. */
 final class FakeRuntime implements DynoRuntime {
+  private final String node;
+
+  FakeRuntime() {
+    this("test-node");
+  }
+
+  FakeRuntime(String node) {
+    this.node = node;
+  }
+
   final List<Launch> launches = new CopyOnWriteArrayList<>();
   final List<String> stops = new CopyOnWriteArrayList<>();
   final Map<String, Listener> listeners = new ConcurrentHashMap<>();
@@ -28,7 +38,7 @@ final class FakeRuntime implements DynoRuntime {
 
   @Override
   public String node() {
-    return "test-node";
+    return node;
   }
 
   @Override
@@ -39,6 +49,13 @@ final class FakeRuntime implements DynoRuntime {
   @Override
   public String isolation() {
     return "fake";
+  }
+
+  /** Forgets what earlier tests did (the processes they left are still the agent's: it never hears of their end). */
+  void reset() {
+    launches.clear();
+    stops.clear();
+    failingStarts.set(0);
   }
 
   String lastRun() {

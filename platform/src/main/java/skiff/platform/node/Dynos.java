@@ -10,6 +10,10 @@ import skiff.actors.Cause;
 import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.AppService;
 import skiff.actors.builds.SlugStore;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import skiff.actors.dynos.DynoAgent;
+import skiff.actors.dynos.DynoNodes;
 import skiff.actors.dynos.DynoPolicy;
 import skiff.actors.dynos.DynoWatcher;
 import skiff.actors.dynos.FormationReconciler;
@@ -17,7 +21,7 @@ import skiff.platform.dynos.ProcessDynoRuntime;
 import skiff.platform.logs.LogBuffers;
 
 /** The node's dyno manifold: the process runtime, the dyno entities and the formation reconciler. */
-public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, LogBuffers logs) {
+public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, LogBuffers logs, DynoNodes nodes) {
   /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
@@ -35,14 +39,21 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
     }
     DynoPolicy policy = new DynoPolicy(settings.crashCooldown(), settings.bootTimeout(), settings.sigtermGrace(),
         settings.cycleInterval(), CYCLE_JITTER, settings.dynoMemoryBytes());
-    FormationReconciler.init(system, runtime, policy, logs, watcher);
+    // the node's executor of dyno decisions (drains go through this node's router), and its view
+    // of every node's agent, which the dyno entities place their processes with
+    var agent = system.systemActorOf(DynoAgent.create(runtime, watcher, settings.nodeCapacity(),
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("skiff.dyno-dispatcher"))),
+        DynoAgent.actorName(nodeName), Props.empty());
+    DynoNodes nodes = new DynoNodes(system, nodeName, agent);
+    FormationReconciler.init(system, nodes, policy, logs, RouteFeed.start(system, nodeName, watcher));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-dynos",
         () -> {
           runtime.close();
           network.ifPresent(skiff.platform.sandbox.NodeNetwork::close);
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
-    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs);
+    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs,
+        nodes);
   }
 
   /**

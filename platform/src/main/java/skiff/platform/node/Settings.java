@@ -50,7 +50,8 @@ public record Settings(
     Path stackCache,
     boolean dynoOutbound,
     Optional<String> nodeName,
-    String advertiseHost) {
+    String advertiseHost,
+    skiff.actors.dynos.NodeCapacity nodeCapacity) {
 
   /** Loads skiff.conf from the classpath and applies the SKIFF_* variables found in {@code env}. */
   public static Settings load(Map<String, String> env) {
@@ -118,7 +119,17 @@ public record Settings(
         stackCache(r.text("stack-cache"), Path.of(home), userHome),
         r.choice("dyno-outbound", "allow", "deny").equals("allow"),
         nodeName(r.text("node-name")),
-        advertiseHost(r.text("advertise-host"), bind));
+        advertiseHost(r.text("advertise-host"), bind),
+        nodeCapacity(r.text("node-capacity")));
+  }
+
+  /** SKIFF_NODE_CAPACITY: how many dynos (20), how much dyno memory (8GB), or both (20,8GB); empty: no limit. */
+  private static skiff.actors.dynos.NodeCapacity nodeCapacity(String value) {
+    try {
+      return skiff.actors.dynos.NodeCapacity.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("SKIFF_NODE_CAPACITY: " + e.getMessage());
+    }
   }
 
   static final long MIN_DYNO_MEMORY = 16L << 20;

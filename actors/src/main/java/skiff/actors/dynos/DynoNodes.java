@@ -1,0 +1,215 @@
+package skiff.actors.dynos;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * This node's view of the nodes that run dynos: which agent runs which node (the receptionist's
+ * listing, so a downed node drops out), what each runs and may run (asked every second), and where
+ * a new dyno process should go. A dyno entity reads it the way it reads the clock: the decision it
+ * takes from it is what goes into the journal.
+ */
+public final class DynoNodes {
+  /** How long after this node's start a node no agent speaks for may still be one we have not heard of. */
+  static final Duration GRACE = Duration.ofSeconds(15);
+  private static final Duration POLL = Duration.ofSeconds(1);
+
+  /** Where a node stands, as far as this node knows. */
+  public sealed interface Where {}
+
+  public record Live(ActorRef<DynoAgent.Command> agent) implements Where {}
+
+  /** Not listed yet: this node may not have heard of it (ask again shortly). */
+  public record NotYetKnown() implements Where {}
+
+  /** Downed, gone or never a node: its processes are gone with it. */
+  public record Gone() implements Where {}
+
+  private record View(Map<String, ActorRef<DynoAgent.Command>> agents, Map<String, DynoAgent.Load> loads) {}
+
+  private final String self;
+  private final long startedAt = System.nanoTime();
+  private final Set<String> everListed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile View view;
+  private final ActorSystem<?> system;
+
+  /** {@code localAgent} is known from the start: the node never waits for its own listing to place a dyno. */
+  public DynoNodes(ActorSystem<?> system, String self, ActorRef<DynoAgent.Command> localAgent) {
+    this.system = system;
+    this.self = self;
+    this.view = new View(Map.of(self, localAgent), Map.of());
+    everListed.add(self);
+    system.systemActorOf(watcher(), "dyno-nodes", Props.empty());
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public Where find(String node) {
+    if (node == null) {
+      return new Gone(); // a process from before nodes were named: the platform it ran under is gone
+    }
+    ActorRef<DynoAgent.Command> agent = view.agents().get(node);
+    if (agent != null) {
+      return new Live(agent);
+    }
+    boolean young = System.nanoTime() - startedAt < GRACE.toNanos();
+    return young && !everListed.contains(node) ? new NotYetKnown() : new Gone();
+  }
+
+  /**
+   * The node for a new process of {@code dynoName} needing {@code memoryBytes}: the node its last
+   * process ran on if that one still has room (a dyno stays put while it can: adding a node moves
+   * nothing), else the next node with room from a place drawn from the app and the dyno's index,
+   * so an app's dynos of one type spread evenly (web.1…web.6 on three nodes: two each). Empty when
+   * no node has room. The node is counted one dyno fuller at once, so a burst of placements before
+   * the next poll spreads too.
+   */
+  public synchronized Optional<String> place(String appId, String dynoName, String lastNode, long memoryBytes) {
+    View v = view;
+    if (lastNode != null && v.agents().containsKey(lastNode) && room(v, lastNode, memoryBytes)) {
+      return Optional.of(reserve(v, lastNode, memoryBytes));
+    }
+    List<String> names = new ArrayList<>(new TreeMap<>(v.agents()).keySet());
+    int dot = dynoName.lastIndexOf('.');
+    int index = dot < 0 ? 1 : parseIndex(dynoName.substring(dot + 1));
+    String type = dot < 0 ? dynoName : dynoName.substring(0, dot);
+    int start = Math.floorMod((appId + ":" + type).hashCode() + index - 1, names.size());
+    for (int i = 0; i < names.size(); i++) {
+      String node = names.get((start + i) % names.size());
+      if (room(v, node, memoryBytes)) {
+        return Optional.of(reserve(v, node, memoryBytes));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static int parseIndex(String s) {
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  private static boolean room(View v, String node, long memoryBytes) {
+    DynoAgent.Load load = v.loads().get(node);
+    return load == null || load.hasRoomFor(memoryBytes);
+  }
+
+  private String reserve(View v, String node, long memoryBytes) {
+    DynoAgent.Load load = v.loads().get(node);
+    if (load != null) {
+      Map<String, DynoAgent.Load> loads = new HashMap<>(v.loads());
+      loads.put(node, new DynoAgent.Load(node, load.dynos() + 1, load.memoryBytes() + memoryBytes, load.capacity()));
+      view = new View(v.agents(), Map.copyOf(loads));
+    }
+    return node;
+  }
+
+  /** How many more dynos of {@code memoryBytes} each the cluster has room for; -1 when no node is limited. */
+  public long room(long memoryBytes) {
+    View v = view;
+    long total = 0;
+    for (String node : v.agents().keySet()) {
+      DynoAgent.Load load = v.loads().get(node);
+      if (load == null || load.capacity().unlimited()) {
+        return -1;
+      }
+      long byCount = load.capacity().dynos() == 0 ? Long.MAX_VALUE : load.capacity().dynos() - load.dynos();
+      long byMemory = load.capacity().memoryBytes() == 0 || memoryBytes == 0 ? Long.MAX_VALUE
+          : (load.capacity().memoryBytes() - load.memoryBytes()) / memoryBytes;
+      total += Math.max(0, Math.min(byCount, byMemory));
+    }
+    return total;
+  }
+
+  /** Every listed node's load, asked now. */
+  public CompletionStage<List<DynoAgent.Load>> loads(Duration timeout) {
+    List<CompletableFuture<DynoAgent.Load>> asks = new ArrayList<>();
+    for (ActorRef<DynoAgent.Command> agent : view.agents().values()) {
+      asks.add(AskPattern.<DynoAgent.Command, DynoAgent.Load>ask(agent, DynoAgent.GetLoad::new, timeout,
+          system.scheduler()).toCompletableFuture().exceptionally(e -> null));
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> asks.stream()
+        .map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+  }
+
+  private sealed interface Msg {}
+
+  private record Listed(Set<ActorRef<DynoAgent.Command>> agents) implements Msg {}
+
+  private enum Poll implements Msg { INSTANCE }
+
+  private record Loaded(DynoAgent.Load load) implements Msg {}
+
+  private Behavior<Msg> watcher() {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(DynoAgent.KEY,
+          ctx.messageAdapter(Receptionist.Listing.class, listing -> new Listed(listing.getServiceInstances(
+              DynoAgent.KEY)))));
+      ActorRef<DynoAgent.Load> loaded = ctx.messageAdapter(DynoAgent.Load.class, Loaded::new);
+      return Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ZERO, POLL);
+        return Behaviors.receive(Msg.class)
+            .onMessage(Listed.class, listed -> {
+              Map<String, ActorRef<DynoAgent.Command>> agents = new HashMap<>();
+              for (ActorRef<DynoAgent.Command> agent : listed.agents()) {
+                DynoAgent.nodeOf(agent).ifPresent(node -> agents.put(node, agent));
+              }
+              // our own agent stays ours, even in a listing made before it registered
+              everListed.addAll(agents.keySet());
+              update(v -> {
+                agents.putIfAbsent(self, v.agents().get(self));
+                Map<String, DynoAgent.Load> loads = new HashMap<>(v.loads());
+                loads.keySet().retainAll(agents.keySet());
+                return new View(Map.copyOf(agents), Map.copyOf(loads));
+              });
+              return Behaviors.same();
+            })
+            .onMessage(Poll.class, poll -> {
+              view.agents().values().forEach(agent -> agent.tell(new DynoAgent.GetLoad(loaded)));
+              return Behaviors.same();
+            })
+            .onMessage(Loaded.class, l -> {
+              update(v -> {
+                if (!v.agents().containsKey(l.load().node())) {
+                  return v;
+                }
+                Map<String, DynoAgent.Load> loads = new HashMap<>(v.loads());
+                loads.put(l.load().node(), l.load());
+                return new View(v.agents(), Map.copyOf(loads));
+              });
+              return Behaviors.same();
+            })
+            .build();
+      });
+    });
+  }
+
+  private synchronized void update(java.util.function.UnaryOperator<View> change) {
+    view = change.apply(view);
+  }
+
+  /** Nodes in this node's view now, by name. */
+  public Set<String> names() {
+    return new HashSet<>(view.agents().keySet());
+  }
+}

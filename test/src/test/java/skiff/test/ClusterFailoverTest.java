@@ -1,0 +1,174 @@
+package skiff.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real node processes on one PostgreSQL journal: an app's dynos spread over all three; node 2
+ * is lost ({@code kill -9} of its JVM and its dynos, as when a machine dies) and every dyno is up
+ * again on nodes 1 and 3, none twice, with the formation and a crash cooldown as they were; every
+ * node answers the same apps, config and releases.
+ */
+class ClusterFailoverTest {
+  @TempDir
+  Path work;
+
+  @Test
+  void aLostNodesDynosComeBackOnTheOthersOnceEach() throws Exception {
+    String database = TestDatabases.create();
+    String key = Base64.getEncoder().encodeToString(new byte[32]);
+    int seedPort = freePort();
+    List<ServerProcess> nodes = new ArrayList<>();
+    try {
+      for (int i = 1; i <= 3; i++) {
+        Map<String, String> env = TestNode.env(TestNode.freshHome());
+        env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
+        env.put("SKIFF_SECRET_KEY", key);
+        env.put("SKIFF_NODE_NAME", "n" + i);
+        env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 1 ? seedPort : freePort()));
+        env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seedPort);
+        nodes.add(ServerProcess.start(env));
+        assertTrue(nodes.get(i - 1).ready(), nodes.get(i - 1).output.toString());
+      }
+      Api n1 = new Api(nodes.get(0).apiPort, TestNode.TOKEN);
+      Api n3 = new Api(nodes.get(2).apiPort, TestNode.TOKEN);
+      await(() -> n1.get("/nodes").expect(200).body(), all -> all.size() == 3
+          && all.findValuesAsText("state").stream().allMatch("up"::equals), Duration.ofSeconds(60));
+
+      String app = "spread";
+      DynoTest.deploy(n1, nodes.get(0).apiPort, work, app);
+      n1.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":6},"
+          + "{\"type\":\"worker\",\"quantity\":3}]}").expect(200);
+      JsonNode spread = await(() -> DynoTest.dynos(n1, app), all -> upOn(all, 9) != null, Duration.ofSeconds(90));
+      Map<String, Integer> byNode = upOn(spread, 9);
+      assertEquals(Map.of("n1", 3, "n2", 3, "n3", 3), byNode, "nine dynos on three nodes: " + spread);
+      for (String type : List.of("web", "worker")) {
+        Map<String, Integer> ofType = new TreeMap<>();
+        spread.forEach(d -> {
+          if (d.path("type").asText().equals(type)) {
+            ofType.merge(d.path("node").asText(), 1, Integer::sum);
+          }
+        });
+        assertEquals(3, ofType.size(), type + " dynos on every node: " + spread);
+      }
+
+      // a worker on n2 crashes twice: its restart waits for the crash cooldown, a state the journal keeps
+      String cooling = null;
+      for (JsonNode d : spread) {
+        if (d.path("type").asText().equals("worker") && d.path("node").asText().equals("n2")) {
+          cooling = d.path("name").asText();
+        }
+      }
+      String coolingName = cooling;
+      killTree(DynoTest.dyno(n1, app, coolingName).path("pid").asLong());
+      JsonNode again = DynoTest.awaitDyno(n1, app, coolingName, d -> d.path("state").asText().equals("up")
+          && d.path("pid").asLong() != 0, Duration.ofSeconds(30));
+      killTree(again.path("pid").asLong());
+      JsonNode crashed = DynoTest.awaitDyno(n1, app, coolingName, d -> d.path("state").asText().equals("crashed"),
+          Duration.ofSeconds(30));
+      String restartAt = crashed.path("restart_at").asText();
+      assertTrue(!restartAt.isEmpty() && !restartAt.equals("null"), crashed.toString());
+
+      // node 2 is lost: its JVM and every process it started die at once
+      ServerProcess lost = nodes.get(1);
+      lost.process.descendants().forEach(ProcessHandle::destroyForcibly);
+      lost.killHard();
+      long lostAt = System.nanoTime();
+      JsonNode after = await(() -> DynoTest.dynos(n1, app), all -> {
+        Map<String, Integer> on = upOn(all, 8);
+        return on != null && !on.containsKey("n2");
+      }, Duration.ofSeconds(90));
+      System.out.printf("node loss to every dyno up elsewhere: %.1f s%n", (System.nanoTime() - lostAt) / 1e9);
+      JsonNode stillCooling = DynoTest.dyno(n1, app, coolingName);
+      assertEquals("crashed", stillCooling.path("state").asText(), "the cooldown survived the loss: " + after);
+      assertEquals(restartAt, stillCooling.path("restart_at").asText());
+      // none twice: the nodes left run exactly the eight processes the dynos say they do
+      JsonNode registry = await(() -> n1.get("/nodes").expect(200).body(), all -> dynosOn(all, "n1")
+          + dynosOn(all, "n3") == 8, Duration.ofSeconds(20));
+      assertEquals(8, dynosOn(registry, "n1") + dynosOn(registry, "n3"), registry.toString());
+      JsonNode formation = n3.get("/apps/" + app + "/formation").expect(200).body();
+      Map<String, Integer> quantities = new HashMap<>();
+      formation.forEach(f -> quantities.put(f.path("type").asText(), f.path("quantity").asInt()));
+      assertEquals(6, quantities.get("web"));
+      assertEquals(3, quantities.get("worker"));
+
+      // every node left answers the same
+      n3.patch("/apps/" + app + "/config-vars", "{\"COLOUR\":\"teal\"}").expect(200);
+      for (Api api : List.of(n1, n3)) {
+        assertEquals("teal", api.get("/apps/" + app + "/config-vars").expect(200).body().path("COLOUR").asText());
+        JsonNode releases = api.get("/apps/" + app + "/releases").expect(200).body();
+        assertEquals(n1.get("/apps/" + app + "/releases").body().toString(), releases.toString());
+        assertEquals(1, api.get("/apps").expect(200).body().size());
+      }
+    } finally {
+      for (ServerProcess node : nodes) {
+        node.close();
+      }
+      TestDatabases.drop(database);
+    }
+  }
+
+  /** Dynos up by node, if exactly {@code count} are up; null otherwise. */
+  private static Map<String, Integer> upOn(JsonNode dynos, int count) {
+    Map<String, Integer> byNode = new TreeMap<>();
+    dynos.forEach(d -> {
+      if (d.path("state").asText().equals("up")) {
+        byNode.merge(d.path("node").asText(), 1, Integer::sum);
+      }
+    });
+    return byNode.values().stream().mapToInt(Integer::intValue).sum() == count ? byNode : null;
+  }
+
+  private static int dynosOn(JsonNode nodes, String name) {
+    for (JsonNode n : nodes) {
+      if (n.path("name").asText().equals(name)) {
+        return n.path("dynos").asInt();
+      }
+    }
+    return 0;
+  }
+
+  private static void killTree(long pid) {
+    ProcessHandle.of(pid).ifPresent(p -> {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    });
+  }
+
+  private interface Read {
+    JsonNode get() throws Exception;
+  }
+
+  private static JsonNode await(Read read, Predicate<JsonNode> done, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      last = read.get();
+      if (done.test(last)) {
+        return last;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("not within " + within + ": " + last);
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
