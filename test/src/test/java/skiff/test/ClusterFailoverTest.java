@@ -41,16 +41,19 @@ class ClusterFailoverTest {
         env.put("SKIFF_NODE_NAME", "n" + i);
         env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 1 ? seedPort : freePort()));
         env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seedPort);
+        env.put("SKIFF_NODE_CAPACITY", "10");
         nodes.add(ServerProcess.start(env));
         assertTrue(nodes.get(i - 1).ready(), nodes.get(i - 1).output.toString());
       }
       Api n1 = new Api(nodes.get(0).apiPort, TestNode.TOKEN);
+      Api n2 = new Api(nodes.get(1).apiPort, TestNode.TOKEN);
       Api n3 = new Api(nodes.get(2).apiPort, TestNode.TOKEN);
       await(() -> n1.get("/nodes").expect(200).body(), all -> all.size() == 3
           && all.findValuesAsText("state").stream().allMatch("up"::equals), Duration.ofSeconds(60));
 
       String app = "spread";
-      DynoTest.deploy(n1, nodes.get(0).apiPort, work, app);
+      // pushed through the node that will be lost: its repository must outlive it
+      DynoTest.deploy(n2, nodes.get(1).apiPort, work, app);
       n1.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":6},"
           + "{\"type\":\"worker\",\"quantity\":3}]}").expect(200);
       JsonNode spread = await(() -> DynoTest.dynos(n1, app), all -> upOn(all, 9) != null, Duration.ofSeconds(90));
@@ -66,6 +69,14 @@ class ClusterFailoverTest {
         assertEquals(3, ofType.size(), type + " dynos on every node: " + spread);
       }
 
+      // the three nodes have room for 30 dynos: 22 more are refused, naming why
+      JsonNode capacities = await(() -> n1.get("/nodes").expect(200).body(), all -> all.findValues("capacity").size() == 3,
+          Duration.ofSeconds(10));
+      assertEquals(List.of(10, 10, 10), capacities.findValues("capacity").stream().map(c -> c.path("dynos").asInt())
+          .toList(), capacities.toString());
+      n1.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"worker\",\"quantity\":25}]}")
+          .expectError(422, "invalid_params", "The cluster is full");
+
       // a worker on n2 crashes twice: its restart waits for the crash cooldown, a state the journal keeps
       String cooling = null;
       for (JsonNode d : spread) {
@@ -74,9 +85,10 @@ class ClusterFailoverTest {
         }
       }
       String coolingName = cooling;
-      killTree(DynoTest.dyno(n1, app, coolingName).path("pid").asLong());
+      long firstPid = DynoTest.dyno(n1, app, coolingName).path("pid").asLong();
+      killTree(firstPid);
       JsonNode again = DynoTest.awaitDyno(n1, app, coolingName, d -> d.path("state").asText().equals("up")
-          && d.path("pid").asLong() != 0, Duration.ofSeconds(30));
+          && d.path("pid").asLong() != 0 && d.path("pid").asLong() != firstPid, Duration.ofSeconds(30));
       killTree(again.path("pid").asLong());
       JsonNode crashed = DynoTest.awaitDyno(n1, app, coolingName, d -> d.path("state").asText().equals("crashed"),
           Duration.ofSeconds(30));
@@ -106,6 +118,19 @@ class ClusterFailoverTest {
       assertEquals(6, quantities.get("web"));
       assertEquals(3, quantities.get("worker"));
 
+      // a push through node 3 builds on the history node 2 took, and a clone through node 3 returns all of it
+      Git source = new Git(work.resolve(app));
+      source.write("NOTES", "pushed through n3 after n2 was lost\n").commit("second push");
+      Git.Result second = source.pushTo(nodes.get(2).apiPort, app);
+      assertEquals(0, second.status(), second.output());
+      for (ServerProcess node : List.of(nodes.get(2), nodes.get(0))) {
+        Git clone = new Git(work.resolve("clone-" + node.apiPort));
+        Git.Result cloned = clone.run("clone", "-q", Git.remote(node.apiPort, app, TestNode.TOKEN), ".");
+        assertEquals(0, cloned.status(), cloned.output());
+        assertEquals(source.head(), clone.head(), "the whole history, up to the last push");
+        assertEquals("2", clone.run("rev-list", "--count", "HEAD").output().strip());
+      }
+
       // every node left answers the same
       n3.patch("/apps/" + app + "/config-vars", "{\"COLOUR\":\"teal\"}").expect(200);
       for (Api api : List.of(n1, n3)) {
@@ -113,6 +138,20 @@ class ClusterFailoverTest {
         JsonNode releases = api.get("/apps/" + app + "/releases").expect(200).body();
         assertEquals(n1.get("/apps/" + app + "/releases").body().toString(), releases.toString());
         assertEquals(1, api.get("/apps").expect(200).body().size());
+      }
+
+      // the config change is a new release, which gives the cooling worker a fresh start: nine up
+      await(() -> DynoTest.dynos(n1, app), all -> upOn(all, 9) != null, Duration.ofSeconds(60));
+
+      // n3 drains for maintenance: its dynos move to n1 and it is left with none
+      n1.post("/nodes/n3/actions/drain", "{}").expect(202);
+      await(() -> DynoTest.dynos(n1, app), all -> Map.of("n1", 9).equals(upOn(all, 9)), Duration.ofSeconds(90));
+      JsonNode drained = await(() -> n1.get("/nodes").expect(200).body(), all -> dynosOn(all, "n3") == 0
+          && dynosOn(all, "n1") == 9, Duration.ofSeconds(20));
+      for (JsonNode n : drained) {
+        if (n.path("name").asText().equals("n3")) {
+          assertTrue(n.path("draining").asBoolean(), drained.toString());
+        }
       }
     } finally {
       for (ServerProcess node : nodes) {
@@ -156,14 +195,19 @@ class ClusterFailoverTest {
   private static JsonNode await(Read read, Predicate<JsonNode> done, Duration within) throws Exception {
     long deadline = System.nanoTime() + within.toNanos();
     JsonNode last = null;
+    Throwable error = null;
     while (System.nanoTime() < deadline) {
-      last = read.get();
-      if (done.test(last)) {
-        return last;
+      try {
+        last = read.get();
+        if (done.test(last)) {
+          return last;
+        }
+      } catch (AssertionError e) {
+        error = e; // while the cluster has not yet downed a lost node, asks of its entities time out
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("not within " + within + ": " + last);
+    throw new AssertionError("not within " + within + ": " + last, error);
   }
 
   private static int freePort() throws Exception {

@@ -91,7 +91,16 @@ public final class AppEntity
   /** Issue a new release with the slug and config vars of an earlier one (looked up by the caller). */
   public record Rollback(ReleaseRecord target, Cause cause, ActorRef<Reply> replyTo) implements Request {}
 
-  public record Scale(List<FormationUpdate> updates, Cause cause, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * {@code clusterRoom}: how many more dynos the cluster's nodes have room for (their
+   * SKIFF_NODE_CAPACITY) as this node sees it now; -1 when no node is limited.
+   */
+  public record Scale(List<FormationUpdate> updates, Cause cause, long clusterRoom, ActorRef<Reply> replyTo)
+      implements Request {
+    public Scale(List<FormationUpdate> updates, Cause cause, ActorRef<Reply> replyTo) {
+      this(updates, cause, -1, replyTo);
+    }
+  }
 
   /** What bringing the app back to {@code then} (its state at {@code to}, replayed from the journal) would change. */
   public record PlanRestore(LiveApp then, Instant to, ActorRef<Reply> replyTo) implements Request {}
@@ -857,6 +866,13 @@ public final class AppEntity
     if (total > MAX_DYNOS) {
       return Effect().reply(c.replyTo(), Rejection.invalid("That formation would run " + total + " dynos; an app"
           + " runs at most " + MAX_DYNOS + " across all its process types."));
+    }
+    int before = s.formation().values().stream().filter(f -> s.processTypes().containsKey(f.type()))
+        .mapToInt(FormationEntry::quantity).sum();
+    if (c.clusterRoom() >= 0 && s.currentSlugId() != null && total - before > c.clusterRoom()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("The cluster is full: this change adds " + (total - before)
+          + " dynos and the nodes have room for " + c.clusterRoom() + " more (SKIFF_NODE_CAPACITY). Scale another"
+          + " app down, add a node, or raise a node's capacity."));
     }
     return persistAndReply(List.of(new FormationChanged(List.copyOf(changed.values()), c.cause())), c.replyTo());
   }

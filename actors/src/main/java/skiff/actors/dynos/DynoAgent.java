@@ -59,10 +59,17 @@ public final class DynoAgent {
   /** What the node runs and may run, for placement and {@code GET /nodes}. */
   public record GetLoad(ActorRef<Load> replyTo) implements Command {}
 
-  /** {@code capacity} 0: no limit of that kind. */
-  public record Load(String node, int dynos, long memoryBytes, NodeCapacity capacity) implements CborSerializable {
+  /**
+   * Take no new dynos and ask every dyno with a process here to move it to another node (a web
+   * dyno prebooting its new process first); answered with how many were asked.
+   */
+  public record Drain(skiff.actors.Cause cause, ActorRef<Integer> replyTo) implements Command {}
+
+  /** {@code capacity} 0: no limit of that kind; a draining node has room for nothing. */
+  public record Load(String node, int dynos, long memoryBytes, NodeCapacity capacity, boolean draining)
+      implements CborSerializable {
     public boolean hasRoomFor(long moreMemory) {
-      return (capacity.dynos() == 0 || dynos < capacity.dynos())
+      return !draining && (capacity.dynos() == 0 || dynos < capacity.dynos())
           && (capacity.memoryBytes() == 0 || memoryBytes + moreMemory <= capacity.memoryBytes());
     }
   }
@@ -114,6 +121,7 @@ public final class DynoAgent {
   private final Executor blocking;
   /** Read by the runtime's listener threads as well as the actor. */
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  private boolean draining;
 
   private DynoAgent(ActorContext<Command> ctx, DynoRuntime runtime, DynoWatcher router, NodeCapacity capacity,
       Executor blocking) {
@@ -132,6 +140,7 @@ public final class DynoAgent {
         .onMessage(Adopt.class, this::adopt)
         .onMessage(Stop.class, this::stop)
         .onMessage(GetLoad.class, this::load)
+        .onMessage(Drain.class, this::drain)
         .onSignal(PostStop.class, signal -> {
           // the node stops (or was downed): no process may outlive the agent that answers for it
           Set.copyOf(runs.keySet()).forEach(runId -> runtime.stop(runId, Duration.ofSeconds(2)));
@@ -142,7 +151,16 @@ public final class DynoAgent {
 
   private Load currentLoad() {
     long memory = runs.values().stream().mapToLong(r -> r.memoryBytes).sum();
-    return new Load(runtime.node(), runs.size(), memory, capacity);
+    return new Load(runtime.node(), runs.size(), memory, capacity, draining);
+  }
+
+  private Behavior<Command> drain(Drain drain) {
+    draining = true;
+    java.util.Set<ActorRef<DynoEntity.Command>> dynos = new java.util.HashSet<>();
+    runs.values().forEach(run -> dynos.add(run.dyno));
+    dynos.forEach(dyno -> dyno.tell(new DynoEntity.MoveOff(runtime.node(), drain.cause())));
+    drain.replyTo().tell(dynos.size());
+    return Behaviors.same();
   }
 
   private Behavior<Command> load(GetLoad get) {
@@ -162,7 +180,7 @@ public final class DynoAgent {
     }
     if (!currentLoad().hasRoomFor(launch.memoryQuotaBytes())) {
       launch.dyno().tell(new DynoEntity.LaunchFailed(launch.runId(), "node " + runtime.node()
-          + " is full (SKIFF_NODE_CAPACITY " + capacity + ")"));
+          + (draining ? " is draining" : " is full (SKIFF_NODE_CAPACITY " + capacity + ")")));
       return Behaviors.same();
     }
     Run run = new Run(launch.memoryQuotaBytes(), launch.dyno());

@@ -83,6 +83,12 @@ public final class DynoEntity
   /** A process the journal names runs nowhere (its node restarted or was lost, or it never started). */
   public record NotRunning(String runId, String reason) implements Command {}
 
+  /**
+   * The node {@code node} drains: move this dyno's process off it (a web dyno prebooting its new
+   * process elsewhere first, any other stopped, then started elsewhere).
+   */
+  public record MoveOff(String node, Cause cause) implements Command {}
+
   /** The agent of a node this dyno had a process on is gone: the node was downed or stopped. */
   public record NodeLost(String node) implements Command {}
 
@@ -434,6 +440,7 @@ public final class DynoEntity
         .onCommand(LaunchFailed.class, this::launchFailed)
         .onCommand(NotRunning.class, this::notRunning)
         .onCommand(NodeLost.class, this::nodeLost)
+        .onCommand(MoveOff.class, this::moveOff)
         .onCommand(AdoptDue.class, (s, c) -> {
           Proc proc = proc(s, c.runId());
           if (proc != null) {
@@ -799,9 +806,14 @@ public final class DynoEntity
    * node that has room, the start fails as the platform's failure and is tried again.
    */
   private Event launch(DynoSpec spec, Cause cause, boolean crashRestart, State s) {
+    return launch(spec, cause, crashRestart, s, null);
+  }
+
+  private Event launch(DynoSpec spec, Cause cause, boolean crashRestart, State s, String avoid) {
     String runId = UUID.randomUUID().toString();
     Proc last = s.shown();
-    java.util.Optional<String> node = nodes.place(appId, name, last == null ? null : last.node(), memoryQuota(spec));
+    java.util.Optional<String> node = nodes.place(appId, name, last == null ? null : last.node(), memoryQuota(spec),
+        avoid);
     if (node.isEmpty()) {
       return new StartFailed(runId, spec.releaseVersion(), "no node has room for another dyno (the nodes'"
           + " SKIFF_NODE_CAPACITY); scale down or add a node", cause);
@@ -843,6 +855,20 @@ public final class DynoEntity
     }
     timers.cancel("boot-" + c.runId());
     return resume(s, new Resume(Set.of(c.runId())));
+  }
+
+  private ReplyEffect<Event, State> moveOff(State s, MoveOff c) {
+    Proc proc = s.current();
+    if (s.retired() || s.spec() == null || proc == null || !c.node().equals(proc.node())
+        || proc.status().equals("stopping")) {
+      return Effect().noReply();
+    }
+    if (s.spec().isWeb() && proc.status().equals("up") && s.previous() == null) {
+      // preboot: the process on the draining node serves until its successor elsewhere is up
+      return persist(List.of(launch(s.spec(), c.cause(), false, s, c.node()))).thenNoReply();
+    }
+    stopAfterDrain(proc);
+    return persist(List.of(new Stopping(proc.runId(), "moving off node " + c.node(), c.cause()))).thenNoReply();
   }
 
   private ReplyEffect<Event, State> nodeLost(State s, NodeLost c) {

@@ -82,9 +82,16 @@ public final class DynoNodes {
    * no node has room. The node is counted one dyno fuller at once, so a burst of placements before
    * the next poll spreads too.
    */
-  public synchronized Optional<String> place(String appId, String dynoName, String lastNode, long memoryBytes) {
+  public Optional<String> place(String appId, String dynoName, String lastNode, long memoryBytes) {
+    return place(appId, dynoName, lastNode, memoryBytes, null);
+  }
+
+  /** The same, never on {@code avoid} (the node the dyno is moving off). */
+  public synchronized Optional<String> place(String appId, String dynoName, String lastNode, long memoryBytes,
+      String avoid) {
     View v = view;
-    if (lastNode != null && v.agents().containsKey(lastNode) && room(v, lastNode, memoryBytes)) {
+    if (lastNode != null && !lastNode.equals(avoid) && v.agents().containsKey(lastNode)
+        && room(v, lastNode, memoryBytes)) {
       return Optional.of(reserve(v, lastNode, memoryBytes));
     }
     List<String> names = new ArrayList<>(new TreeMap<>(v.agents()).keySet());
@@ -94,7 +101,7 @@ public final class DynoNodes {
     int start = Math.floorMod((appId + ":" + type).hashCode() + index - 1, names.size());
     for (int i = 0; i < names.size(); i++) {
       String node = names.get((start + i) % names.size());
-      if (room(v, node, memoryBytes)) {
+      if (!node.equals(avoid) && room(v, node, memoryBytes)) {
         return Optional.of(reserve(v, node, memoryBytes));
       }
     }
@@ -118,7 +125,8 @@ public final class DynoNodes {
     DynoAgent.Load load = v.loads().get(node);
     if (load != null) {
       Map<String, DynoAgent.Load> loads = new HashMap<>(v.loads());
-      loads.put(node, new DynoAgent.Load(node, load.dynos() + 1, load.memoryBytes() + memoryBytes, load.capacity()));
+      loads.put(node, new DynoAgent.Load(node, load.dynos() + 1, load.memoryBytes() + memoryBytes, load.capacity(),
+          load.draining()));
       view = new View(v.agents(), Map.copyOf(loads));
     }
     return node;
@@ -130,6 +138,9 @@ public final class DynoNodes {
     long total = 0;
     for (String node : v.agents().keySet()) {
       DynoAgent.Load load = v.loads().get(node);
+      if (load != null && load.draining()) {
+        continue;
+      }
       if (load == null || load.capacity().unlimited()) {
         return -1;
       }
@@ -206,6 +217,16 @@ public final class DynoNodes {
 
   private synchronized void update(java.util.function.UnaryOperator<View> change) {
     view = change.apply(view);
+  }
+
+  /** Tells {@code node}'s agent to drain; answers how many dynos were asked to move, empty if no such node. */
+  public CompletionStage<Optional<Integer>> drain(String node, skiff.actors.Cause cause, Duration timeout) {
+    ActorRef<DynoAgent.Command> agent = view.agents().get(node);
+    if (agent == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return AskPattern.<DynoAgent.Command, Integer>ask(agent, r -> new DynoAgent.Drain(cause, r), timeout,
+        system.scheduler()).thenApply(Optional::of);
   }
 
   /** Nodes in this node's view now, by name. */

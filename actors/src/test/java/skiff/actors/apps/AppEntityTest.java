@@ -182,6 +182,25 @@ class AppEntityTest {
     assertTrue(assertInstanceOf(Rejection.class, badSize.reply()).message().contains("huge"));
   }
 
+  @Test
+  void scalingBeyondTheClustersRoomIsRefusedAndScalingDownAlwaysWorks() {
+    created();
+    deploy(Map.of("web", "./server", "worker", "./work"));
+    var full = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "4", null),
+        new FormationUpdate("worker", "1", null)), by("x"), 3, r));
+    Rejection refused = assertInstanceOf(Rejection.class, full.reply());
+    assertEquals("invalid_params", refused.id());
+    assertTrue(refused.message().contains("adds 4 dynos") && refused.message().contains("room for 3"),
+        refused.message());
+    assertTrue(full.hasNoEvents());
+    LiveApp fits = accepted(app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(
+        new FormationUpdate("web", "+3", null)), by("x"), 3, r))).app();
+    assertEquals(4, fits.formation().get("web").quantity());
+    LiveApp down = accepted(app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(
+        new FormationUpdate("web", "1", null)), by("x"), 0, r))).app();
+    assertEquals(1, down.formation().get("web").quantity());
+  }
+
   private Accepted deploy(Map<String, String> processTypes) {
     Slug slug = new Slug(UUID.randomUUID().toString(), "SHA256:00", 10, processTypes, "1a2b3c4d5e", "msg", "Procfile",
         "cedar", Instant.now());

@@ -14,10 +14,13 @@ import skiff.actors.apps.FormationUpdate;
 final class FormationEndpoints {
   private final AppService apps;
   private final Representations json;
+  private final java.util.function.LongSupplier clusterRoom;
 
-  FormationEndpoints(AppService apps, Representations json) {
+  /** {@code clusterRoom}: how many more dynos the cluster has room for, -1 for no limit. */
+  FormationEndpoints(AppService apps, Representations json, java.util.function.LongSupplier clusterRoom) {
     this.apps = apps;
     this.json = json;
+    this.clusterRoom = clusterRoom;
   }
 
   void register(ApiRoutes routes) {
@@ -76,6 +79,7 @@ final class FormationEndpoints {
   }
 
   private CompletionStage<LiveApp> scale(ApiCall call, List<FormationUpdate> updates) {
-    return apps.command(call.app(), r -> new AppEntity.Scale(updates, call.cause(), r)).thenApply(a -> a.app());
+    return apps.command(call.app(), r -> new AppEntity.Scale(updates, call.cause(),
+        clusterRoom.getAsLong(), r)).thenApply(a -> a.app());
   }
 }

@@ -44,7 +44,7 @@ public final class PlatformApi {
   private final Materializer materializer;
 
   public PlatformApi(ActorSystem<?> system, AppService apps, AccountService accounts, AppGuard guard,
-      Authenticator authenticator, PublicUrls urls) {
+      Authenticator authenticator, PublicUrls urls, java.util.function.LongSupplier clusterRoom) {
     this.authenticator = authenticator;
     this.guard = guard;
     this.materializer = Materializer.matFromSystem(system);
@@ -54,7 +54,7 @@ public final class PlatformApi {
     new TeamEndpoints(apps, accounts, guard, json).register(routes);
     new AppEndpoints(apps, accounts, guard, json).register(routes);
     new ReleaseEndpoints(apps, json).register(routes);
-    new FormationEndpoints(apps, json).register(routes);
+    new FormationEndpoints(apps, json, clusterRoom).register(routes);
   }
 
   /** Lets later parts of the platform (git, logs, dynos) add their endpoints under the same rules. */

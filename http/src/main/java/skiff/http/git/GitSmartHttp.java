@@ -176,7 +176,9 @@ public final class GitSmartHttp {
         StreamConverters.asOutputStream(WRITE_TIMEOUT).preMaterialize(materializer);
     String requestId = UUID.randomUUID().toString();
     blocking.execute(() -> {
-      try (Repository repo = repos.open(app.id()); OutputStream out = response.first();
+      // a push holds the app's repository across the cluster and starts from its latest copy
+      try (RepositorySync.Hold hold = receive ? repos.sync().hold(app.id()) : null;
+          Repository repo = repos.open(app.id()); OutputStream out = response.first();
           InputStream in = gzip ? new GZIPInputStream(body) : body) {
         if (receive) {
           ReceivePack pack = new ReceivePack(repo);
@@ -184,7 +186,10 @@ public final class GitSmartHttp {
           pack.setAllowNonFastForwards(true); // git itself refuses non-fast-forwards unless --force
           pack.setAllowDeletes(false);
           Cause cause = new Cause(account.email(), Instant.now(), requestId);
-          pack.setPreReceiveHook((rp, commands) -> commands.forEach(cmd -> onPush(rp, repo, app, cmd, cause)));
+          pack.setPreReceiveHook((rp, commands) -> {
+            commands.forEach(cmd -> onPush(rp, repo, app, cmd, cause));
+            store(rp, repo, app, commands);
+          });
           pack.setPostReceiveHook((rp, commands) -> pointHeadAtDeployedBranch(repo, commands));
           pack.receive(in, new QuietRefUpdates(out), null);
         } else {
@@ -239,6 +244,34 @@ public final class GitSmartHttp {
     } finally {
       if (tree != null) {
         Scratch.deleteQuietly(tree);
+      }
+    }
+  }
+
+  /**
+   * The ref updates about to be made, stored as the cluster's copy of the repository before the
+   * pusher hears they went through; if that fails they are refused, so no node ever lacks a push
+   * its pusher was told of.
+   */
+  private void store(ReceivePack pack, Repository repo, LiveApp app, java.util.Collection<ReceiveCommand> commands) {
+    java.util.Map<String, org.eclipse.jgit.lib.ObjectId> updates = new java.util.HashMap<>();
+    for (ReceiveCommand cmd : commands) {
+      if (cmd.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED && cmd.getType() != ReceiveCommand.Type.DELETE) {
+        updates.put(cmd.getRefName(), cmd.getNewId());
+      }
+    }
+    if (updates.isEmpty()) {
+      return;
+    }
+    try {
+      repos.sync().push(app.id(), repo, updates);
+    } catch (IOException e) {
+      log.error("cannot store the repository of {} for the cluster", app.name(), e);
+      say(pack, " !     Skiff could not store this push where every node can read it: " + e.getMessage());
+      for (ReceiveCommand cmd : commands) {
+        if (cmd.getResult() == ReceiveCommand.Result.NOT_ATTEMPTED) {
+          cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "not stored for the cluster");
+        }
       }
     }
   }

@@ -164,12 +164,23 @@ public final class SkiffCli {
       }
       out.println("=== Nodes");
       for (JsonNode n : nodes) {
-        out.printf("%-24s %-22s %-12s %3d dynos  seen %s%s%n", n.path("name").asText(), n.path("address").asText(),
-            n.path("state").asText(), n.path("dynos").asInt(), n.path("seen_at").asText(),
-            n.path("self").asBoolean() ? "  (this node)" : "");
+        int capacity = n.path("capacity").path("dynos").asInt();
+        String dynos = n.path("dynos").asInt() + (capacity > 0 ? "/" + capacity : "") + " dynos";
+        out.printf("%-24s %-22s %-12s %-12s seen %s%s%s%n", n.path("name").asText(), n.path("address").asText(),
+            n.path("state").asText(), dynos, n.path("seen_at").asText(),
+            n.path("draining").asBoolean() ? "  draining" : "", n.path("self").asBoolean() ? "  (this node)" : "");
       }
       return 0;
     });
+    add("nodes:drain", "nodes:drain NAME", "move a node's dynos to the other nodes (web dynos preboot first) so it"
+        + " can be stopped (admins)", a -> {
+          String node = a.positional(0).orElseThrow(() -> new Problem("Usage: skiff nodes:drain NAME (skiff nodes"
+              + " lists the names)"));
+          JsonNode drained = api(a).post("/nodes/" + node + "/actions/drain", Map.of());
+          out.println("Draining " + node + ": moving " + drained.path("moving").asInt() + " dynos to the other nodes."
+              + " It takes no new dynos; `skiff nodes` shows 0 dynos once it can be stopped.");
+          return 0;
+        });
     add("stacks", "stacks", "list the stacks apps can build and run on (the default marked *)", a -> {
       for (JsonNode s : api(a).get("/stacks")) {
         out.println((s.path("default").asBoolean() ? "* " : "  ") + s.path("name").asText());

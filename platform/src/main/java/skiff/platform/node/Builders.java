@@ -47,7 +47,10 @@ record Builders(BuildpackSlugCompiler compiler, SlugStore slugs, Optional<Shared
         return t;
       });
       return new Builders(compiler, slugs, shared, new FileBuildLogs(home.resolve("builds")),
-          new GitRepositories(home.resolve("repos")), new SourceBlobs(home.resolve("sources")), blocking, scratch);
+          new GitRepositories(home.resolve("repos"), journal.isPostgres()
+              ? new skiff.platform.artifacts.SharedRepositories(new skiff.platform.artifacts.SharedArtifacts(journal),
+                  scratch.resolve("repos"))
+              : skiff.http.git.RepositorySync.LOCAL), new SourceBlobs(home.resolve("sources")), blocking, scratch);
     } catch (IOException e) {
       throw new SettingsException("cannot prepare the build directories in " + home + ": " + e.getMessage());
     }

@@ -232,7 +232,8 @@ public final class SkiffNode implements AutoCloseable {
       NodeAuthenticator authenticator = new NodeAuthenticator(bootstrapHash, settings.adminEmail(), access);
       AppGuard guard = new AppGuard(apps, access);
       BuildService builds = builders.service(apps, urls);
-      api[0] = new PlatformApi(system, apps, accounts, guard, authenticator, urls);
+      api[0] = new PlatformApi(system, apps, accounts, guard, authenticator, urls,
+          () -> dynos.nodes().room(settings.dynoMemoryBytes()));
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
       OneOffDynos oneOffs = new OneOffDynos(dynos.runtime(), dynos.logs(), settings.dynoMemoryBytes(),
@@ -263,7 +264,7 @@ public final class SkiffNode implements AutoCloseable {
       dynos.convergeAll(apps, routes);
       NodeHeartbeat.start(system, registry, settings, nodeName, homeKey, settings.apiBase(boundApi),
           dynos.runtime()::running);
-      new NodeEndpoints(registry, nodeName, system).register(api[0].routes());
+      new NodeEndpoints(registry, nodeName, system, dynos.nodes()).register(api[0].routes());
       api[0].routes().get("/status", call -> java.util.concurrent.CompletableFuture.completedStage(
           skiff.http.api.ApiResponse.ok(skiff.http.api.Representations.JSON.createObjectNode()
               .put("node", system.address().toString())

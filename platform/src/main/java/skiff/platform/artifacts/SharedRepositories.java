@@ -1,0 +1,196 @@
+package skiff.platform.artifacts;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.BundleWriter;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.URIish;
+import skiff.actors.builds.Checksums;
+import skiff.http.git.RepositorySync;
+
+/**
+ * Apps' git repositories kept in the cluster's PostgreSQL, so a push to any node works and a clone
+ * from any node returns the whole history, whichever node took the pushes and whether it is still
+ * there. After each push the repository is stored as a git bundle (a shared artifact of kind
+ * {@code git}) before the pusher hears it went through, and {@code skiff_git_repos} points at it;
+ * a node whose copy is older fetches that bundle into its own before serving. Pushes to one app
+ * take turns across the cluster under a PostgreSQL advisory lock, as they would on one server.
+ */
+public final class SharedRepositories implements RepositorySync {
+  /** Beside the node's copy: the bundle it was last brought up to. */
+  private static final String MARKER = "skiff-cluster-copy";
+  /** Mixed into an app's lock key so it never collides with another of Skiff's advisory locks. */
+  private static final long GIT_LOCKS = 0x5e1f_617L;
+
+  private final SharedArtifacts artifacts;
+  private final Path scratch;
+  private final Map<String, Object> local = new ConcurrentHashMap<>();
+
+  public SharedRepositories(SharedArtifacts artifacts, Path scratch) throws IOException {
+    this.artifacts = artifacts;
+    this.scratch = Files.createDirectories(scratch);
+  }
+
+  @Override
+  public void pull(String appId, Repository repo) throws IOException {
+    Optional<String> latest = latest(appId);
+    if (latest.isEmpty()) {
+      return;
+    }
+    synchronized (local.computeIfAbsent(appId, id -> new Object())) {
+      Path marker = repo.getDirectory().toPath().resolve(MARKER);
+      if (Files.exists(marker) && Files.readString(marker).trim().equals(latest.get())) {
+        return;
+      }
+      Path bundle = Files.createTempFile(scratch, "repo-", ".bundle");
+      try {
+        if (!artifacts.fetch(latest.get(), bundle)) {
+          throw new IOException("the cluster's copy of this app's repository (" + latest.get() + ") is missing or"
+              + " damaged; push again from a clone that has the whole history");
+        }
+        try (Transport transport = Transport.open(repo, new URIish(bundle.toString()))) {
+          transport.fetch(NullProgressMonitor.INSTANCE, List.of(new RefSpec("+refs/*:refs/*")));
+        } catch (org.eclipse.jgit.errors.NotSupportedException | org.eclipse.jgit.errors.TransportException e) {
+          throw new IOException("cannot read the cluster's copy of this app's repository: " + e.getMessage(), e);
+        } catch (java.net.URISyntaxException e) {
+          throw new IllegalStateException("a temporary file's path is a URI", e);
+        }
+        pointHeadAtBranch(repo);
+        Files.writeString(marker, latest.get() + "\n");
+      } finally {
+        Files.deleteIfExists(bundle);
+      }
+    }
+  }
+
+  @Override
+  public void push(String appId, Repository repo, Map<String, ObjectId> updates) throws IOException {
+    Path bundle = Files.createTempFile(scratch, "repo-", ".bundle");
+    try {
+      BundleWriter writer = new BundleWriter(repo);
+      int refs = 0;
+      for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
+        if (!ref.isSymbolic() && ref.getObjectId() != null && !updates.containsKey(ref.getName())) {
+          writer.include(ref);
+          refs++;
+        }
+      }
+      for (Map.Entry<String, ObjectId> update : updates.entrySet()) {
+        writer.include(update.getKey(), update.getValue());
+        refs++;
+      }
+      if (refs == 0) {
+        return;
+      }
+      try (OutputStream out = Files.newOutputStream(bundle)) {
+        writer.writeBundle(NullProgressMonitor.INSTANCE, out);
+      }
+      String checksum = "SHA256:" + Checksums.sha256Hex(bundle);
+      artifacts.store(bundle, checksum, "git");
+      point(appId, checksum);
+      Files.writeString(repo.getDirectory().toPath().resolve(MARKER), checksum + "\n");
+    } finally {
+      Files.deleteIfExists(bundle);
+    }
+  }
+
+  @Override
+  public Hold hold(String appId) throws IOException {
+    try {
+      Connection c = artifacts.connect();
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+        lock.setLong(1, lockKey(appId));
+        lock.execute();
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      // the lock is the connection's: closing it lets the next push in, even if unlocking fails
+      return () -> {
+        try (c; PreparedStatement unlock = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+          unlock.setLong(1, lockKey(appId));
+          unlock.execute();
+        } catch (SQLException e) {
+          throw new IOException("cannot let go of the repository lock: " + e.getMessage(), e);
+        }
+      };
+    } catch (SQLException e) {
+      throw new IOException("cannot take the app's repository lock in the cluster's database: " + e.getMessage(), e);
+    }
+  }
+
+  private static long lockKey(String appId) {
+    UUID id = UUID.fromString(appId);
+    return id.getMostSignificantBits() ^ id.getLeastSignificantBits() ^ GIT_LOCKS;
+  }
+
+  private Optional<String> latest(String appId) throws IOException {
+    try (Connection c = artifacts.connect();
+        PreparedStatement s = c.prepareStatement("SELECT checksum FROM skiff_git_repos WHERE app_id = ?")) {
+      s.setString(1, appId);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IOException("cannot read where the cluster keeps this app's repository: " + e.getMessage(), e);
+    }
+  }
+
+  /** Points the app at its new bundle and deletes the one it replaces, in one transaction. */
+  private void point(String appId, String checksum) throws IOException {
+    try (Connection c = artifacts.connect()) {
+      c.setAutoCommit(false);
+      String previous = null;
+      try (PreparedStatement s = c.prepareStatement("SELECT checksum FROM skiff_git_repos WHERE app_id = ?"
+          + " FOR UPDATE")) {
+        s.setString(1, appId);
+        try (ResultSet r = s.executeQuery()) {
+          previous = r.next() ? r.getString(1) : null;
+        }
+      }
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO skiff_git_repos (app_id, checksum) VALUES (?, ?)"
+          + " ON CONFLICT (app_id) DO UPDATE SET checksum = EXCLUDED.checksum, stored_at = now()")) {
+        s.setString(1, appId);
+        s.setString(2, checksum);
+        s.executeUpdate();
+      }
+      if (previous != null && !previous.equals(checksum)) {
+        SharedArtifacts.delete(c, previous);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new IOException("cannot record the app's repository in the cluster's database: " + e.getMessage(), e);
+    }
+  }
+
+  /** A copy made from a bundle has no HEAD of its own: it follows the branch that was deployed. */
+  private static void pointHeadAtBranch(Repository repo) throws IOException {
+    Ref head = repo.exactRef(Constants.HEAD);
+    if (head != null && head.getObjectId() != null) {
+      return;
+    }
+    for (String branch : List.of("refs/heads/main", "refs/heads/master")) {
+      if (repo.exactRef(branch) != null) {
+        repo.updateRef(Constants.HEAD).link(branch);
+        return;
+      }
+    }
+  }
+}
