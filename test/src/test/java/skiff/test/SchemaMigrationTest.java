@@ -38,7 +38,7 @@ class SchemaMigrationTest {
         }));
       }
       CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).join();
-      assertEquals(List.of("1 journal true", "2 skiff tables true", "3 artifacts true", "4 git repositories true"), history(name));
+      assertEquals(List.of("1 journal true", "2 skiff tables true", "3 artifacts true", "4 artifact names true"), history(name));
     } finally {
       TestDatabases.drop(name);
     }
@@ -56,7 +56,7 @@ class SchemaMigrationTest {
             + " event_payload) VALUES ('app|1', 1, 'w', 7420, 'app.created', '\\x00')");
       }
       JournalSchema.migrate(JournalDatabase.fromUrl(TestDatabases.url(name)));
-      assertEquals(List.of("1 journal made before migrations true", "2 skiff tables true", "3 artifacts true", "4 git repositories true"),
+      assertEquals(List.of("1 journal made before migrations true", "2 skiff tables true", "3 artifacts true", "4 artifact names true"),
           history(name));
       try (Connection c = DriverManager.getConnection(TestDatabases.url(name)); Statement s = c.createStatement();
           ResultSet r = s.executeQuery("SELECT count(*) FROM event_journal")) {

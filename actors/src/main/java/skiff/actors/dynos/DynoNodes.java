@@ -66,12 +66,35 @@ public final class DynoNodes {
     if (node == null) {
       return new Gone(); // a process from before nodes were named: the platform it ran under is gone
     }
-    ActorRef<DynoAgent.Command> agent = view.agents().get(node);
+    View v = view;
+    ActorRef<DynoAgent.Command> agent = v.agents().get(node);
     if (agent != null) {
       return new Live(agent);
     }
+    // not listed: gone, once every member of the cluster has an agent listed here (so it cannot be
+    // one of theirs); until then, and for a short while after this node's start, maybe not yet heard of
     boolean young = System.nanoTime() - startedAt < GRACE.toNanos();
-    return young && !everListed.contains(node) ? new NotYetKnown() : new Gone();
+    boolean everyMemberListed = unlistedMembers(v) == 0;
+    return young && !everyMemberListed && !everListed.contains(node) ? new NotYetKnown() : new Gone();
+  }
+
+  /** How many members of the cluster (as this node sees it) have no agent in {@code v}. */
+  private int unlistedMembers(View v) {
+    org.apache.pekko.cluster.typed.Cluster cluster = org.apache.pekko.cluster.typed.Cluster.get(system);
+    org.apache.pekko.actor.Address selfAddress = cluster.selfMember().address();
+    Set<org.apache.pekko.actor.Address> listed = new HashSet<>();
+    for (ActorRef<DynoAgent.Command> agent : v.agents().values()) {
+      org.apache.pekko.actor.Address address = agent.path().address();
+      listed.add(address.hasLocalScope() ? selfAddress : address);
+    }
+    int unlisted = 0;
+    for (org.apache.pekko.cluster.Member member : cluster.state().getMembers()) {
+      if (member.status() == org.apache.pekko.cluster.MemberStatus.up()
+          || member.status() == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
+        unlisted += listed.contains(member.address()) ? 0 : 1;
+      }
+    }
+    return unlisted;
   }
 
   /**

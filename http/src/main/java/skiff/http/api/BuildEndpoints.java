@@ -98,10 +98,9 @@ public final class BuildEndpoints {
   }
 
   private ApiResponse sourceSlot(ApiCall call) {
-    String id = sources.newId();
+    String id;
     try {
-      Path blob = sources.blob(id).orElseThrow();
-      Files.writeString(blob.resolveSibling(id + ".slot"), "");
+      id = sources.openSlot();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

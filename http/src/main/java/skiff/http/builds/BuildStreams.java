@@ -3,9 +3,7 @@ package skiff.http.builds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -59,25 +57,34 @@ public final class BuildStreams {
     }
     Matcher source = SOURCE.matcher(path);
     if (source.matches()) {
-      Optional<Path> blob = sources.blob(source.group(1));
-      Path slot = blob.map(b -> b.resolveSibling(source.group(1) + ".slot")).orElse(null);
-      if (method.equals("PUT") && slot != null && Files.exists(slot)) {
-        Path tmp = blob.get().resolveSibling(source.group(1) + ".upload");
+      String id = source.group(1);
+      Optional<Path> blob = sources.blob(id);
+      boolean open;
+      try {
+        open = method.equals("PUT") && blob.isPresent() && sources.slotOpen(id);
+      } catch (IOException e) {
+        request.discardEntityBytes(materializer);
+        return CompletableFuture.completedStage(text(503, "Cannot look up the upload slot: " + e.getMessage()));
+      }
+      if (open) {
+        Path tmp = blob.get().resolveSibling(id + ".upload");
         return request.entity().getDataBytes().runWith(org.apache.pekko.stream.javadsl.FileIO.toPath(tmp), materializer)
-            .thenApply(done -> {
+            .thenApplyAsync(done -> {
               try {
-                Files.move(tmp, blob.get(), StandardCopyOption.REPLACE_EXISTING);
-                Files.deleteIfExists(slot);
+                sources.uploaded(id, tmp);
               } catch (IOException e) {
                 return text(500, "Storing the upload failed: " + e.getMessage());
               }
               return HttpResponse.create().withStatus(StatusCodes.OK);
-            });
+            }, blocking);
       }
       request.discardEntityBytes(materializer);
-      if (method.equals("GET") && blob.isPresent() && Files.exists(blob.get())) {
-        return CompletableFuture.completedStage(HttpResponse.create().withEntity(HttpEntities.create(
-            ContentTypes.APPLICATION_OCTET_STREAM, blob.get())));
+      if (method.equals("GET")) {
+        Optional<Path> uploaded = sources.uploadedBlob(id);
+        if (uploaded.isPresent()) {
+          return CompletableFuture.completedStage(HttpResponse.create().withEntity(HttpEntities.create(
+              ContentTypes.APPLICATION_OCTET_STREAM, uploaded.get())));
+        }
       }
     } else {
       request.discardEntityBytes(materializer);

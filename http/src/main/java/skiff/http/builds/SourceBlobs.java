@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import skiff.actors.builds.BuildFailure;
 import skiff.actors.builds.Checksums;
+import skiff.actors.builds.SharedFiles;
 
 /**
  * Source tarballs for the builds API: uploads land here through a capability URL (what
@@ -28,9 +29,67 @@ public final class SourceBlobs {
   private static final java.util.regex.Pattern OWN_UPLOAD =
       java.util.regex.Pattern.compile("^/sources/([0-9a-f-]{36})$");
   private final Path dir;
+  private final SharedFiles shared;
 
   public SourceBlobs(Path dir) throws IOException {
+    this(dir, SharedFiles.NONE);
+  }
+
+  /**
+   * In a cluster, upload slots and uploaded sources are kept in {@code shared}: a client may put
+   * its source through any node, and a build on any node reads it.
+   */
+  public SourceBlobs(Path dir, SharedFiles shared) throws IOException {
     this.dir = Files.createDirectories(dir);
+    this.shared = shared;
+  }
+
+  /** A new upload slot: {@code id} may be put once, through any node. */
+  public String openSlot() throws IOException {
+    String id = newId();
+    Path slot = dir.resolve(id + ".slot");
+    Files.writeString(slot, "");
+    shared.put("source-slot:" + id, slot);
+    return id;
+  }
+
+  /** Whether {@code id} is a slot still waiting for its upload. */
+  public boolean slotOpen(String id) throws IOException {
+    if (!id.matches("[0-9a-f-]{36}")) {
+      return false;
+    }
+    Path slot = dir.resolve(id + ".slot");
+    if (shared == SharedFiles.NONE) {
+      return Files.exists(slot);
+    }
+    // in a cluster the shared slot decides: another node may have taken the upload already
+    boolean open = shared.get("source-slot:" + id, slot, null).isPresent();
+    if (!open) {
+      Files.deleteIfExists(slot);
+    }
+    return open;
+  }
+
+  /** The upload for slot {@code id} arrived in {@code upload}: it becomes the source, and the slot closes. */
+  public void uploaded(String id, Path upload) throws IOException {
+    Path blob = blob(id).orElseThrow();
+    Files.move(upload, blob, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    shared.put("source:" + id, blob);
+    Files.deleteIfExists(dir.resolve(id + ".slot"));
+    shared.forget("source-slot:" + id);
+  }
+
+  /** The uploaded source {@code id}, from this node's disk or the cluster's copy. */
+  public Optional<Path> uploadedBlob(String id) {
+    Optional<Path> blob = blob(id);
+    if (blob.isEmpty() || Files.isRegularFile(blob.get())) {
+      return blob.filter(Files::isRegularFile);
+    }
+    try {
+      return shared.get("source:" + id, blob.get(), null).isPresent() ? blob : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   public String newId() {
@@ -56,7 +115,7 @@ public final class SourceBlobs {
   private Optional<Path> ownUpload(String url) {
     try {
       var m = OWN_UPLOAD.matcher(URI.create(url).getPath());
-      return m.matches() ? blob(m.group(1)).filter(Files::isRegularFile) : Optional.empty();
+      return m.matches() ? uploadedBlob(m.group(1)) : Optional.empty();
     } catch (IllegalArgumentException | NullPointerException e) {
       return Optional.empty();
     }

@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,6 +168,78 @@ public final class SharedArtifacts {
       return deleted;
     } catch (SQLException e) {
       throw new IOException("cannot collect " + kind + " artifacts in the cluster's database: " + e.getMessage(), e);
+    }
+  }
+
+  /** The artifact {@code name} stands for now, if any. */
+  public Optional<String> named(String name) throws IOException {
+    try (Connection c = connect();
+        PreparedStatement s = c.prepareStatement("SELECT checksum FROM skiff_artifact_names WHERE name = ?")) {
+      s.setString(1, name);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IOException("cannot read what " + name + " is in the cluster's database: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stores {@code file} and names it {@code name}, deleting what the name stood for before, in one transaction. */
+  public String storeAs(String name, Path file, String kind) throws IOException {
+    String checksum = "SHA256:" + skiff.actors.builds.Checksums.sha256Hex(file);
+    store(file, checksum, kind);
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      String previous;
+      try (PreparedStatement s = c.prepareStatement("SELECT checksum FROM skiff_artifact_names WHERE name = ?"
+          + " FOR UPDATE")) {
+        s.setString(1, name);
+        try (ResultSet r = s.executeQuery()) {
+          previous = r.next() ? r.getString(1) : null;
+        }
+      }
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO skiff_artifact_names (name, checksum) VALUES (?, ?)"
+          + " ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, named_at = now()")) {
+        s.setString(1, name);
+        s.setString(2, checksum);
+        s.executeUpdate();
+      }
+      if (previous != null && !previous.equals(checksum) && !namedElsewhere(c, previous)) {
+        delete(c, previous);
+      }
+      c.commit();
+      return checksum;
+    } catch (SQLException e) {
+      throw new IOException("cannot name " + name + " in the cluster's database: " + e.getMessage(), e);
+    }
+  }
+
+  /** Forgets {@code name} and deletes what it stood for (an app destroyed, say). */
+  public void forget(String name) throws IOException {
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM skiff_artifact_names WHERE name = ? RETURNING"
+          + " checksum")) {
+        s.setString(1, name);
+        try (ResultSet r = s.executeQuery()) {
+          if (r.next() && !namedElsewhere(c, r.getString(1))) {
+            delete(c, r.getString(1));
+          }
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new IOException("cannot forget " + name + " in the cluster's database: " + e.getMessage(), e);
+    }
+  }
+
+  /** Two names may stand for the same bytes (two apps with the same empty cache): such an artifact stays. */
+  private static boolean namedElsewhere(Connection c, String checksum) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM skiff_artifact_names WHERE checksum = ?")) {
+      s.setString(1, checksum);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next();
+      }
     }
   }
 

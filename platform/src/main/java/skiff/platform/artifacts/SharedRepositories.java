@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -22,14 +21,13 @@ import org.eclipse.jgit.transport.BundleWriter;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
-import skiff.actors.builds.Checksums;
 import skiff.http.git.RepositorySync;
 
 /**
  * Apps' git repositories kept in the cluster's PostgreSQL, so a push to any node works and a clone
  * from any node returns the whole history, whichever node took the pushes and whether it is still
  * there. After each push the repository is stored as a git bundle (a shared artifact of kind
- * {@code git}) before the pusher hears it went through, and {@code skiff_git_repos} points at it;
+ * {@code git}, named {@code git:APP_ID}) before the pusher hears it went through;
  * a node whose copy is older fetches that bundle into its own before serving. Pushes to one app
  * take turns across the cluster under a PostgreSQL advisory lock, as they would on one server.
  */
@@ -102,9 +100,7 @@ public final class SharedRepositories implements RepositorySync {
       try (OutputStream out = Files.newOutputStream(bundle)) {
         writer.writeBundle(NullProgressMonitor.INSTANCE, out);
       }
-      String checksum = "SHA256:" + Checksums.sha256Hex(bundle);
-      artifacts.store(bundle, checksum, "git");
-      point(appId, checksum);
+      String checksum = artifacts.storeAs(name(appId), bundle, "git");
       Files.writeString(repo.getDirectory().toPath().resolve(MARKER), checksum + "\n");
     } finally {
       Files.deleteIfExists(bundle);
@@ -123,7 +119,11 @@ public final class SharedRepositories implements RepositorySync {
         throw e;
       }
       // the lock is the connection's: closing it lets the next push in, even if unlocking fails
+      java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
       return () -> {
+        if (!held.getAndSet(false)) {
+          return;
+        }
         try (c; PreparedStatement unlock = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
           unlock.setLong(1, lockKey(appId));
           unlock.execute();
@@ -142,42 +142,11 @@ public final class SharedRepositories implements RepositorySync {
   }
 
   private Optional<String> latest(String appId) throws IOException {
-    try (Connection c = artifacts.connect();
-        PreparedStatement s = c.prepareStatement("SELECT checksum FROM skiff_git_repos WHERE app_id = ?")) {
-      s.setString(1, appId);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
-      }
-    } catch (SQLException e) {
-      throw new IOException("cannot read where the cluster keeps this app's repository: " + e.getMessage(), e);
-    }
+    return artifacts.named(name(appId));
   }
 
-  /** Points the app at its new bundle and deletes the one it replaces, in one transaction. */
-  private void point(String appId, String checksum) throws IOException {
-    try (Connection c = artifacts.connect()) {
-      c.setAutoCommit(false);
-      String previous = null;
-      try (PreparedStatement s = c.prepareStatement("SELECT checksum FROM skiff_git_repos WHERE app_id = ?"
-          + " FOR UPDATE")) {
-        s.setString(1, appId);
-        try (ResultSet r = s.executeQuery()) {
-          previous = r.next() ? r.getString(1) : null;
-        }
-      }
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO skiff_git_repos (app_id, checksum) VALUES (?, ?)"
-          + " ON CONFLICT (app_id) DO UPDATE SET checksum = EXCLUDED.checksum, stored_at = now()")) {
-        s.setString(1, appId);
-        s.setString(2, checksum);
-        s.executeUpdate();
-      }
-      if (previous != null && !previous.equals(checksum)) {
-        SharedArtifacts.delete(c, previous);
-      }
-      c.commit();
-    } catch (SQLException e) {
-      throw new IOException("cannot record the app's repository in the cluster's database: " + e.getMessage(), e);
-    }
+  private static String name(String appId) {
+    return "git:" + appId;
   }
 
   /** A copy made from a bundle has no HEAD of its own: it follows the branch that was deployed. */

@@ -17,8 +17,10 @@ import java.util.function.Consumer;
 import org.eclipse.jgit.api.Git;
 import skiff.actors.builds.BuildFailure;
 import skiff.actors.builds.Scratch;
+import skiff.actors.builds.SharedFiles;
 import skiff.actors.builds.SlugCompiler;
 import skiff.actors.builds.SlugStore;
+import skiff.platform.HostCommand;
 import skiff.platform.sandbox.NodeNetwork;
 import skiff.platform.sandbox.Sandbox;
 import skiff.platform.stacks.StackImages;
@@ -39,6 +41,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   private final Limits limits;
   private final Optional<StackImages> stacks;
   private final Optional<NodeNetwork> network;
+  private final SharedFiles shared;
 
   /**
    * With {@code stacks}, every buildpack step runs sealed on the app's stack, linked to the node's
@@ -46,6 +49,13 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
    */
   public BuildpackSlugCompiler(List<Path> builtins, Path caches, Path scratch, SlugStore store, Limits limits,
       Optional<StackImages> stacks, Optional<NodeNetwork> network) throws IOException {
+    this(builtins, caches, scratch, store, limits, stacks, network, SharedFiles.NONE);
+  }
+
+  /** The same, with each app's build cache kept in {@code shared} so a build on any node starts from it. */
+  public BuildpackSlugCompiler(List<Path> builtins, Path caches, Path scratch, SlugStore store, Limits limits,
+      Optional<StackImages> stacks, Optional<NodeNetwork> network, SharedFiles shared) throws IOException {
+    this.shared = shared;
     this.builtins = builtins;
     this.caches = Files.createDirectories(caches);
     this.scratch = Files.createDirectories(scratch);
@@ -56,6 +66,63 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
   }
 
   private record Buildpack(Path dir, String name) {}
+
+  /** Beside an app's cache: the checksum of the cluster's copy it was last brought up to or stored as. */
+  private Path cacheMarker(String appId) {
+    return caches.resolve(appId + ".cluster-copy");
+  }
+
+  /** A cache another node stored since this node last built the app replaces this node's copy. */
+  private void restoreCache(String appId, Path cache) throws IOException {
+    if (shared == SharedFiles.NONE) {
+      return;
+    }
+    Path marker = cacheMarker(appId);
+    String known = Files.exists(marker) ? Files.readString(marker).strip() : null;
+    Path tarball = scratch.resolve("cache-" + appId + ".tgz");
+    try {
+      Optional<String> current = shared.get("cache:" + appId, tarball, known);
+      if (current.isPresent() && !current.get().equals(known)) {
+        Scratch.deleteQuietly(cache);
+        Files.createDirectories(cache);
+        HostCommand.run("unpacking the build cache", List.of("tar", "-xzf", tarball.toString(), "-C",
+            cache.toString()));
+        Files.writeString(marker, current.get() + "\n");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while unpacking the build cache", e);
+    } finally {
+      Files.deleteIfExists(tarball);
+    }
+  }
+
+  /**
+   * The cache as the build left it, for the next build on any node. Packed the same way each time
+   * (names sorted, no timestamp in the gzip header), so an unchanged cache is stored once. A cache
+   * that cannot be kept costs the next build elsewhere its speed, not this build its success.
+   */
+  private void keepCache(String appId, Path cache, Consumer<String> out) {
+    if (shared == SharedFiles.NONE) {
+      return;
+    }
+    Path tarball = scratch.resolve("cache-" + appId + "-" + System.nanoTime() + ".tgz");
+    try {
+      HostCommand.run("packing the build cache", List.of("tar", "--sort=name", "-I", "gzip -n", "-cf",
+          tarball.toString(), "-C", cache.toString(), "."));
+      Files.writeString(cacheMarker(appId), shared.put("cache:" + appId, tarball) + "\n");
+    } catch (IOException e) {
+      out.accept("       (the build cache could not be kept for the other nodes: " + e.getMessage() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Files.deleteIfExists(tarball);
+      } catch (IOException ignored) {
+        // scratch is emptied at the next start
+      }
+    }
+  }
 
   /** Where a build step runs: on a stack's root in the sandbox, or (no stacks) on the host. */
   private record Stage(String stack, Path root, long deadline) {}
@@ -84,6 +151,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       out.accept("-----> " + pack.name() + " app detected");
 
       Path cache = Files.createDirectories(caches.resolve(request.appId()));
+      restoreCache(request.appId(), cache);
       envDir = Files.createTempDirectory(scratch, "env-");
       for (var entry : request.config().entrySet()) {
         Files.writeString(envDir.resolve(entry.getKey()), entry.getValue());
@@ -131,6 +199,7 @@ public final class BuildpackSlugCompiler implements SlugCompiler {
       }
       String checksum = store.put(archive);
       out.accept("       Done: " + megabytes(size));
+      keepCache(request.appId(), cache, out);
       return new Result(checksum, size, types, pack.name(), request.stack());
     } catch (IOException e) {
       throw new BuildFailure("internal", "Build failed: " + e.getMessage());

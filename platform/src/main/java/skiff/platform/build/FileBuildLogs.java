@@ -10,13 +10,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import skiff.actors.builds.BuildLogs;
+import skiff.actors.builds.SharedFiles;
 
 /** Build output as {@code SKIFF_HOME/builds/ID.log}, with {@code ID.done} once the build has ended. */
 public final class FileBuildLogs implements BuildLogs {
   private final Path dir;
+  private final SharedFiles shared;
 
   public FileBuildLogs(Path dir) throws IOException {
+    this(dir, SharedFiles.NONE);
+  }
+
+  /** In a cluster a finished build's output is kept in {@code shared}, for any node to show. */
+  public FileBuildLogs(Path dir, SharedFiles shared) throws IOException {
     this.dir = Files.createDirectories(dir);
+    this.shared = shared;
   }
 
   private Path log(String buildId) {
@@ -51,6 +59,13 @@ public final class FileBuildLogs implements BuildLogs {
       public synchronized void close() {
         try {
           out.close();
+          try {
+            shared.put("build-output:" + buildId, log(buildId));
+          } catch (IOException e) {
+            // the build is over either way; only other nodes miss its output
+            org.slf4j.LoggerFactory.getLogger(FileBuildLogs.class).warn("build {}: output not kept for the other"
+                + " nodes: {}", buildId, e.toString());
+          }
           Files.writeString(dir.resolve(buildId + ".done"), "");
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -62,11 +77,28 @@ public final class FileBuildLogs implements BuildLogs {
   @Override
   public Optional<InputStream> read(String buildId) throws IOException {
     Path file = log(buildId);
+    if (!Files.exists(file) && fetched(buildId)) {
+      return Optional.of(Files.newInputStream(file));
+    }
     return Files.exists(file) ? Optional.of(Files.newInputStream(file)) : Optional.empty();
   }
 
   @Override
   public boolean complete(String buildId) {
-    return Files.exists(dir.resolve(buildId + ".done"));
+    try {
+      return Files.exists(dir.resolve(buildId + ".done")) || fetched(buildId);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The output of a build another node ran, copied here once it is finished. */
+  private boolean fetched(String buildId) throws IOException {
+    Path file = log(buildId);
+    if (shared.get("build-output:" + buildId, file, null).isEmpty()) {
+      return false;
+    }
+    Files.writeString(dir.resolve(buildId + ".done"), "");
+    return true;
   }
 }

@@ -2,24 +2,29 @@ package skiff.platform.node;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import skiff.actors.apps.AppService;
 import skiff.actors.builds.BuildService;
 import skiff.actors.builds.Scratch;
+import skiff.actors.builds.SharedFiles;
+import skiff.actors.builds.SlugStore;
 import skiff.http.api.PublicUrls;
 import skiff.http.builds.SourceBlobs;
 import skiff.http.git.GitRepositories;
-import java.util.Optional;
+import skiff.http.git.RepositorySync;
+import skiff.persistence.JournalDatabase;
+import skiff.platform.artifacts.SharedArtifacts;
+import skiff.platform.artifacts.SharedNamedFiles;
+import skiff.platform.artifacts.SharedRepositories;
 import skiff.platform.build.BuildpackSlugCompiler;
-import skiff.platform.sandbox.NodeNetwork;
-import skiff.platform.stacks.StackImages;
 import skiff.platform.build.BuiltinBuildpacks;
 import skiff.platform.build.FileBuildLogs;
 import skiff.platform.build.FileSlugStore;
 import skiff.platform.build.SharedSlugStore;
-import skiff.actors.builds.SlugStore;
-import skiff.persistence.JournalDatabase;
+import skiff.platform.sandbox.NodeNetwork;
+import skiff.platform.stacks.StackImages;
 
 /** The node's build machinery: buildpacks, slug store, build logs, git repositories and their threads. */
 record Builders(BuildpackSlugCompiler compiler, SlugStore slugs, Optional<SharedSlugStore> shared, FileBuildLogs logs,
@@ -36,21 +41,24 @@ record Builders(BuildpackSlugCompiler compiler, SlugStore slugs, Optional<Shared
       Optional<SharedSlugStore> shared = journal.isPostgres()
           ? Optional.of(new SharedSlugStore(journal, local, scratch.resolve("slugs"))) : Optional.empty();
       SlugStore slugs = shared.isPresent() ? shared.get() : local;
+      // in a cluster, what one node's builds leave (caches, uploaded sources, output) every node reads
+      Optional<SharedArtifacts> artifacts = journal.isPostgres() ? Optional.of(new SharedArtifacts(journal))
+          : Optional.empty();
+      SharedFiles files = artifacts.<SharedFiles>map(SharedNamedFiles::new).orElse(SharedFiles.NONE);
       BuildpackSlugCompiler compiler = new BuildpackSlugCompiler(BuiltinBuildpacks.install(home.resolve("buildpacks")),
           home.resolve("cache"), scratch, slugs,
           new BuildpackSlugCompiler.Limits(settings.slugWarnBytes(), settings.slugMaxBytes(), settings.buildTimeout()),
-          stacks, network);
+          stacks, network, files);
       // git transfers and builds block on I/O and child processes: they get threads of their own
       ExecutorService blocking = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "skiff-git-build");
         t.setDaemon(true);
         return t;
       });
-      return new Builders(compiler, slugs, shared, new FileBuildLogs(home.resolve("builds")),
-          new GitRepositories(home.resolve("repos"), journal.isPostgres()
-              ? new skiff.platform.artifacts.SharedRepositories(new skiff.platform.artifacts.SharedArtifacts(journal),
-                  scratch.resolve("repos"))
-              : skiff.http.git.RepositorySync.LOCAL), new SourceBlobs(home.resolve("sources")), blocking, scratch);
+      return new Builders(compiler, slugs, shared, new FileBuildLogs(home.resolve("builds"), files),
+          new GitRepositories(home.resolve("repos"), artifacts.isPresent()
+              ? new SharedRepositories(artifacts.get(), scratch.resolve("repos")) : RepositorySync.LOCAL),
+          new SourceBlobs(home.resolve("sources"), files), blocking, scratch);
     } catch (IOException e) {
       throw new SettingsException("cannot prepare the build directories in " + home + ": " + e.getMessage());
     }
