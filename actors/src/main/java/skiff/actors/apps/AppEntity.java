@@ -96,11 +96,7 @@ public final class AppEntity
    * SKIFF_NODE_CAPACITY) as this node sees it now; -1 when no node is limited.
    */
   public record Scale(List<FormationUpdate> updates, Cause cause, long clusterRoom, ActorRef<Reply> replyTo)
-      implements Request {
-    public Scale(List<FormationUpdate> updates, Cause cause, ActorRef<Reply> replyTo) {
-      this(updates, cause, -1, replyTo);
-    }
-  }
+      implements Request {}
 
   /** What bringing the app back to {@code then} (its state at {@code to}, replayed from the journal) would change. */
   public record PlanRestore(LiveApp then, Instant to, ActorRef<Reply> replyTo) implements Request {}

@@ -55,7 +55,8 @@ public final class DynoNodes {
     this.self = self;
     this.view = new View(Map.of(self, localAgent), Map.of());
     everListed.add(self);
-    system.systemActorOf(watcher(), "dyno-nodes", Props.empty());
+    system.systemActorOf(watcher(), "dyno-nodes-" + java.net.URLEncoder.encode(self,
+        java.nio.charset.StandardCharsets.UTF_8), Props.empty());
   }
 
   public String self() {

@@ -150,7 +150,7 @@ class AppEntityTest {
   void scalingNeedsAProcessTypeOfTheCurrentRelease() {
     created();
     var result = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "2", null)),
-        by("x"), r));
+        by("x"), -1, r));
     Rejection rejection = assertInstanceOf(Rejection.class, result.reply());
     assertEquals("not_found", rejection.id());
     assertTrue(rejection.message().contains("(web)"));
@@ -166,19 +166,19 @@ class AppEntityTest {
     assertEquals(List.of("web", "worker"), deployed.visibleFormation().stream().map(FormationEntry::type).toList());
 
     LiveApp scaled = accepted(app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(
-        new FormationUpdate("web", "+2", null), new FormationUpdate("worker", "1", "standard-2x")), by("x"), r))).app();
+        new FormationUpdate("web", "+2", null), new FormationUpdate("worker", "1", "standard-2x")), by("x"), -1, r))).app();
     assertEquals(3, scaled.formation().get("web").quantity());
     assertEquals(1, scaled.formation().get("worker").quantity());
     assertEquals("Standard-2X", scaled.formation().get("worker").size());
 
     for (String bad : List.of("-9", "two", "101")) {
       var result = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", bad, null)),
-          by("x"), r));
+          by("x"), -1, r));
       assertEquals("invalid_params", assertInstanceOf(Rejection.class, result.reply()).id(), bad);
       assertTrue(result.hasNoEvents());
     }
     var badSize = app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "1", "huge")),
-        by("x"), r));
+        by("x"), -1, r));
     assertTrue(assertInstanceOf(Rejection.class, badSize.reply()).message().contains("huge"));
   }
 
@@ -261,7 +261,7 @@ class AppEntityTest {
     created();
     app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
     deploy(Map.of("web", "./server"));
-    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "4", null)), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "4", null)), by("x"), -1, r));
     State before = app.getState();
     app.restart();
     assertEquals(before, app.getState());
@@ -374,7 +374,7 @@ class AppEntityTest {
     created();
     deploy(Map.of("web", "./web", "worker", "./worker"));
     app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "1"), List.of(), by("x"), r));
-    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "2", "Standard-2X")), by("x"), r));
+    app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "2", "Standard-2X")), by("x"), -1, r));
     app.<Reply>runCommand(r -> new AppEntity.AddDomain("www.example.com", by("x"), r));
     app.<Reply>runCommand(r -> new AppEntity.AddDrain("syslog://logs.example.com:514", by("x"), r));
     LiveApp then = state();
@@ -382,7 +382,7 @@ class AppEntityTest {
     deploy(Map.of("web", "./web2", "worker", "./worker"));
     app.<Reply>runCommand(r -> new AppEntity.ChangeConfig(Map.of("A", "2", "B", "3"), List.of(), by("x"), r));
     app.<Reply>runCommand(r -> new AppEntity.Scale(List.of(new FormationUpdate("web", "1", null),
-        new FormationUpdate("worker", "1", null)), by("x"), r));
+        new FormationUpdate("worker", "1", null)), by("x"), -1, r));
     app.<Reply>runCommand(r -> new AppEntity.RemoveDomain("www.example.com", by("x"), r));
     app.<Reply>runCommand(r -> new AppEntity.RemoveDrain("syslog://logs.example.com:514", by("x"), r));
     app.<Reply>runCommand(r -> new AppEntity.AddDrain("https://other.example.com/logs", by("x"), r));

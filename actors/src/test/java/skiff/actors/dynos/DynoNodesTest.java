@@ -96,6 +96,28 @@ class DynoNodesTest {
   }
 
   @Test
+  void theClustersRoomFollowsWhatItsNodesRun() {
+    ActorTestKit alone = ActorTestKit.create(); // a system where no other test's agents are listed
+    FakeRuntime runtime = new FakeRuntime("node-r1");
+    ActorRef<DynoAgent.Command> r1 = alone.spawn(DynoAgent.create(runtime, DynoWatcher.NONE, new NodeCapacity(3, 0),
+        Runnable::run), DynoAgent.actorName("node-r1"));
+    DynoNodes nodes = new DynoNodes(alone.system(), "node-r1", r1);
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(3, nodes.room(0));
+      return null;
+    });
+    TestProbe<DynoEntity.Command> dyno = alone.createTestProbe();
+    DynoSpec spec = new DynoSpec("app-r", "blog", "web", 1, 1, "SHA256:aa", "./web", Map.of(), "Basic", "debian-12");
+    r1.tell(new DynoAgent.Launch("r-1", spec, 0, dyno.getRef()));
+    r1.tell(new DynoAgent.Launch("r-2", spec, 0, dyno.getRef()));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(1, nodes.room(0));
+      return null;
+    });
+    alone.shutdownTestKit();
+  }
+
+  @Test
   void capacityIsReadAsDynosMemoryOrBoth() {
     assertEquals(new NodeCapacity(20, 8L << 30), NodeCapacity.parse("20, 8GB"));
     assertEquals(new NodeCapacity(0, 512L << 20), NodeCapacity.parse("512mb"));

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppObserver;
 import skiff.actors.builds.Scratch;
+import skiff.actors.builds.SharedFiles;
 
 /**
  * Takes a destroyed app's files off the disk: its git repository, build cache and build logs at
@@ -23,11 +24,13 @@ final class AppFiles implements AppObserver {
   private final Path home;
   private final Duration dynosGone;
   private final ScheduledExecutorService later;
+  private final SharedFiles shared;
 
-  AppFiles(Path home, Duration sigtermGrace, ScheduledExecutorService later) {
+  AppFiles(Path home, Duration sigtermGrace, ScheduledExecutorService later, SharedFiles shared) {
     this.home = home;
     this.dynosGone = sigtermGrace.plusSeconds(5);
     this.later = later;
+    this.shared = shared;
   }
 
   @Override
@@ -41,11 +44,24 @@ final class AppFiles implements AppObserver {
     String id = last.id();
     delete(home.resolve("repos").resolve(id + ".git"));
     delete(home.resolve("cache").resolve(id));
+    delete(home.resolve("cache").resolve(id + ".cluster-copy"));
+    forget("git:" + id);
+    forget("cache:" + id);
     for (var build : last.builds()) {
       delete(home.resolve("builds").resolve(build.id() + ".log"));
       delete(home.resolve("builds").resolve(build.id() + ".done"));
+      forget("build-output:" + build.id());
     }
     later.schedule(() -> delete(home.resolve("dynos").resolve(id)), dynosGone.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The cluster's copy; other nodes' own copies stay on their disks (a known gap). */
+  private void forget(String name) {
+    try {
+      shared.forget(name);
+    } catch (Exception e) {
+      log.warn("could not forget {} of a destroyed app in the cluster's database: {}", name, e.getMessage());
+    }
   }
 
   private static void delete(Path path) {

@@ -28,7 +28,7 @@ import skiff.platform.stacks.StackImages;
 
 /** The node's build machinery: buildpacks, slug store, build logs, git repositories and their threads. */
 record Builders(BuildpackSlugCompiler compiler, SlugStore slugs, Optional<SharedSlugStore> shared, FileBuildLogs logs,
-    GitRepositories repositories, SourceBlobs sources, ExecutorService blocking, Path scratch) {
+    GitRepositories repositories, SourceBlobs sources, ExecutorService blocking, Path scratch, SharedFiles files) {
 
   /** On a PostgreSQL journal (a cluster), slugs are kept in it for every node, the local store a cache. */
   static Builders create(Settings settings, JournalDatabase journal, Optional<StackImages> stacks,
@@ -58,7 +58,7 @@ record Builders(BuildpackSlugCompiler compiler, SlugStore slugs, Optional<Shared
       return new Builders(compiler, slugs, shared, new FileBuildLogs(home.resolve("builds"), files),
           new GitRepositories(home.resolve("repos"), artifacts.isPresent()
               ? new SharedRepositories(artifacts.get(), scratch.resolve("repos")) : RepositorySync.LOCAL),
-          new SourceBlobs(home.resolve("sources"), files), blocking, scratch);
+          new SourceBlobs(home.resolve("sources"), files), blocking, scratch, files);
     } catch (IOException e) {
       throw new SettingsException("cannot prepare the build directories in " + home + ": " + e.getMessage());
     }

@@ -185,7 +185,7 @@ public final class SkiffNode implements AutoCloseable {
       Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, stacks, network);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
           AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
-              new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR)));
+              new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR, builders.files())));
       AppService apps = new AppService(system, settings.askTimeout());
       AccessView access = new AccessView();
       AccountService.initEntities(system, access);
