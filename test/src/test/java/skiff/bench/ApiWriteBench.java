@@ -23,31 +23,86 @@ public final class ApiWriteBench {
 
   public static void main(String[] args) throws Exception {
     int perApp = Integer.parseInt(System.getProperty("bench.changes", "2000"));
+    if (Integer.getInteger("bench.nodes", 1) == 3) {
+      cluster(perApp);
+      return;
+    }
     try (SkiffNode node = TestNode.start(Files.createTempDirectory("skiff-bench"))) {
       String base = "http://127.0.0.1:" + node.apiPort();
       for (int i = 0; i < 100; i++) {
         send(base, "POST", "/apps", "{\"name\":\"bench-" + i + "\"}").join();
       }
-      run(base, "warm-up", List.of("bench-0"), 300, 1);
+      run(List.of(base), "warm-up", List.of("bench-0"), 300, 1);
       System.out.println("== Skiff API write benchmark (config changes persisted, each a release) ==");
-      run(base, "1 app, 1 client (sequential)", List.of("bench-1"), perApp, 1);
-      run(base, "1 app, 16 clients", List.of("bench-2"), perApp, 16);
-      List<String> hundred = new ArrayList<>();
-      for (int i = 0; i < 100; i++) {
-        hundred.add("bench-" + i);
-      }
-      run(base, "100 apps, 64 clients", hundred, perApp * 2, 64);
+      run(List.of(base), "1 app, 1 client (sequential)", List.of("bench-1"), perApp, 1);
+      run(List.of(base), "1 app, 16 clients", List.of("bench-2"), perApp, 16);
+      run(List.of(base), "100 apps, 64 clients", hundred(), perApp * 2, 64);
     }
   }
 
-  private static void run(String base, String label, List<String> apps, int total, int concurrency) {
+  private static List<String> hundred() {
+    List<String> hundred = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      hundred.add("bench-" + i);
+    }
+    return hundred;
+  }
+
+  /**
+   * The same writes on one PostgreSQL journal, first through one node alone, then through three
+   * nodes of one cluster (in this JVM), each client request going to the next node's API in turn,
+   * so most reach an app whose entity lives on another node.
+   */
+  private static void cluster(int perApp) throws Exception {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    System.out.println("== Skiff API write benchmark on PostgreSQL: 1 node, then 3 nodes ==");
+    for (int count : new int[] {1, 3}) {
+      String database = skiff.test.TestDatabases.create();
+      List<SkiffNode> nodes = new ArrayList<>();
+      try {
+        int seed = freePort();
+        List<String> bases = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          java.util.Map<String, String> env = TestNode.env(TestNode.freshHome());
+          env.put("SKIFF_DATABASE_URL", skiff.test.TestDatabases.url(database));
+          env.put("SKIFF_SECRET_KEY", key);
+          env.put("SKIFF_NODE_NAME", "bench-" + (i + 1));
+          env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 0 ? seed : freePort()));
+          env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seed);
+          SkiffNode node = TestNode.start(env);
+          nodes.add(node);
+          bases.add("http://127.0.0.1:" + node.apiPort());
+        }
+        Thread.sleep(5000); // the nodes settle their shards before the clock starts
+        for (int i = 0; i < 100; i++) {
+          send(bases.get(i % count), "POST", "/apps", "{\"name\":\"bench-" + i + "\"}").join();
+        }
+        run(bases, "warm-up", hundred(), 500, 16);
+        run(bases, count + " node" + (count == 1 ? "" : "s") + ", 100 apps, 64 clients", hundred(), perApp * 2, 64);
+      } finally {
+        for (SkiffNode node : nodes) {
+          node.close();
+        }
+        skiff.test.TestDatabases.drop(database);
+      }
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void run(List<String> bases, String label, List<String> apps, int total, int concurrency) {
     Semaphore slots = new Semaphore(concurrency);
     List<CompletableFuture<Integer>> all = new ArrayList<>();
     long start = System.nanoTime();
     for (int i = 0; i < total; i++) {
       slots.acquireUninterruptibly();
       String app = apps.get(i % apps.size());
-      CompletableFuture<Integer> f = send(base, "PATCH", "/apps/" + app + "/config-vars", "{\"N\":\"" + i + "\"}");
+      CompletableFuture<Integer> f = send(bases.get(i % bases.size()), "PATCH", "/apps/" + app + "/config-vars",
+          "{\"N\":\"" + i + "\"}");
       f.whenComplete((s, e) -> slots.release());
       all.add(f);
     }

@@ -41,7 +41,7 @@ class ClusterFailoverTest {
         env.put("SKIFF_NODE_NAME", "n" + i);
         env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 1 ? seedPort : freePort()));
         env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seedPort);
-        env.put("SKIFF_NODE_CAPACITY", "10");
+        env.put("SKIFF_NODE_CAPACITY", "12");
         nodes.add(ServerProcess.start(env));
         assertTrue(nodes.get(i - 1).ready(), nodes.get(i - 1).output.toString());
       }
@@ -69,12 +69,13 @@ class ClusterFailoverTest {
         assertEquals(3, ofType.size(), type + " dynos on every node: " + spread);
       }
 
-      // the three nodes have room for 30 dynos: 22 more are refused, naming why
+      // the three nodes have room for 36 dynos (and one node for all nine with a preboot or three under
+      // way, as the drain below needs): 32 more are refused, naming why
       JsonNode capacities = await(() -> n1.get("/nodes").expect(200).body(), all -> all.findValues("capacity").size() == 3,
           Duration.ofSeconds(10));
-      assertEquals(List.of(10, 10, 10), capacities.findValues("capacity").stream().map(c -> c.path("dynos").asInt())
+      assertEquals(List.of(12, 12, 12), capacities.findValues("capacity").stream().map(c -> c.path("dynos").asInt())
           .toList(), capacities.toString());
-      n1.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"worker\",\"quantity\":25}]}")
+      n1.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"worker\",\"quantity\":35}]}")
           .expectError(422, "invalid_params", "The cluster is full");
 
       // a worker on n2 crashes twice: its restart waits for the crash cooldown, a state the journal keeps
@@ -145,7 +146,17 @@ class ClusterFailoverTest {
 
       // n3 drains for maintenance: its dynos move to n1 and it is left with none
       n1.post("/nodes/n3/actions/drain", "{}").expect(202);
-      await(() -> DynoTest.dynos(n1, app), all -> Map.of("n1", 9).equals(upOn(all, 9)), Duration.ofSeconds(90));
+      try {
+        await(() -> DynoTest.dynos(n1, app), all -> Map.of("n1", 9).equals(upOn(all, 9)), Duration.ofSeconds(90));
+      } catch (AssertionError stuck) {
+        StringBuilder story = new StringBuilder();
+        for (JsonNode e : n1.get("/apps/" + app + "/events").expect(200).body()) {
+          if (e.path("type").asText().startsWith("dyno.")) {
+            story.append(e).append('\n');
+          }
+        }
+        throw new AssertionError(stuck.getMessage() + "\nthe dynos' journal:\n" + story, stuck);
+      }
       JsonNode drained = await(() -> n1.get("/nodes").expect(200).body(), all -> dynosOn(all, "n3") == 0
           && dynosOn(all, "n1") == 9, Duration.ofSeconds(20));
       for (JsonNode n : drained) {

@@ -24,6 +24,15 @@ public final class FailoverBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = Integer.getInteger("bench.rounds", 5);
+    // run by exec:java, the test classpath is this class loader's, not the JVM's: the nodes get it
+    if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader) {
+      StringBuilder classpath = new StringBuilder();
+      for (java.net.URL url : loader.getURLs()) {
+        classpath.append(classpath.length() == 0 ? "" : java.io.File.pathSeparator)
+            .append(java.nio.file.Path.of(url.toURI()));
+      }
+      System.setProperty("java.class.path", classpath.toString());
+    }
     String database = TestDatabases.create();
     String key = Base64.getEncoder().encodeToString(new byte[32]);
     List<Map<String, String>> envs = new ArrayList<>();

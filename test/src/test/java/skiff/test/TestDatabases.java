@@ -6,24 +6,24 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /** Fresh PostgreSQL databases on the machine's server (127.0.0.1:5432, user postgres, trust auth). */
-final class TestDatabases {
+public final class TestDatabases {
   private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
 
   private TestDatabases() {}
 
   /** A new, empty database; its name. */
-  static String create() throws Exception {
+  public static String create() throws Exception {
     String name = "skiff_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     sql("CREATE DATABASE " + name);
     return name;
   }
 
-  static void drop(String name) throws Exception {
+  public static void drop(String name) throws Exception {
     sql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
 
   /** What SKIFF_DATABASE_URL says for it. */
-  static String url(String name) {
+  public static String url(String name) {
     return SERVER + name + "?user=postgres";
   }
 

@@ -159,13 +159,29 @@ public final class DynoNodes {
   /** How many more dynos of {@code memoryBytes} each the cluster has room for; -1 when no node is limited. */
   public long room(long memoryBytes) {
     View v = view;
-    long total = 0;
+    List<DynoAgent.Load> loads = new ArrayList<>();
     for (String node : v.agents().keySet()) {
       DynoAgent.Load load = v.loads().get(node);
-      if (load != null && load.draining()) {
+      if (load == null) {
+        return -1; // not heard from yet: nothing to hold a scale against
+      }
+      loads.add(load);
+    }
+    return room(loads, memoryBytes);
+  }
+
+  /** The same, from every node's load asked now (a scale is checked against what runs, not a second-old view). */
+  public CompletionStage<Long> roomNow(long memoryBytes, Duration timeout) {
+    return loads(timeout).thenApply(loads -> loads.size() < view.agents().size() ? -1L : room(loads, memoryBytes));
+  }
+
+  static long room(List<DynoAgent.Load> loads, long memoryBytes) {
+    long total = 0;
+    for (DynoAgent.Load load : loads) {
+      if (load.draining()) {
         continue;
       }
-      if (load == null || load.capacity().unlimited()) {
+      if (load.capacity().unlimited()) {
         return -1;
       }
       long byCount = load.capacity().dynos() == 0 ? Long.MAX_VALUE : load.capacity().dynos() - load.dynos();

@@ -14,10 +14,11 @@ import skiff.actors.apps.FormationUpdate;
 final class FormationEndpoints {
   private final AppService apps;
   private final Representations json;
-  private final java.util.function.LongSupplier clusterRoom;
+  private final java.util.function.Supplier<CompletionStage<Long>> clusterRoom;
 
   /** {@code clusterRoom}: how many more dynos the cluster has room for, -1 for no limit. */
-  FormationEndpoints(AppService apps, Representations json, java.util.function.LongSupplier clusterRoom) {
+  FormationEndpoints(AppService apps, Representations json,
+      java.util.function.Supplier<CompletionStage<Long>> clusterRoom) {
     this.apps = apps;
     this.json = json;
     this.clusterRoom = clusterRoom;
@@ -79,7 +80,7 @@ final class FormationEndpoints {
   }
 
   private CompletionStage<LiveApp> scale(ApiCall call, List<FormationUpdate> updates) {
-    return apps.command(call.app(), r -> new AppEntity.Scale(updates, call.cause(),
-        clusterRoom.getAsLong(), r)).thenApply(a -> a.app());
+    return clusterRoom.get().thenCompose(room -> apps.command(call.app(),
+        r -> new AppEntity.Scale(updates, call.cause(), room, r))).thenApply(a -> a.app());
   }
 }

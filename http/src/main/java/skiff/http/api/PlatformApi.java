@@ -44,7 +44,8 @@ public final class PlatformApi {
   private final Materializer materializer;
 
   public PlatformApi(ActorSystem<?> system, AppService apps, AccountService accounts, AppGuard guard,
-      Authenticator authenticator, PublicUrls urls, java.util.function.LongSupplier clusterRoom) {
+      Authenticator authenticator, PublicUrls urls,
+      java.util.function.Supplier<java.util.concurrent.CompletionStage<Long>> clusterRoom) {
     this.authenticator = authenticator;
     this.guard = guard;
     this.materializer = Materializer.matFromSystem(system);

@@ -233,7 +233,7 @@ public final class SkiffNode implements AutoCloseable {
       AppGuard guard = new AppGuard(apps, access);
       BuildService builds = builders.service(apps, urls);
       api[0] = new PlatformApi(system, apps, accounts, guard, authenticator, urls,
-          () -> dynos.nodes().room(settings.dynoMemoryBytes()));
+          () -> dynos.nodes().roomNow(settings.dynoMemoryBytes(), Duration.ofSeconds(2)));
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
       OneOffDynos oneOffs = new OneOffDynos(dynos.runtime(), dynos.logs(), settings.dynoMemoryBytes(),
