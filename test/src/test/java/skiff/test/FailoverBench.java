@@ -15,7 +15,9 @@ import java.util.Map;
  * one PostgreSQL database (the same machine): web=6 worker=3 spread over the nodes; each round
  * kills (-9) the JVM and processes of the node other than the first that runs the most dynos, times
  * until every dyno is up on the nodes left, then starts that node again (empty) for the next round.
- * Prints each round and the median.
+ * Prints each round and the median. First, push-to-release of a Procfile-only app through each node
+ * in turn (the app's entity lives on one of them, so two in three pushes go through a node that
+ * does not host it).
  *
  * <pre>mvn -q -B install -DskipTests && cd test && mvn -B -Pbench exec:java@failover-bench -Dbench.rounds=5</pre>
  */
@@ -51,11 +53,13 @@ public final class FailoverBench {
       }
       Api api = new Api(nodes.get(0).apiPort, TestNode.TOKEN);
       awaitNodesUp(api, 3);
+      pushes(api, nodes, Integer.getInteger("bench.pushes", 5));
       String app = "failover";
       DynoTest.deploy(api, nodes.get(0).apiPort, Files.createTempDirectory("failover-bench"), app);
       api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":6},"
           + "{\"type\":\"worker\",\"quantity\":3}]}").expect(200);
-      awaitUp(api, app, null, 120);
+      String base = "http://127.0.0.1:" + nodes.get(0).apiPort;
+      awaitUp(base, app, null, 120);
       List<Double> seconds = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         Map<String, Integer> byNode = upByNode(api.get("/apps/" + app + "/dynos").expect(200).body());
@@ -65,7 +69,7 @@ public final class FailoverBench {
         lost.process.descendants().forEach(ProcessHandle::destroyForcibly);
         long killed = System.nanoTime();
         lost.killHard();
-        awaitUp(api, app, name, 120);
+        awaitUp(base, app, name, 120);
         double s = (System.nanoTime() - killed) / 1e9;
         seconds.add(s);
         System.out.printf("round %d: %s (%d dynos) lost -> all 9 dynos up on the others in %.1f s%n", round, name,
@@ -84,6 +88,33 @@ public final class FailoverBench {
     }
   }
 
+  /**
+   * Push-to-release of a Procfile-only app through each node in turn: the app's entity lives on one
+   * of them, so at least two of the three are pushes through a node that does not host it, and
+   * each push first brings that node's copy of the repository up to the one the last push stored.
+   */
+  private static void pushes(Api api, List<ServerProcess> nodes, int rounds) throws Exception {
+    api.post("/apps", "{\"name\":\"tiny\"}").expect(201);
+    Git tiny = Git.init(Files.createTempDirectory("failover-bench-push"));
+    double[][] times = new double[nodes.size()][rounds];
+    // push k goes through node k mod 3: every push follows one through another node
+    for (int k = 0; k < rounds * nodes.size(); k++) {
+      int n = k % nodes.size();
+      tiny.write("Procfile", "web: ./server " + k + "\n").commit("change " + k);
+      long start = System.nanoTime();
+      Git.Result pushed = tiny.pushTo(nodes.get(n).apiPort, "tiny");
+      times[n][k / nodes.size()] = (System.nanoTime() - start) / 1e9;
+      if (pushed.status() != 0) {
+        throw new AssertionError(pushed.output());
+      }
+    }
+    for (int n = 0; n < nodes.size(); n++) {
+      java.util.Arrays.sort(times[n]);
+      System.out.printf("push-to-release through n%d (the push before went through another node): median %.2f s"
+          + " (%.2f-%.2f s, %d pushes)%n", n + 1, times[n][rounds / 2], times[n][0], times[n][rounds - 1], rounds);
+    }
+  }
+
   private static Map<String, Integer> upByNode(JsonNode dynos) {
     Map<String, Integer> byNode = new HashMap<>();
     dynos.forEach(d -> {
@@ -94,17 +125,29 @@ public final class FailoverBench {
     return byNode;
   }
 
-  /** Until all nine dynos are up, none on {@code lost}; asks that time out while the node is being downed wait. */
-  private static void awaitUp(Api api, String app, String lost, int seconds) throws InterruptedException {
+  /**
+   * Until all nine dynos are up, none on {@code lost}. Each look gives up after a second: one asked
+   * while the lost node's shards are not yet elsewhere would wait the API's whole ask timeout and
+   * report the recovery up to 15 s late.
+   */
+  private static void awaitUp(String base, String app, String lost, int seconds) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest look = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/apps/"
+            + app + "/dynos")).timeout(java.time.Duration.ofSeconds(1))
+        .header("Authorization", "Bearer " + TestNode.TOKEN)
+        .header("Accept", "application/vnd.heroku+json; version=3").build();
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (System.nanoTime() < deadline) {
       try {
-        Map<String, Integer> up = upByNode(api.get("/apps/" + app + "/dynos").expect(200).body());
-        if (up.values().stream().mapToInt(Integer::intValue).sum() == 9 && !up.containsKey(lost)) {
-          return;
+        var answer = http.send(look, java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() == 200) {
+          Map<String, Integer> up = upByNode(Api.JSON.readTree(answer.body()));
+          if (up.values().stream().mapToInt(Integer::intValue).sum() == 9 && !up.containsKey(lost)) {
+            return;
+          }
         }
-      } catch (AssertionError notYet) {
-        // 503 while the lost node's entities are not yet elsewhere
+      } catch (java.net.http.HttpTimeoutException notYet) {
+        // the lost node's entities are not yet elsewhere
       }
       Thread.sleep(100);
     }

@@ -78,6 +78,12 @@ public final class DynoAgent {
 
   private record StartFailed(String runId, String reason) implements Command {}
 
+  /** This node was downed (by the Split Brain Resolver, or an operator): its dynos must not run on. */
+  private enum Downed implements Command { INSTANCE }
+
+  /** Another node was downed: its agent's dynos are its entities' concern. */
+  private enum NotDowned implements Command { INSTANCE }
+
   /** The agent's name is its node's, so a listing of agents says which node each one runs. */
   public static String actorName(String node) {
     return NAME_PREFIX + URLEncoder.encode(node, StandardCharsets.UTF_8);
@@ -95,6 +101,13 @@ public final class DynoAgent {
       Executor blocking) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+      if (ctx.getSystem().settings().config().getString("pekko.actor.provider").equals("cluster")) {
+        org.apache.pekko.cluster.typed.Cluster cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
+        cluster.subscriptions().tell(org.apache.pekko.cluster.typed.Subscribe.create(
+            ctx.messageAdapter(org.apache.pekko.cluster.ClusterEvent.MemberDowned.class,
+                downed -> downed.member().equals(cluster.selfMember()) ? Downed.INSTANCE : NotDowned.INSTANCE),
+            org.apache.pekko.cluster.ClusterEvent.MemberDowned.class));
+      }
       return new DynoAgent(ctx, runtime, router, capacity, blocking).behavior();
     });
   }
@@ -141,6 +154,14 @@ public final class DynoAgent {
         .onMessage(Stop.class, this::stop)
         .onMessage(GetLoad.class, this::load)
         .onMessage(Drain.class, this::drain)
+        .onMessage(Downed.class, downed -> {
+          // the rest of the cluster starts these dynos elsewhere shortly (down-removal-margin):
+          // they stop now, not after a SIGTERM grace, so none runs twice for longer than that
+          draining = true;
+          Set.copyOf(runs.keySet()).forEach(runId -> runtime.stop(runId, Duration.ZERO));
+          return Behaviors.same();
+        })
+        .onMessage(NotDowned.class, other -> Behaviors.same())
         .onSignal(PostStop.class, signal -> {
           // the node stops (or was downed): no process may outlive the agent that answers for it
           Set.copyOf(runs.keySet()).forEach(runId -> runtime.stop(runId, Duration.ofSeconds(2)));
