@@ -66,9 +66,8 @@ public final class FailoverBench {
         int victim = byNode.getOrDefault("n2", 0) >= byNode.getOrDefault("n3", 0) ? 1 : 2;
         String name = "n" + (victim + 1);
         ServerProcess lost = nodes.get(victim);
-        lost.process.descendants().forEach(ProcessHandle::destroyForcibly);
         long killed = System.nanoTime();
-        lost.killHard();
+        lost.killWithDynos();
         awaitUp(base, app, name, 120);
         double s = (System.nanoTime() - killed) / 1e9;
         seconds.add(s);

@@ -75,17 +75,36 @@ final class ServerProcess implements AutoCloseable {
     return output.stream().anyMatch(l -> l.startsWith("skiff: ready"));
   }
 
+  /** SIGKILL: no shutdown hooks, no journal flush beyond what was committed. Its dynos are left running. */
   void killHard() throws InterruptedException {
-    process.destroyForcibly(); // SIGKILL: no shutdown hooks, no journal flush beyond what was committed
+    process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGKILL to the node and every process it started: a machine that is lost, dynos and all. */
+  void killWithDynos() throws InterruptedException {
+    List<ProcessHandle> tree = process.descendants().toList();
+    tree.forEach(ProcessHandle::destroyForcibly);
+    killHard();
+  }
+
+  /**
+   * SIGTERM, as an operator stops a node; SIGKILL if it has not stopped within 30 s. Whatever it
+   * started and left running is killed too (and said), so no test leaves dynos on the machine.
+   */
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
+      List<ProcessHandle> tree = process.descendants().toList();
       process.destroy();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        System.err.println("node did not stop within 30 s of SIGTERM: killed");
         killHard();
+      }
+      long left = tree.stream().filter(ProcessHandle::isAlive).count();
+      if (left > 0) {
+        System.err.println("node left " + left + " processes running: killed");
+        tree.forEach(ProcessHandle::destroyForcibly);
       }
     }
   }
