@@ -60,6 +60,8 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     return t;
   });
   private final Map<String, RunningDyno> runs = new ConcurrentHashMap<>();
+  /** Set when the node stops: a start still under way then must not leave a process behind. */
+  private volatile boolean closed;
 
   /** One launched process and what we know about it. */
   private static final class RunningDyno {
@@ -179,6 +181,9 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   }
 
   private Attached start(Launch launch, Listener listener, boolean attached, boolean tty) throws Exception {
+    if (closed) {
+      throw new IOException("the node is stopping");
+    }
     Path stackRoot = sealed ? stackRoot(launch.stack()) : null;
     Path slug = slugs.unpacked(launch.slugChecksum());
     Path dir = Files.createDirectories(dynos.resolve(launch.appId()).resolve(launch.dynoName() + "-"
@@ -253,6 +258,10 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
     Files.writeString(dir.resolve("run.pid"), process.pid() + " " + startTime(process.pid()) + "\n");
     RunningDyno run = new RunningDyno(launch, process, dir, cgroup, port, link, listener);
     runs.put(launch.runId(), run);
+    if (closed) {
+      // the node began stopping while this one started: close() may have missed it
+      killAll(run);
+    }
     if (!attached) {
       pumpOutput(run);
     }
@@ -474,6 +483,7 @@ public final class ProcessDynoRuntime implements DynoRuntime, AutoCloseable {
   /** Stops every dyno this node runs, SIGTERM first; used when the node shuts down. */
   @Override
   public void close() {
+    closed = true;
     List<RunningDyno> all = new ArrayList<>(runs.values());
     all.forEach(r -> stop(r.launch.runId(), Duration.ofSeconds(3)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
