@@ -158,16 +158,20 @@ public final class DynoAgent {
           // the rest of the cluster starts these dynos elsewhere shortly (down-removal-margin):
           // they stop now, not after a SIGTERM grace, so none runs twice for longer than that
           draining = true;
-          Set.copyOf(runs.keySet()).forEach(runId -> runtime.stop(runId, Duration.ZERO));
+          stopAll(Duration.ZERO);
           return Behaviors.same();
         })
         .onMessage(NotDowned.class, other -> Behaviors.same())
         .onSignal(PostStop.class, signal -> {
           // the node stops (or was downed): no process may outlive the agent that answers for it
-          Set.copyOf(runs.keySet()).forEach(runId -> runtime.stop(runId, Duration.ofSeconds(2)));
+          stopAll(Duration.ofSeconds(2));
           return Behaviors.same();
         })
         .build();
+  }
+
+  private void stopAll(Duration grace) {
+    Set.copyOf(runs.keySet()).forEach(runId -> runtime.stop(runId, grace));
   }
 
   private Load currentLoad() {

@@ -93,7 +93,7 @@ public final class DynoEntity
   public record NodeLost(String node) implements Command {}
 
   /** Time to ask again after a process on a node this node has not heard of yet. */
-  record AdoptDue(String runId, int attempt) implements Command {}
+  record AdoptDue(String runId) implements Command {}
 
   public record ProcessUp(String runId) implements Command {}
 
@@ -250,13 +250,8 @@ public final class DynoEntity
 
     /** The process the dyno is seen as: the one serving, else the newest. */
     public Proc shown() {
-      if (current != null && current.status().equals("up")) {
-        return current;
-      }
-      if (previous != null && previous.status().equals("up")) {
-        return previous;
-      }
-      return current != null ? current : previous;
+      Proc serving = serving();
+      return serving != null ? serving : current != null ? current : previous;
     }
 
     /** The release the dyno runs as seen from outside: its serving process's, else the one assigned. */
@@ -265,15 +260,17 @@ public final class DynoEntity
       return proc != null ? proc.releaseVersion() : spec == null ? 0 : spec.releaseVersion();
     }
 
-    /** The port the router should use: the current process when up, else a draining one still up. */
-    public int servingPort() {
+    /** The process the router should use: the current one when up, else a draining one still up. */
+    public Proc serving() {
       if (current != null && current.status().equals("up")) {
-        return current.port();
+        return current;
       }
-      if (previous != null && previous.status().equals("up")) {
-        return previous.port();
-      }
-      return 0;
+      return previous != null && previous.status().equals("up") ? previous : null;
+    }
+
+    public int servingPort() {
+      Proc serving = serving();
+      return serving == null ? 0 : serving.port();
     }
   }
 
@@ -407,7 +404,7 @@ public final class DynoEntity
           // not (their node restarted or was lost): their nodes' agents say which
           for (Proc proc : new Proc[] {state.previous(), state.current()}) {
             if (proc != null) {
-              adopt(proc, 0);
+              adopt(proc);
             }
           }
           ctx.getSelf().tell(new Resume(Set.of()));
@@ -444,7 +441,7 @@ public final class DynoEntity
         .onCommand(AdoptDue.class, (s, c) -> {
           Proc proc = proc(s, c.runId());
           if (proc != null) {
-            adopt(proc, c.attempt());
+            adopt(proc);
           }
           return Effect().noReply();
         })
@@ -740,13 +737,13 @@ public final class DynoEntity
    * Asks the proc's node whether it still runs it. A node this node has not heard of yet is asked
    * again shortly; one that is gone took the process with it.
    */
-  private void adopt(Proc proc, int attempt) {
+  private void adopt(Proc proc) {
     DynoNodes.Where where = nodes.find(proc.node());
     if (where instanceof DynoNodes.Live live) {
       watch(proc.node(), live.agent());
       live.agent().tell(new DynoAgent.Adopt(proc.runId(), ctx.getSelf()));
     } else if (where instanceof DynoNodes.NotYetKnown) {
-      timers.startSingleTimer("adopt-" + proc.runId(), new AdoptDue(proc.runId(), attempt + 1), Duration.ofSeconds(1));
+      timers.startSingleTimer("adopt-" + proc.runId(), new AdoptDue(proc.runId()), Duration.ofSeconds(1));
     } else {
       ctx.getSelf().tell(new NotRunning(proc.runId(), "node " + proc.node() + " is gone"));
     }
@@ -760,8 +757,7 @@ public final class DynoEntity
 
   /** Tells the routers where the dyno serves now. */
   private void route(State next) {
-    Proc serving = next.current() != null && next.current().status().equals("up") ? next.current()
-        : next.previous() != null && next.previous().status().equals("up") ? next.previous() : null;
+    Proc serving = next.serving();
     watcher.changed(appId, name, next.retired() && next.current() == null ? "down" : next.phase(),
         next.retired() ? 0 : next.servingPort(), serving == null ? nodes.self() : serving.node());
   }

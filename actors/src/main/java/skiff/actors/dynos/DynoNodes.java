@@ -75,8 +75,7 @@ public final class DynoNodes {
     // not listed: gone, once every member of the cluster has an agent listed here (so it cannot be
     // one of theirs); until then, and for a short while after this node's start, maybe not yet heard of
     boolean young = System.nanoTime() - startedAt < GRACE.toNanos();
-    boolean everyMemberListed = unlistedMembers(v) == 0;
-    return young && !everyMemberListed && !everListed.contains(node) ? new NotYetKnown() : new Gone();
+    return young && !everListed.contains(node) && unlistedMembers(v) > 0 ? new NotYetKnown() : new Gone();
   }
 
   /** How many members of the cluster (as this node sees it) have no agent in {@code v}. */
@@ -103,14 +102,9 @@ public final class DynoNodes {
    * process ran on if that one still has room (a dyno stays put while it can: adding a node moves
    * nothing), else the next node with room from a place drawn from the app and the dyno's index,
    * so an app's dynos of one type spread evenly (web.1…web.6 on three nodes: two each). Empty when
-   * no node has room. The node is counted one dyno fuller at once, so a burst of placements before
-   * the next poll spreads too.
+   * no node has room; never {@code avoid} (the node the dyno is moving off), if given. The node is
+   * counted one dyno fuller at once, so a burst of placements before the next poll spreads too.
    */
-  public Optional<String> place(String appId, String dynoName, String lastNode, long memoryBytes) {
-    return place(appId, dynoName, lastNode, memoryBytes, null);
-  }
-
-  /** The same, never on {@code avoid} (the node the dyno is moving off). */
   public synchronized Optional<String> place(String appId, String dynoName, String lastNode, long memoryBytes,
       String avoid) {
     View v = view;
@@ -156,21 +150,11 @@ public final class DynoNodes {
     return node;
   }
 
-  /** How many more dynos of {@code memoryBytes} each the cluster has room for; -1 when no node is limited. */
-  public long room(long memoryBytes) {
-    View v = view;
-    List<DynoAgent.Load> loads = new ArrayList<>();
-    for (String node : v.agents().keySet()) {
-      DynoAgent.Load load = v.loads().get(node);
-      if (load == null) {
-        return -1; // not heard from yet: nothing to hold a scale against
-      }
-      loads.add(load);
-    }
-    return room(loads, memoryBytes);
-  }
-
-  /** The same, from every node's load asked now (a scale is checked against what runs, not a second-old view). */
+  /**
+   * How many more dynos of {@code memoryBytes} each the cluster has room for, -1 when a node is
+   * unlimited (or not heard from): from every node's load asked now, as a scale is checked against
+   * what runs, not against a view up to a second old.
+   */
   public CompletionStage<Long> roomNow(long memoryBytes, Duration timeout) {
     return loads(timeout).thenApply(loads -> loads.size() < view.agents().size() ? -1L : room(loads, memoryBytes));
   }

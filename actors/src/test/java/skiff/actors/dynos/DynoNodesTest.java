@@ -41,10 +41,10 @@ class DynoNodesTest {
     });
     Map<String, Integer> counts = new TreeMap<>();
     for (int i = 1; i <= 6; i++) {
-      counts.merge(nodes.place("app-1", "web." + i, null, 0).orElseThrow(), 1, Integer::sum);
+      counts.merge(nodes.place("app-1", "web." + i, null, 0, null).orElseThrow(), 1, Integer::sum);
     }
     assertEquals(Map.of("node-a", 2, "node-b", 2, "node-c", 2), counts, "web=6 on three nodes: two each");
-    assertEquals(Optional.of("node-b"), nodes.place("app-1", "web.2", "node-b", 0), "a dyno stays on its node");
+    assertEquals(Optional.of("node-b"), nodes.place("app-1", "web.2", "node-b", 0, null), "a dyno stays on its node");
     assertInstanceOf(DynoNodes.Gone.class, nodes.find(null));
 
     // node-c fills up (two dynos of two); once it has said so, placement passes it over
@@ -56,7 +56,7 @@ class DynoNodesTest {
     dyno.expectMessageClass(DynoEntity.ProcessLaunched.class);
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       for (int i = 1; i <= 9; i++) {
-        assertTrue(!nodes.place("app-2", "worker." + i, "node-c", 0).orElseThrow().equals("node-c"));
+        assertTrue(!nodes.place("app-2", "worker." + i, "node-c", 0, null).orElseThrow().equals("node-c"));
       }
       return null;
     });
@@ -103,7 +103,7 @@ class DynoNodesTest {
         Runnable::run), DynoAgent.actorName("node-r1"));
     DynoNodes nodes = new DynoNodes(alone.system(), "node-r1", r1);
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(3, nodes.room(0));
+      assertEquals(3, nodes.roomNow(0, Duration.ofSeconds(2)).toCompletableFuture().join());
       return null;
     });
     TestProbe<DynoEntity.Command> dyno = alone.createTestProbe();
@@ -111,7 +111,7 @@ class DynoNodesTest {
     r1.tell(new DynoAgent.Launch("r-1", spec, 0, dyno.getRef()));
     r1.tell(new DynoAgent.Launch("r-2", spec, 0, dyno.getRef()));
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(1, nodes.room(0));
+      assertEquals(1, nodes.roomNow(0, Duration.ofSeconds(2)).toCompletableFuture().join());
       return null;
     });
     alone.shutdownTestKit();

@@ -77,16 +77,19 @@ public final class FileBuildLogs implements BuildLogs {
   @Override
   public Optional<InputStream> read(String buildId) throws IOException {
     Path file = log(buildId);
-    if (!Files.exists(file) && fetched(buildId)) {
-      return Optional.of(Files.newInputStream(file));
-    }
-    return Files.exists(file) ? Optional.of(Files.newInputStream(file)) : Optional.empty();
+    return Files.exists(file) || fetched(buildId) ? Optional.of(Files.newInputStream(file)) : Optional.empty();
   }
 
   @Override
   public boolean complete(String buildId) {
+    if (Files.exists(dir.resolve(buildId + ".done"))) {
+      return true;
+    }
+    if (Files.exists(log(buildId))) {
+      return false; // this node's build, still running: its .done says when it is over, not the database
+    }
     try {
-      return Files.exists(dir.resolve(buildId + ".done")) || fetched(buildId);
+      return fetched(buildId);
     } catch (IOException e) {
       return false;
     }
