@@ -60,14 +60,11 @@ public final class ApiWriteBench {
       String database = skiff.test.TestDatabases.create();
       List<SkiffNode> nodes = new ArrayList<>();
       try {
-        int seed = freePort();
+        int seed = TestNode.freePort();
         List<String> bases = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-          java.util.Map<String, String> env = TestNode.env(TestNode.freshHome());
-          env.put("SKIFF_DATABASE_URL", skiff.test.TestDatabases.url(database));
-          env.put("SKIFF_SECRET_KEY", key);
-          env.put("SKIFF_NODE_NAME", "bench-" + (i + 1));
-          env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 0 ? seed : freePort()));
+          java.util.Map<String, String> env = TestNode.clusterEnv(database, key, "bench-" + (i + 1),
+              i == 0 ? seed : TestNode.freePort());
           env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seed);
           SkiffNode node = TestNode.start(env);
           nodes.add(node);
@@ -88,11 +85,6 @@ public final class ApiWriteBench {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   private static void run(List<String> bases, String label, List<String> apps, int total, int concurrency) {
     Semaphore slots = new Semaphore(concurrency);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,16 +32,12 @@ class ClusterFailoverTest {
   void aLostNodesDynosComeBackOnTheOthersOnceEach() throws Exception {
     String database = TestDatabases.create();
     String key = Base64.getEncoder().encodeToString(new byte[32]);
-    int seedPort = freePort();
+    int seedPort = TestNode.freePort();
     List<ServerProcess> nodes = new ArrayList<>();
     List<Map<String, String>> envs = new ArrayList<>();
     try {
       for (int i = 1; i <= 3; i++) {
-        Map<String, String> env = TestNode.env(TestNode.freshHome());
-        env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
-        env.put("SKIFF_SECRET_KEY", key);
-        env.put("SKIFF_NODE_NAME", "n" + i);
-        env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 1 ? seedPort : freePort()));
+        Map<String, String> env = TestNode.clusterEnv(database, key, "n" + i, i == 1 ? seedPort : TestNode.freePort());
         env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seedPort);
         env.put("SKIFF_NODE_CAPACITY", "12");
         envs.add(env);
@@ -193,12 +188,7 @@ class ClusterFailoverTest {
 
   /** Dynos up by node, if exactly {@code count} are up; null otherwise. */
   private static Map<String, Integer> upOn(JsonNode dynos, int count) {
-    Map<String, Integer> byNode = new TreeMap<>();
-    dynos.forEach(d -> {
-      if (d.path("state").asText().equals("up")) {
-        byNode.merge(d.path("node").asText(), 1, Integer::sum);
-      }
-    });
+    Map<String, Integer> byNode = DynoTest.upByNode(dynos);
     return byNode.values().stream().mapToInt(Integer::intValue).sum() == count ? byNode : null;
   }
 
@@ -240,9 +230,4 @@ class ClusterFailoverTest {
     throw new AssertionError("not within " + within + ": " + last, error);
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

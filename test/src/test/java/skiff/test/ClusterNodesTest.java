@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -29,8 +28,8 @@ class ClusterNodesTest {
     String database = TestDatabases.create();
     String key = Base64.getEncoder().encodeToString(new byte[32]);
     try {
-      int portA = freePort();
-      Map<String, String> a = env(database, key, "node-a", portA);
+      int portA = TestNode.freePort();
+      Map<String, String> a = TestNode.clusterEnv(database, key, "node-a", portA);
       try (SkiffNode first = TestNode.start(a)) {
         Api api = new Api(first.apiPort(), TestNode.TOKEN);
         JsonNode nodes = api.get("/nodes").expect(200).body();
@@ -40,12 +39,12 @@ class ClusterNodesTest {
         assertEquals("up", nodes.get(0).path("state").asText());
         assertTrue(nodes.get(0).path("self").asBoolean());
 
-        Map<String, String> lone = env(database, key, "node-b", freePort());
+        Map<String, String> lone = TestNode.clusterEnv(database, key, "node-b", TestNode.freePort());
         SettingsException refused = assertThrows(SettingsException.class, () -> TestNode.start(lone).close());
         assertTrue(refused.getMessage().contains("node-a") && refused.getMessage().contains(
             "SKIFF_SEED_NODES=127.0.0.1:" + portA), refused.getMessage());
 
-        Map<String, String> b = env(database, key, "node-b", freePort());
+        Map<String, String> b = TestNode.clusterEnv(database, key, "node-b", TestNode.freePort());
         b.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
         try (SkiffNode second = TestNode.start(b)) {
           JsonNode both = awaitNodes(api, 2, "up");
@@ -63,14 +62,14 @@ class ClusterNodesTest {
           assertEquals(200, https.statusCode(), https.body());
 
           // a node that would seal with another master key, or bring another bootstrap token, is refused
-          Map<String, String> otherKey = env(database, Base64.getEncoder().encodeToString(new byte[] {
+          Map<String, String> otherKey = TestNode.clusterEnv(database, Base64.getEncoder().encodeToString(new byte[] {
               1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-              30, 31, 32}), "node-c", freePort());
+              30, 31, 32}), "node-c", TestNode.freePort());
           otherKey.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
           SettingsException keyRefused = assertThrows(SettingsException.class, () -> TestNode.start(otherKey).close());
           assertTrue(keyRefused.getMessage().contains("not the one this journal's secrets were sealed with"),
               keyRefused.getMessage());
-          Map<String, String> otherToken = env(database, key, "node-c", freePort());
+          Map<String, String> otherToken = TestNode.clusterEnv(database, key, "node-c", TestNode.freePort());
           otherToken.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
           otherToken.put("SKIFF_ADMIN_TOKEN", "skiff-someone-elses-token");
           SettingsException tokenRefused = assertThrows(SettingsException.class,
@@ -81,7 +80,7 @@ class ClusterNodesTest {
         assertEquals(1, awaitNodes(api, 1, "up").size());
 
         // a node given no token answers to the cluster's, and keeps no token of its own to mislead anyone
-        Map<String, String> plain = env(database, key, "node-d", freePort());
+        Map<String, String> plain = TestNode.clusterEnv(database, key, "node-d", TestNode.freePort());
         plain.put("SKIFF_SEED_NODES", "127.0.0.1:" + portA);
         plain.remove("SKIFF_ADMIN_TOKEN");
         try (SkiffNode fourth = TestNode.start(plain)) {
@@ -111,19 +110,5 @@ class ClusterNodesTest {
     throw new AssertionError("not " + count + " nodes " + state + ": " + nodes);
   }
 
-  private static Map<String, String> env(String database, String key, String name, int clusterPort)
-      throws Exception {
-    Map<String, String> env = TestNode.env(TestNode.freshHome());
-    env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
-    env.put("SKIFF_SECRET_KEY", key);
-    env.put("SKIFF_NODE_NAME", name);
-    env.put("SKIFF_CLUSTER_PORT", String.valueOf(clusterPort));
-    return env;
-  }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -61,6 +61,17 @@ class DynoTest {
     assertEquals(0, pushed.status(), pushed.output());
   }
 
+  /** How many of {@code dynos} (a dyno listing) are up on each node, by node name. */
+  static java.util.Map<String, Integer> upByNode(JsonNode dynos) {
+    java.util.Map<String, Integer> byNode = new java.util.TreeMap<>();
+    dynos.forEach(d -> {
+      if (d.path("state").asText().equals("up")) {
+        byNode.merge(d.path("node").asText(), 1, Integer::sum);
+      }
+    });
+    return byNode;
+  }
+
   static JsonNode dynos(Api api, String app) {
     return api.get("/apps/" + app + "/dynos").expect(200).body();
   }

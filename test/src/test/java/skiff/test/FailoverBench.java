@@ -1,12 +1,10 @@
 package skiff.test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,14 +37,10 @@ public final class FailoverBench {
     String key = Base64.getEncoder().encodeToString(new byte[32]);
     List<Map<String, String>> envs = new ArrayList<>();
     List<ServerProcess> nodes = new ArrayList<>();
-    int seed = freePort();
+    int seed = TestNode.freePort();
     try {
       for (int i = 1; i <= 3; i++) {
-        Map<String, String> env = TestNode.env(TestNode.freshHome());
-        env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
-        env.put("SKIFF_SECRET_KEY", key);
-        env.put("SKIFF_NODE_NAME", "n" + i);
-        env.put("SKIFF_CLUSTER_PORT", String.valueOf(i == 1 ? seed : freePort()));
+        Map<String, String> env = TestNode.clusterEnv(database, key, "n" + i, i == 1 ? seed : TestNode.freePort());
         env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seed);
         envs.add(env);
         nodes.add(ServerProcess.start(env));
@@ -62,7 +56,7 @@ public final class FailoverBench {
       awaitUp(base, app, null, 120);
       List<Double> seconds = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
-        Map<String, Integer> byNode = upByNode(api.get("/apps/" + app + "/dynos").expect(200).body());
+        Map<String, Integer> byNode = DynoTest.upByNode(api.get("/apps/" + app + "/dynos").expect(200).body());
         int victim = byNode.getOrDefault("n2", 0) >= byNode.getOrDefault("n3", 0) ? 1 : 2;
         String name = "n" + (victim + 1);
         ServerProcess lost = nodes.get(victim);
@@ -114,16 +108,6 @@ public final class FailoverBench {
     }
   }
 
-  private static Map<String, Integer> upByNode(JsonNode dynos) {
-    Map<String, Integer> byNode = new HashMap<>();
-    dynos.forEach(d -> {
-      if (d.path("state").asText().equals("up")) {
-        byNode.merge(d.path("node").asText(), 1, Integer::sum);
-      }
-    });
-    return byNode;
-  }
-
   /**
    * Until all nine dynos are up, none on {@code lost}. Each look gives up after a second: one asked
    * while the lost node's shards are not yet elsewhere would wait the API's whole ask timeout and
@@ -140,7 +124,7 @@ public final class FailoverBench {
       try {
         var answer = http.send(look, java.net.http.HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 200) {
-          Map<String, Integer> up = upByNode(Api.JSON.readTree(answer.body()));
+          Map<String, Integer> up = DynoTest.upByNode(Api.JSON.readTree(answer.body()));
           if (up.values().stream().mapToInt(Integer::intValue).sum() == 9 && !up.containsKey(lost)) {
             return;
           }
@@ -169,9 +153,4 @@ public final class FailoverBench {
     throw new AssertionError("not " + count + " nodes up");
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

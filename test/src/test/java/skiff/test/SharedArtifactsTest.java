@@ -22,7 +22,6 @@ import skiff.http.builds.SourceBlobs;
 import skiff.http.git.GitRepositories;
 import skiff.http.git.RepositorySync;
 import skiff.persistence.JournalDatabase;
-import skiff.persistence.JournalSchema;
 import skiff.platform.artifacts.SharedArtifacts;
 import skiff.platform.artifacts.SharedNamedFiles;
 import skiff.platform.artifacts.SharedRepositories;
@@ -41,8 +40,7 @@ class SharedArtifactsTest {
   void namedFilesSourcesAndBuildOutputAreReadOnEveryNode() throws Exception {
     String name = TestDatabases.create();
     try {
-      JournalDatabase database = JournalDatabase.fromUrl(TestDatabases.url(name));
-      JournalSchema.migrate(database);
+      JournalDatabase database = TestDatabases.migrated(name);
       SharedArtifacts artifacts = new SharedArtifacts(database);
       SharedFiles files = new SharedNamedFiles(artifacts);
       Path work = Files.createTempDirectory("shared-files");
@@ -91,8 +89,7 @@ class SharedArtifactsTest {
   void aRepositoryPushedToOnOneNodeIsReadWholeOnAnotherAndPushesTakeTurns() throws Exception {
     String name = TestDatabases.create();
     try {
-      JournalDatabase database = JournalDatabase.fromUrl(TestDatabases.url(name));
-      JournalSchema.migrate(database);
+      JournalDatabase database = TestDatabases.migrated(name);
       SharedArtifacts artifacts = new SharedArtifacts(database);
       Path work = Files.createTempDirectory("shared-repos");
       RepositorySync sync1 = new SharedRepositories(artifacts, work.resolve("n1/scratch"));

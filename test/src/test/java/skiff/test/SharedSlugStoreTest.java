@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import skiff.persistence.JournalDatabase;
-import skiff.persistence.JournalSchema;
 import skiff.platform.build.FileSlugStore;
 import skiff.platform.build.SharedSlugStore;
 
@@ -30,8 +29,7 @@ class SharedSlugStoreTest {
   void aSlugStoredByOneNodeIsRunByAnotherAndADamagedOneIsRefused() throws Exception {
     String name = TestDatabases.create();
     try {
-      JournalDatabase database = JournalDatabase.fromUrl(TestDatabases.url(name));
-      JournalSchema.migrate(database);
+      JournalDatabase database = TestDatabases.migrated(name);
       Path work = Files.createTempDirectory("shared-slugs");
       SharedSlugStore first = store(database, work.resolve("node-1"));
       SharedSlugStore second = store(database, work.resolve("node-2"));

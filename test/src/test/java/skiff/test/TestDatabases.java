@@ -22,6 +22,13 @@ public final class TestDatabases {
     sql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
 
+  /** The database {@code name} with the journal's schema migrated in, as a node's start leaves it. */
+  public static skiff.persistence.JournalDatabase migrated(String name) {
+    skiff.persistence.JournalDatabase database = skiff.persistence.JournalDatabase.fromUrl(url(name));
+    skiff.persistence.JournalSchema.migrate(database);
+    return database;
+  }
+
   /** What SKIFF_DATABASE_URL says for it. */
   public static String url(String name) {
     return SERVER + name + "?user=postgres";

@@ -37,6 +37,28 @@ public final class TestNode {
   }
 
   /**
+   * A node of a cluster on the PostgreSQL {@code database}, with the cluster's master {@code key},
+   * named {@code name} and listening for the cluster on {@code clusterPort}; no seed nodes (a
+   * caller joining an existing cluster adds SKIFF_SEED_NODES).
+   */
+  public static Map<String, String> clusterEnv(String database, String key, String name, int clusterPort)
+      throws IOException {
+    Map<String, String> env = env(freshHome());
+    env.put("SKIFF_DATABASE_URL", TestDatabases.url(database));
+    env.put("SKIFF_SECRET_KEY", key);
+    env.put("SKIFF_NODE_NAME", name);
+    env.put("SKIFF_CLUSTER_PORT", String.valueOf(clusterPort));
+    return env;
+  }
+
+  /** A port free now on 127.0.0.1, for a listener that cannot be given 0 (a cluster seed's). */
+  public static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
    * Every test node shares one built stack per machine (about a minute to build, 900 MB), kept
    * with the heroku CLI in ~/.cache/skiff. It is built here once, before the first node starts,
    * so no test's start-up deadline includes it; the two test JVMs wait for each other's build.

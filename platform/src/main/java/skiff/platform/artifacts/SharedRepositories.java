@@ -38,30 +38,26 @@ public final class SharedRepositories implements RepositorySync {
   private static final long GIT_LOCKS = 0x5e1f_617L;
 
   private final SharedArtifacts artifacts;
+  private final SharedNamedFiles files;
   private final Path scratch;
   private final Map<String, Object> local = new ConcurrentHashMap<>();
 
   public SharedRepositories(SharedArtifacts artifacts, Path scratch) throws IOException {
     this.artifacts = artifacts;
+    this.files = new SharedNamedFiles(artifacts);
     this.scratch = Files.createDirectories(scratch);
   }
 
   @Override
   public void pull(String appId, Repository repo) throws IOException {
-    Optional<String> latest = latest(appId);
-    if (latest.isEmpty()) {
-      return;
-    }
     synchronized (local.computeIfAbsent(appId, id -> new Object())) {
       Path marker = repo.getDirectory().toPath().resolve(MARKER);
-      if (Files.exists(marker) && Files.readString(marker).trim().equals(latest.get())) {
-        return;
-      }
-      Path bundle = Files.createTempFile(scratch, "repo-", ".bundle");
+      String known = Files.exists(marker) ? Files.readString(marker).trim() : null;
+      Path bundle = scratch.resolve("repo-" + appId + ".bundle");
       try {
-        if (!artifacts.fetch(latest.get(), bundle)) {
-          throw new IOException("the cluster's copy of this app's repository (" + latest.get() + ") is missing or"
-              + " damaged; push again from a clone that has the whole history");
+        Optional<String> latest = files.get(name(appId), bundle, known);
+        if (latest.isEmpty() || latest.get().equals(known)) {
+          return;
         }
         try (Transport transport = Transport.open(repo, new URIish(bundle.toString()))) {
           transport.fetch(NullProgressMonitor.INSTANCE, List.of(new RefSpec("+refs/*:refs/*")));
@@ -100,7 +96,7 @@ public final class SharedRepositories implements RepositorySync {
       try (OutputStream out = Files.newOutputStream(bundle)) {
         writer.writeBundle(NullProgressMonitor.INSTANCE, out);
       }
-      String checksum = artifacts.storeAs(name(appId), bundle, "git");
+      String checksum = files.put(name(appId), bundle);
       Files.writeString(repo.getDirectory().toPath().resolve(MARKER), checksum + "\n");
     } finally {
       Files.deleteIfExists(bundle);
@@ -139,10 +135,6 @@ public final class SharedRepositories implements RepositorySync {
   private static long lockKey(String appId) {
     UUID id = UUID.fromString(appId);
     return id.getMostSignificantBits() ^ id.getLeastSignificantBits() ^ GIT_LOCKS;
-  }
-
-  private Optional<String> latest(String appId) throws IOException {
-    return artifacts.named(name(appId));
   }
 
   private static String name(String appId) {
