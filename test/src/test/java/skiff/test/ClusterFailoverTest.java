@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,25 +28,11 @@ class ClusterFailoverTest {
 
   @Test
   void aLostNodesDynosComeBackOnTheOthersOnceEach() throws Exception {
-    String database = TestDatabases.create();
-    String key = Base64.getEncoder().encodeToString(new byte[32]);
-    int seedPort = TestNode.freePort();
-    List<ServerProcess> nodes = new ArrayList<>();
-    List<Map<String, String>> envs = new ArrayList<>();
-    try {
-      for (int i = 1; i <= 3; i++) {
-        Map<String, String> env = TestNode.clusterEnv(database, key, "n" + i, i == 1 ? seedPort : TestNode.freePort());
-        env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seedPort);
-        env.put("SKIFF_NODE_CAPACITY", "12");
-        envs.add(env);
-        nodes.add(ServerProcess.start(env));
-        assertTrue(nodes.get(i - 1).ready(), nodes.get(i - 1).output.toString());
-      }
-      Api n1 = new Api(nodes.get(0).apiPort, TestNode.TOKEN);
-      Api n2 = new Api(nodes.get(1).apiPort, TestNode.TOKEN);
-      Api n3 = new Api(nodes.get(2).apiPort, TestNode.TOKEN);
-      await(() -> n1.get("/nodes").expect(200).body(), all -> all.size() == 3
-          && all.findValuesAsText("state").stream().allMatch("up"::equals), Duration.ofSeconds(60));
+    try (TestCluster cluster = TestCluster.start(3, Map.of("SKIFF_NODE_CAPACITY", "12"))) {
+      List<ServerProcess> nodes = cluster.nodes;
+      Api n1 = cluster.api(1);
+      Api n2 = cluster.api(2);
+      Api n3 = cluster.api(3);
 
       String app = "spread";
       // pushed through the node that will be lost: its repository must outlive it
@@ -144,7 +128,7 @@ class ClusterFailoverTest {
           && all.findValues("state").stream().allMatch(st -> st.asText().equals("up")), Duration.ofSeconds(60));
 
       // node 2 comes back (a machine replaced): it joins, and no running dyno is stopped or moved for it
-      nodes.set(1, ServerProcess.start(envs.get(1)));
+      nodes.set(1, ServerProcess.start(cluster.envs.get(1)));
       await(() -> n1.get("/nodes").expect(200).body(), all -> all.findValuesAsText("state").stream()
           .filter("up"::equals).count() == 3, Duration.ofSeconds(60));
       Thread.sleep(5000); // time for any rebalance of the entities to the new node to happen
@@ -178,21 +162,16 @@ class ClusterFailoverTest {
           assertTrue(n.path("draining").asBoolean(), drained.toString());
         }
       }
-    } finally {
-      for (ServerProcess node : nodes) {
-        node.close();
-      }
-      TestDatabases.drop(database);
     }
   }
 
   /** Dynos up by node, if exactly {@code count} are up; null otherwise. */
-  private static Map<String, Integer> upOn(JsonNode dynos, int count) {
+  static Map<String, Integer> upOn(JsonNode dynos, int count) {
     Map<String, Integer> byNode = DynoTest.upByNode(dynos);
     return byNode.values().stream().mapToInt(Integer::intValue).sum() == count ? byNode : null;
   }
 
-  private static int dynosOn(JsonNode nodes, String name) {
+  static int dynosOn(JsonNode nodes, String name) {
     for (JsonNode n : nodes) {
       if (n.path("name").asText().equals(name)) {
         return n.path("dynos").asInt();
@@ -208,11 +187,11 @@ class ClusterFailoverTest {
     });
   }
 
-  private interface Read {
+  interface Read {
     JsonNode get() throws Exception;
   }
 
-  private static JsonNode await(Read read, Predicate<JsonNode> done, Duration within) throws Exception {
+  static JsonNode await(Read read, Predicate<JsonNode> done, Duration within) throws Exception {
     long deadline = System.nanoTime() + within.toNanos();
     JsonNode last = null;
     Throwable error = null;

@@ -17,10 +17,12 @@ import java.util.regex.Pattern;
 /** {@code skiff server} in a JVM of its own, so a test can kill -9 it like a crashed machine. */
 final class ServerProcess implements AutoCloseable {
   private static final Pattern API = Pattern.compile("skiff: API +http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern ROUTER = Pattern.compile("skiff: router +http://APP\\.[^:]+:(\\d+)");
 
   final Process process;
   final List<String> output = new ArrayList<>();
   int apiPort;
+  int routerPort;
 
   private ServerProcess(Process process) {
     this.process = process;
@@ -54,6 +56,10 @@ final class ServerProcess implements AutoCloseable {
       Matcher m = API.matcher(line);
       if (m.find()) {
         server.apiPort = Integer.parseInt(m.group(1));
+      }
+      Matcher router = ROUTER.matcher(line);
+      if (router.find()) {
+        server.routerPort = Integer.parseInt(router.group(1));
       }
       if (line.startsWith("skiff: ready") || line.equals("<exit>")) {
         return server;

@@ -4,22 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import skiff.platform.node.SkiffNode;
@@ -30,57 +21,6 @@ import skiff.platform.node.SkiffNode;
  */
 class ZeroDowntimeTest {
   private static final String APP = "steady";
-  private static final int CLIENTS = 8;
-  /** The load stops by itself after this many requests per client, whatever happens. */
-  private static final int MAX_REQUESTS_PER_CLIENT = 200_000;
-
-  /** A bounded load generator: {@link #CLIENTS} threads sending POSTs until stopped. */
-  private static final class Load implements AutoCloseable {
-    final AtomicInteger ok = new AtomicInteger();
-    final AtomicInteger failed = new AtomicInteger();
-    final Queue<String> failures = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final List<Thread> threads = new ArrayList<>();
-
-    Load(int routerPort) {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      // a POST with a body cannot be sent twice, and 50 ms at the dyno keeps requests in flight
-      // whenever a process is replaced: only a drained replacement loses none
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routerPort + "/slow?ms=50"))
-          .timeout(Duration.ofSeconds(30)).header("Host", APP + ".localhost")
-          .POST(HttpRequest.BodyPublishers.ofString("order=1")).build();
-      for (int c = 0; c < CLIENTS; c++) {
-        Thread t = new Thread(() -> {
-          for (int i = 0; i < MAX_REQUESTS_PER_CLIENT && running.get(); i++) {
-            try {
-              HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-              if (r.statusCode() / 100 == 2) {
-                ok.incrementAndGet();
-              } else {
-                failed.incrementAndGet();
-                java.util.regex.Matcher code = java.util.regex.Pattern.compile("\\((H\\d\\d)\\)").matcher(r.body());
-                failures.add(r.statusCode() + (code.find() ? " " + code.group(1) : ""));
-              }
-            } catch (Exception e) {
-              failed.incrementAndGet();
-              failures.add("socket error: " + e);
-            }
-          }
-        }, "load-" + c);
-        threads.add(t);
-        t.start();
-      }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running.set(false);
-      for (Thread t : threads) {
-        t.join(TimeUnit.SECONDS.toMillis(60));
-      }
-    }
-  }
-
   @Test
   void deployConfigChangeRestartAndScaleDownLoseNoRequest() throws Exception {
     Map<String, String> env = TestNode.env(TestNode.freshHome());
@@ -122,7 +62,7 @@ class ZeroDowntimeTest {
    */
   private static String underLoad(SkiffNode node, Api api, int webs, Change change) throws Exception {
     Map<String, String> pidsBefore = pids(api);
-    try (Load load = new Load(node.routerPort())) {
+    try (SteadyLoad load = new SteadyLoad(node.routerPort(), APP)) {
       Thread.sleep(1000);
       change.apply();
       awaitDynos(api, dynos -> dynos.size() == webs && allMatch(dynos, d -> d.path("state").asText().equals("up")
@@ -131,7 +71,7 @@ class ZeroDowntimeTest {
       Thread.sleep(3000);
       load.close();
       assertTrue(load.ok.get() > 100, "the load ran: " + load.ok);
-      return load.failed.get() + " failed, " + load.ok.get() + " answered; " + load.failures.stream().limit(5).toList();
+      return load.outcome();
     }
   }
 

@@ -112,14 +112,25 @@ public final class DynoNodes {
         && room(v, lastNode, memoryBytes)) {
       return Optional.of(reserve(v, lastNode, memoryBytes));
     }
-    List<String> names = new ArrayList<>(new TreeMap<>(v.agents()).keySet());
+    // the ring is of the nodes that take dynos: a draining node (or the one a dyno moves off) is
+    // left out, not skipped, so its share spreads over all the others rather than its successor
+    List<String> names = new ArrayList<>();
+    for (String node : new TreeMap<>(v.agents()).keySet()) {
+      DynoAgent.Load load = v.loads().get(node);
+      if (!node.equals(avoid) && (load == null || !load.draining())) {
+        names.add(node);
+      }
+    }
+    if (names.isEmpty()) {
+      return Optional.empty();
+    }
     int dot = dynoName.lastIndexOf('.');
     int index = dot < 0 ? 1 : parseIndex(dynoName.substring(dot + 1));
     String type = dot < 0 ? dynoName : dynoName.substring(0, dot);
     int start = Math.floorMod((appId + ":" + type).hashCode() + index - 1, names.size());
     for (int i = 0; i < names.size(); i++) {
       String node = names.get((start + i) % names.size());
-      if (!node.equals(avoid) && room(v, node, memoryBytes)) {
+      if (room(v, node, memoryBytes)) {
         return Optional.of(reserve(v, node, memoryBytes));
       }
     }

@@ -4,9 +4,13 @@ import java.util.List;
 import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.FormationEntry;
 
-/** The parts of an app's settings the router needs, as its latest persisted change left them. */
+/**
+ * The parts of an app's settings the router needs, as its latest persisted change left them; it
+ * travels between nodes (every router knows every app).
+ */
 public record AppEntry(String appId, String name, boolean maintenance, boolean deployed, int webQuantity,
-    String errorPageUrl, String maintenancePageUrl, List<String> customDomains) {
+    String errorPageUrl, String maintenancePageUrl, List<String> customDomains)
+    implements skiff.persistence.CborSerializable {
 
   public static AppEntry of(LiveApp app) {
     FormationEntry web = app.formation().get("web");

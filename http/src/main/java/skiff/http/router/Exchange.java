@@ -42,6 +42,7 @@ final class Exchange implements Deadlines.Timed {
   private static final long WAIT_FOR_UP_NANOS = TimeUnit.SECONDS.toNanos(75);
   private static final long NOTHING_COMING_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long WAIT_STEP_MILLIS = 100;
+  private static final long HOP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Request body held while the dyno connection opens; past this much the client is not read. */
   private static final int PENDING_CHUNKS = 16;
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
@@ -63,6 +64,8 @@ final class Exchange implements Deadlines.Timed {
   private final boolean webSocket;
   /** No body and an idempotent method: the request may be sent again after reaching a dyno. */
   private final boolean replayable;
+  /** No body: the request may be sent again when it surely reached no dyno (a hop's miss). */
+  private final boolean bodyless;
 
   private AppRoute route;
   private Backend backend;
@@ -88,6 +91,12 @@ final class Exchange implements Deadlines.Timed {
   private long lastActivity = start;
   private Deadlines deadlines;
   private boolean ended;
+  /** This request came from another node's router for one process of this node ({@link Hop}). */
+  private boolean hopped;
+  /** The hop headers are on the request (it went to another node's router last). */
+  private boolean hopHeaders;
+  /** The H-code another node's router answered this request with, for the log line. */
+  private String hopCode;
 
   Exchange(Router router, ClientHandler client, ChannelHandlerContext ctx, HttpRequest request, boolean https,
       String clientAddress) {
@@ -105,7 +114,7 @@ final class Exchange implements Deadlines.Timed {
     this.keepClient = HttpUtil.isKeepAlive(request);
     this.headRequest = request.method().equals(HttpMethod.HEAD);
     this.webSocket = Forwarding.isWebSocketUpgrade(request);
-    boolean bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+    this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
     this.replayable = bodyless && IDEMPOTENT.contains(request.method());
   }
 
@@ -121,6 +130,16 @@ final class Exchange implements Deadlines.Timed {
   // ---- routing ---------------------------------------------------------------------------------
 
   void start() {
+    if (request.headers().contains(Hop.SECRET) || request.headers().contains(Hop.TARGET)) {
+      String secret = request.headers().get(Hop.SECRET);
+      String target = request.headers().get(Hop.TARGET);
+      request.headers().remove(Hop.SECRET).remove(Hop.TARGET);
+      if (Hop.trusted(secret, router.settings().hopSecret())) {
+        startHop(target);
+        return;
+      }
+      // not from a router of this cluster: routed as any other request, without the headers
+    }
     route = router.table().snapshot().appFor(host);
     if (route == null) {
       answer(ErrorPages.noSuchApp(ctx.alloc(), host, router.settings().domain()));
@@ -148,6 +167,54 @@ final class Exchange implements Deadlines.Timed {
     }
   }
 
+  /**
+   * Another node's router chose {@code target}, a process of this node, and has done the rest:
+   * the request goes to that process alone, as it is, and the log line is the other router's.
+   */
+  private void startHop(String target) {
+    hopped = true;
+    if (target == null || target.indexOf(' ') < 0) {
+      missHop();
+      return;
+    }
+    findHop(target, System.nanoTime());
+  }
+
+  /**
+   * The process a hop names, once this node has heard of it: the first router may have heard of a
+   * new process a moment before this one (it lives where the dyno's entity wrote it), so a process
+   * not known yet is looked for again for up to {@link #HOP_WAIT_NANOS} before the answer is a miss.
+   */
+  private void findHop(String target, long since) {
+    if (ended) {
+      return;
+    }
+    RoutingSnapshot snapshot = router.table().snapshot();
+    Backend process = snapshot.processes().get(target);
+    if (process == null && System.nanoTime() - since < HOP_WAIT_NANOS) {
+      ctx.executor().schedule(() -> findHop(target, since), 10, TimeUnit.MILLISECONDS);
+      return;
+    }
+    if (process == null) {
+      missHop();
+      return;
+    }
+    route = snapshot.byId().get(target.substring(0, target.indexOf(' ')));
+    if (route != null) {
+      route.activity().touch(start);
+    }
+    if (webSocket) {
+      ctx.channel().config().setAutoRead(false);
+    }
+    send(process);
+  }
+
+  /** A hop for a process this node does not have (any more): the other router chooses again. */
+  private void missHop() {
+    ctx.writeAndFlush(Hop.miss(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+    end(null, null, "info", 503, null);
+  }
+
   private void dispatch() {
     Backend choice = router.settings().random() && attempts == 0 ? route.pickRandom()
         : route.pick(tried == null ? List.of() : tried);
@@ -162,6 +229,10 @@ final class Exchange implements Deadlines.Timed {
       }
       return;
     }
+    send(choice);
+  }
+
+  private void send(Backend choice) {
     if (backend != choice) {
       if (backend != null) {
         backend.finish();
@@ -189,6 +260,10 @@ final class Exchange implements Deadlines.Timed {
       }
       return;
     }
+    if (!connecting.isSuccess() && hopped) {
+      missHop();
+      return;
+    }
     if (!connecting.isSuccess()) {
       // nothing was sent: another dyno may take it
       target.quarantine(QUARANTINE_NANOS);
@@ -206,8 +281,15 @@ final class Exchange implements Deadlines.Timed {
     upstreamHandler = (UpstreamHandler) upstream.pipeline().last();
     upstreamHandler.attach(this);
     connectNanos = System.nanoTime() - start;
+    if (target.hopTarget() != null) {
+      request.headers().set(Hop.SECRET, router.hopHeader()).set(Hop.TARGET, target.hopTarget());
+      hopHeaders = true;
+    } else if (hopHeaders) {
+      request.headers().remove(Hop.SECRET).remove(Hop.TARGET);
+      hopHeaders = false;
+    }
     upstream.write(request, upstream.voidPromise());
-    if (written && replayable) {
+    if (written && bodyless) {
       // sent again: the (empty) body went with the first attempt
       upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
     }
@@ -340,6 +422,9 @@ final class Exchange implements Deadlines.Timed {
         fail("H17", "Poorly formatted HTTP response", 503, "error");
         return;
       }
+      if (hopHeaders && hopAnswer(response)) {
+        return;
+      }
       int code = response.status().code();
       if (webSocket && code == 101) {
         switchProtocols(response);
@@ -400,6 +485,33 @@ final class Exchange implements Deadlines.Timed {
     }
   }
 
+  /**
+   * What another node's router said beyond the dyno's answer: a miss (nothing reached a dyno: sent
+   * again elsewhere when there is no body to have lost, else H21) or the H-code it answered with.
+   * True when the response was a miss and is consumed here.
+   */
+  private boolean hopAnswer(HttpResponse response) {
+    String code = response.headers().get(Hop.CODE);
+    if (code != null) {
+      response.headers().remove(Hop.CODE);
+      hopCode = code;
+    }
+    if (!response.headers().contains(Hop.MISS)) {
+      return false;
+    }
+    ReferenceCountUtil.release(response);
+    closeUpstream();
+    backend.quarantine(QUARANTINE_NANOS);
+    exclude(backend);
+    connectFailure = "H21";
+    if (bodyless && attempts < MAX_ATTEMPTS) {
+      dispatch();
+    } else {
+      fail("H21", "Backend connection refused", 503, "error");
+    }
+    return true;
+  }
+
   void upstreamReadComplete() {
     ctx.flush();
   }
@@ -436,8 +548,12 @@ final class Exchange implements Deadlines.Timed {
       end("H18", "Server Request Interrupted", "error", status, "backend");
     } else if (replayable && attempts < MAX_ATTEMPTS) {
       // nothing came back to a request that may be sent twice: try again (a kept-alive
-      // connection may have been closing as it was reused)
-      dispatch();
+      // connection may have been closing as it was reused); a hop's router chooses again
+      if (hopped) {
+        missHop();
+      } else {
+        dispatch();
+      }
     } else if (requestSent) {
       fail("H13", "Connection closed without response", 503, "error");
     } else {
@@ -487,9 +603,13 @@ final class Exchange implements Deadlines.Timed {
     if (headReceived) {
       ctx.close();
     } else {
-      AppEntry app = route.app();
-      answer(ErrorPages.page(ctx.alloc(), code, httpStatus,
-          code.equals("H80") ? app.maintenancePageUrl() : app.errorPageUrl()));
+      AppEntry app = route == null ? null : route.app();
+      FullHttpResponse page = ErrorPages.page(ctx.alloc(), code, httpStatus,
+          app == null ? null : code.equals("H80") ? app.maintenancePageUrl() : app.errorPageUrl());
+      if (hopped) {
+        page.headers().set(Hop.CODE, code + " " + desc);
+      }
+      answer(page);
     }
     end(code, desc, level, httpStatus, null);
   }
@@ -544,7 +664,13 @@ final class Exchange implements Deadlines.Timed {
         closeUpstream();
       }
     }
-    if (route != null) {
+    if (code == null && hopCode != null) {
+      int space = hopCode.indexOf(' ');
+      code = space < 0 ? hopCode : hopCode.substring(0, space);
+      desc = space < 0 ? "" : hopCode.substring(space + 1);
+      level = "error";
+    }
+    if (route != null && !hopped) {
       long now = System.nanoTime();
       router.log().add(new RouterLog.Line(route.app().appId(), code, desc, level, method, path, host, requestId,
           forwardedFor, backend == null ? null : backend.dyno(), TimeUnit.NANOSECONDS.toMillis(connectNanos),

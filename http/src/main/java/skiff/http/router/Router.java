@@ -44,11 +44,13 @@ public final class Router implements AutoCloseable {
   private final Class<? extends ServerChannel> serverChannel;
   private final UpstreamPool pool;
   private final List<Channel> listeners = new ArrayList<>();
+  private final String hopHeader;
 
   public Router(RoutingTable table, LogSink logs, RouterSettings settings) {
     this.table = table;
     this.settings = settings;
     this.log = new RouterLog(logs);
+    this.hopHeader = new String(settings.hopSecret(), java.nio.charset.StandardCharsets.US_ASCII);
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     // one loop per core, as nginx has a worker per core; a request and its dyno connection stay on
@@ -95,6 +97,11 @@ public final class Router implements AutoCloseable {
 
   RouterLog log() {
     return log;
+  }
+
+  /** The hop secret as the header carries it. */
+  String hopHeader() {
+    return hopHeader;
   }
 
   UpstreamPool pool() {

@@ -5,7 +5,15 @@ import java.util.function.Consumer;
 
 /**
  * How the router behaves: Heroku's timeouts (first byte, rolling idle window), the domain apps
- * answer at, the balancing ({@code random} only for comparison), and how to wake an idled app.
+ * answer at, the balancing ({@code random} only for comparison), how to wake an idled app, and the
+ * secret other nodes' routers prove a {@link Hop} with (empty: this router takes no hops).
  */
 public record RouterSettings(Duration firstByteTimeout, Duration idleTimeout, String domain, boolean random,
-    Consumer<String> wake) {}
+    Consumer<String> wake, byte[] hopSecret) {
+
+  /** A router of one node alone. */
+  public RouterSettings(Duration firstByteTimeout, Duration idleTimeout, String domain, boolean random,
+      Consumer<String> wake) {
+    this(firstByteTimeout, idleTimeout, domain, random, wake, new byte[0]);
+  }
+}

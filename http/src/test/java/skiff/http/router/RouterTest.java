@@ -3,6 +3,7 @@ package skiff.http.router;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static skiff.http.router.Eventually.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -90,16 +90,6 @@ class RouterTest {
   private String awaitLine(String contains) throws InterruptedException {
     await(() -> lines.stream().anyMatch(l -> l.contains(contains)), "a log line with " + contains + " in " + lines);
     return lines.stream().filter(l -> l.contains(contains)).findFirst().orElseThrow();
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("waited 5 s for " + what);
-      }
-      Thread.sleep(10);
-    }
   }
 
   private static void awaitIdle(Backend... backends) throws InterruptedException {

@@ -166,6 +166,14 @@ final class ClusterSecrets {
   // ---- crypto ----------------------------------------------------------------------------------
 
   /** A purpose-bound key from the master key (HMAC-SHA256 as the derivation, so keys never repeat across uses). */
+  /**
+   * What one node's router proves a hop to another node's router with: derived from the master
+   * key every node shares, so it is the same on every node and never stored.
+   */
+  byte[] routerHopSecret() {
+    return HexFormat.of().formatHex(derive("skiff router hop")).getBytes(StandardCharsets.US_ASCII);
+  }
+
   private byte[] derive(String purpose) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");

@@ -25,7 +25,12 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
   /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
-  static Dynos start(ActorSystem<?> system, Settings settings, String nodeName, SlugStore slugs, DynoWatcher watcher,
+  /**
+   * {@code router}: this node's router, which drains a process before it stops; {@code routing}:
+   * where the dyno entities of this node publish their routing (to every node's router).
+   */
+  static Dynos start(ActorSystem<?> system, Settings settings, String nodeName, SlugStore slugs, DynoWatcher router,
+      DynoWatcher routing,
       java.util.Optional<skiff.platform.stacks.StackImages> stacks,
       java.util.Optional<skiff.platform.sandbox.NodeNetwork> network) {
     LogBuffers logs = new LogBuffers();
@@ -41,11 +46,11 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
         settings.cycleInterval(), CYCLE_JITTER, settings.dynoMemoryBytes());
     // the node's executor of dyno decisions (drains go through this node's router), and its view
     // of every node's agent, which the dyno entities place their processes with
-    var agent = system.systemActorOf(DynoAgent.create(runtime, watcher, settings.nodeCapacity(),
+    var agent = system.systemActorOf(DynoAgent.create(runtime, router, settings.nodeCapacity(),
             system.dispatchers().lookup(DispatcherSelector.fromConfig("skiff.dyno-dispatcher"))),
         DynoAgent.actorName(nodeName), Props.empty());
     DynoNodes nodes = new DynoNodes(system, nodeName, agent);
-    FormationReconciler.init(system, nodes, policy, logs, RouteFeed.start(system, nodeName, watcher));
+    FormationReconciler.init(system, nodes, policy, logs, routing);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-dynos",
         () -> {
           runtime.close();

@@ -118,6 +118,7 @@ public final class SkiffNode implements AutoCloseable {
     CertificateAuthority ca = new CertificateAuthority(tlsDir);
     SSLContext tls;
     byte[] bootstrapHash;
+    byte[] hopSecret;
     JournalDatabase journal = NodeConfig.journal(settings);
     try {
       JournalSchema.migrate(journal);
@@ -132,6 +133,7 @@ public final class SkiffNode implements AutoCloseable {
       shared.checkMasterKey();
       shared.shareCa(ca, tlsDir, CertificateAuthority.subjectNames(settings.domain(), settings.bind()));
       bootstrapHash = shared.adminTokenHash(token.token());
+      hopSecret = shared.routerHopSecret();
       if (!java.util.Arrays.equals(bootstrapHash, ClusterSecrets.sha256(token.token()))) {
         if (settings.adminToken().isPresent()) {
           throw new SettingsException("SKIFF_ADMIN_TOKEN is not the bootstrap admin token the other nodes of this"
@@ -180,11 +182,13 @@ public final class SkiffNode implements AutoCloseable {
       var stacks = NodeStacks.open(settings, out);
       var network = NodeStacks.network(settings, stacks, out);
       Builders builders = Builders.create(settings, journal, stacks, network);
-      RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port));
       String nodeName = NodeHeartbeat.nodeName(settings, system);
-      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, stacks, network);
+      RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port), nodeName);
+      // entities publish routing to every node's router; this node's router follows every node's
+      ClusterRoutes routing = ClusterRoutes.start(system, nodeName, routes);
+      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, routing, stacks, network);
       AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
-          AppObserver.all(routes, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
+          AppObserver.all(routing, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
               new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR, builders.files())));
       AppService apps = new AppService(system, settings.askTimeout());
       AccessView access = new AccessView();
@@ -214,7 +218,8 @@ public final class SkiffNode implements AutoCloseable {
       int boundApi = bindings.get(0).localAddress().getPort();
       Router router = new Router(routes, dynos.logs(), new RouterSettings(settings.routerTimeout(),
           settings.routerIdle(), settings.domain(), settings.routerRandom(),
-          appId -> dynos.reconciler().wake(appId, "web.1", new skiff.actors.Cause("router", Instant.now(), null))));
+          appId -> dynos.reconciler().wake(appId, "web.1", new skiff.actors.Cause("router", Instant.now(), null)),
+          hopSecret));
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "router", () -> {
         router.close();
         return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
@@ -227,6 +232,7 @@ public final class SkiffNode implements AutoCloseable {
       bindings.add(bind(http.newServerAt(settings.bind(), settings.apiTlsPort())
           .enableHttps(ConnectionContext.httpsServer(tls)).bind(apiHandler::apply), "SKIFF_API_TLS_PORT", settings));
       int boundRouter = listen(router, settings, settings.routerPort(), null, "SKIFF_ROUTER_PORT");
+      routing.routerAt(settings.advertiseHost(), boundRouter);
       int boundRouterTls = listen(router, settings, settings.routerTlsPort(), tls, "SKIFF_ROUTER_TLS_PORT");
       PublicUrls urls = new PublicUrls(settings.apiBase(boundApi), settings.domain(), boundRouter);
       NodeAuthenticator authenticator = new NodeAuthenticator(bootstrapHash, settings.adminEmail(), access);
@@ -261,7 +267,7 @@ public final class SkiffNode implements AutoCloseable {
       new StateEndpoints(apps, history).register(api[0].routes());
       new RestoreEndpoints(new skiff.actors.history.Restores(apps, history, builders.slugs()), urls)
           .register(api[0].routes());
-      dynos.convergeAll(apps, routes);
+      dynos.convergeAll(apps, routing);
       NodeHeartbeat.start(system, registry, settings, nodeName, homeKey, settings.apiBase(boundApi),
           dynos.runtime()::running);
       new NodeEndpoints(registry, nodeName, system, dynos.nodes()).register(api[0].routes());
