@@ -5,7 +5,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /** One line of an app's log, numbered in arrival order so a reader can resume after it. */
-public record LogLine(long seq, Instant time, String source, String dyno, String message) {
+public record LogLine(long seq, Instant time, String source, String dyno, String message)
+    implements skiff.persistence.CborSerializable {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
 

@@ -75,19 +75,22 @@ public final class LogSessions {
     }
     Optional<Long> resumeAfter = request.getHeader("Last-Event-ID").map(HttpHeader::value)
         .flatMap(LogSessions::parseLong);
-    List<LogLine> history = logs.since(session.appId(), resumeAfter.orElse(0L)).stream()
-        .filter(l -> l.matches(session.dyno(), session.source())).toList();
-    if (resumeAfter.isEmpty() && history.size() > session.lines()) {
-      history = history.subList(history.size() - session.lines(), history.size());
-    }
-    long lastSent = history.isEmpty() ? resumeAfter.orElse(0L) : history.get(history.size() - 1).seq();
-    // retry: a short reconnect delay, so a finished (non-tail) stream lets the CLI exit at once
-    Source<ByteString, ?> head = Source.single(ByteString.fromString("retry: 200\n\n"))
-        .concat(Source.from(history).map(LogSessions::event));
-    Source<ByteString, ?> body = session.tail() ? head.concat(follow(session, lastSent)) : head;
-    return CompletableFuture.completedStage(HttpResponse.create().withEntity(HttpEntities.createChunked(
-        ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body)).addHeader(
-        org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-cache")));
+    // the app's log may run on another node: its history is asked for; a tail follows on from it
+    return logs.since(session.appId(), resumeAfter.orElse(0L)).thenApply(kept -> {
+      List<LogLine> history = kept.stream().filter(l -> l.matches(session.dyno(), session.source())).toList();
+      if (resumeAfter.isEmpty() && history.size() > session.lines()) {
+        history = history.subList(history.size() - session.lines(), history.size());
+      }
+      // the tail goes on after the last line kept, shown or filtered out
+      long lastSent = kept.isEmpty() ? resumeAfter.orElse(0L) : kept.get(kept.size() - 1).seq();
+      // retry: a short reconnect delay, so a finished (non-tail) stream lets the CLI exit at once
+      Source<ByteString, ?> head = Source.single(ByteString.fromString("retry: 200\n\n"))
+          .concat(Source.from(history).map(LogSessions::event));
+      Source<ByteString, ?> body = session.tail() ? head.concat(follow(session, lastSent)) : head;
+      return HttpResponse.create().withEntity(HttpEntities.createChunked(
+          ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), body)).addHeader(
+          org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-cache"));
+    });
   }
 
   /**
@@ -99,8 +102,8 @@ public final class LogSessions {
     return Source.<LogLine>queue(TAIL_BUFFER)
         .watchTermination((queue, done) -> {
           TailOverflow overflow = new TailOverflow();
-          AutoCloseable following = logs.follow(session.appId(), line -> {
-            if (line.seq() > after && line.matches(session.dyno(), session.source())) {
+          AutoCloseable following = logs.follow(session.appId(), after, line -> {
+            if (line.matches(session.dyno(), session.source())) {
               overflow.offer(queue, line);
             }
           });

@@ -28,38 +28,39 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import skiff.actors.apps.AppEntity.LiveApp;
-import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.LogDrain;
-import skiff.actors.logs.AppLogs;
+import skiff.actors.dynos.LogSink;
+import skiff.actors.logs.AppLogplex;
 import skiff.actors.logs.LogLine;
 
 /**
  * Sends each app's log lines to its drains: syslog (RFC 5424, octet-counted, over TCP or TLS) and
  * HTTP(S) (Logplex's application/logplex-1 batches). Each drain has its own bounded buffer (1,024
  * lines) and thread, so a slow or dead drain never holds up the app or the other drains; what it
- * cannot take is counted and reported in the app's log as Heroku's L10.
+ * cannot take is counted and reported in the app's log as Heroku's L10. An app's drains run on the
+ * node its log runs on ({@link AppLogplex}), which configures them here and offers them each line
+ * once, so a cluster delivers each line once.
  */
-public final class LogDrains implements AppObserver {
+public final class LogDrains implements AppLogplex.Drains {
   private static final Logger log = LoggerFactory.getLogger(LogDrains.class);
   static final int BUFFER = 1024;
   private static final DateTimeFormatter RFC5424 =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
 
-  private final AppLogs logs;
+  private final LogSink logs;
   private final SSLContext tls;
   private final Map<String, Map<String, Worker>> byApp = new ConcurrentHashMap<>();
-  private final Map<String, AutoCloseable> following = new ConcurrentHashMap<>();
 
-  public LogDrains(AppLogs logs, SSLContext tls) {
+  /** {@code logs}: where a drain's losses are reported (the app's log). */
+  public LogDrains(LogSink logs, SSLContext tls) {
     this.logs = logs;
     this.tls = tls;
   }
 
   @Override
-  public void changed(LiveApp app) {
-    Map<String, Worker> workers = byApp.computeIfAbsent(app.id(), id -> new ConcurrentHashMap<>());
-    Set<String> wanted = app.drains().stream().map(LogDrain::id).collect(Collectors.toSet());
+  public void configure(String appId, List<LogDrain> drains) {
+    Set<String> wanted = drains.stream().map(LogDrain::id).collect(Collectors.toSet());
+    Map<String, Worker> workers = byApp.computeIfAbsent(appId, id -> new ConcurrentHashMap<>());
     workers.entrySet().removeIf(e -> {
       if (!wanted.contains(e.getKey())) {
         e.getValue().stop();
@@ -67,36 +68,20 @@ public final class LogDrains implements AppObserver {
       }
       return false;
     });
-    for (LogDrain drain : app.drains()) {
-      workers.computeIfAbsent(drain.id(), id -> new Worker(app.id(), drain));
+    for (LogDrain drain : drains) {
+      workers.computeIfAbsent(drain.id(), id -> new Worker(appId, drain));
     }
-    if (!workers.isEmpty()) {
-      following.computeIfAbsent(app.id(), id -> logs.follow(id, line -> {
-        for (Worker w : workers.values()) {
-          w.offer(line);
-        }
-      }));
-    } else {
-      stopFollowing(app.id());
+    if (workers.isEmpty()) {
+      byApp.remove(appId);
     }
   }
 
   @Override
-  public void gone(String appId, String name) {
-    Map<String, Worker> workers = byApp.remove(appId);
+  public void offer(String appId, List<LogLine> lines) {
+    Map<String, Worker> workers = byApp.get(appId);
     if (workers != null) {
-      workers.values().forEach(Worker::stop);
-    }
-    stopFollowing(appId);
-  }
-
-  private void stopFollowing(String appId) {
-    AutoCloseable f = following.remove(appId);
-    if (f != null) {
-      try {
-        f.close();
-      } catch (Exception ignored) {
-        // nothing held
+      for (Worker w : workers.values()) {
+        lines.forEach(w::offer);
       }
     }
   }

@@ -18,10 +18,10 @@ import skiff.actors.dynos.DynoPolicy;
 import skiff.actors.dynos.DynoWatcher;
 import skiff.actors.dynos.FormationReconciler;
 import skiff.platform.dynos.ProcessDynoRuntime;
-import skiff.platform.logs.LogBuffers;
+import skiff.platform.logs.ClusterLogs;
 
 /** The node's dyno manifold: the process runtime, the dyno entities and the formation reconciler. */
-public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, LogBuffers logs, DynoNodes nodes) {
+public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, ClusterLogs logs, DynoNodes nodes) {
   /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
@@ -30,10 +30,9 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
    * where the dyno entities of this node publish their routing (to every node's router).
    */
   static Dynos start(ActorSystem<?> system, Settings settings, String nodeName, SlugStore slugs, DynoWatcher router,
-      DynoWatcher routing,
+      DynoWatcher routing, ClusterLogs logs,
       java.util.Optional<skiff.platform.stacks.StackImages> stacks,
       java.util.Optional<skiff.platform.sandbox.NodeNetwork> network) {
-    LogBuffers logs = new LogBuffers();
     ProcessDynoRuntime runtime;
     try {
       // built before any dyno entity starts: it first stops what a killed platform left running

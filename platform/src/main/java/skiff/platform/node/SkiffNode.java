@@ -28,7 +28,9 @@ import org.apache.pekko.stream.Materializer;
 import skiff.actors.apps.AppObserver;
 import skiff.actors.apps.AppService;
 import skiff.platform.logs.ApiLogLines;
+import skiff.platform.logs.ClusterLogs;
 import skiff.platform.logs.LogDrains;
+import skiff.actors.logs.AppLogplex;
 import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
 import skiff.http.api.DynoEndpoints;
@@ -186,11 +188,15 @@ public final class SkiffNode implements AutoCloseable {
       RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port), nodeName);
       // entities publish routing to every node's router; this node's router follows every node's
       ClusterRoutes routing = ClusterRoutes.start(system, nodeName, routes);
-      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, routing, stacks, network);
-      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
-          AppObserver.all(routing, new ApiLogLines(dynos.logs()), new LogDrains(dynos.logs(), clientTls()),
-              new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR, builders.files())));
       AppService apps = new AppService(system, settings.askTimeout());
+      // each app's log is one for the cluster, with its drains where it runs
+      ClusterLogs logs = new ClusterLogs(system);
+      AppLogplex.init(system, new LogDrains(logs, clientTls()), appId -> apps.find(appId)
+          .thenApply(app -> List.copyOf(app.drains())));
+      Dynos dynos = Dynos.start(system, settings, nodeName, builders.slugs(), routes, routing, logs, stacks, network);
+      AppService.initEntities(system, settings.askTimeout(), dynos.reconciler(),
+          AppObserver.all(routing, new ApiLogLines(logs), logs,
+              new AppFiles(settings.home(), settings.sigtermGrace(), JANITOR, builders.files())));
       AccessView access = new AccessView();
       AccountService.initEntities(system, access);
       AccountService accounts = new AccountService(system, settings.askTimeout(), access);
