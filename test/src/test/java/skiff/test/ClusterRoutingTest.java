@@ -4,7 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,11 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three real node processes: an app whose web dynos run on nodes 2 and 3 only is served through
- * every node's router, each dyno seen in the answers; a dyno's move off a drained node, under
- * steady load through another node's router, loses no request.
+ * every node's router, each dyno seen in the answers; its log is one, whatever node a line comes
+ * from (a tail through node 3 sees them all, a drain gets each once); a dyno's move off a drained
+ * node, under steady load through another node's router, loses no request.
  */
 class ClusterRoutingTest {
   private static final String APP = "everywhere";
+  private static final Pattern SAID = Pattern.compile("said (via-n\\d-\\d+)\\.");
 
   @TempDir
   Path work;
@@ -47,6 +62,8 @@ class ClusterRoutingTest {
             "every web dyno answers through n" + n + "'s router: " + answeredBy);
       }
 
+      oneLogForTheApp(cluster);
+
       // node 3 drains while node 1's router carries steady load: its dynos move to node 2, with a
       // preboot, and not one request fails
       String outcome;
@@ -69,5 +86,82 @@ class ClusterRoutingTest {
       DynoTest.dynos(n1, APP).forEach(d -> nodesNow.add(d.path("node").asText()));
       assertEquals(Set.of("n2"), nodesNow);
     }
+  }
+
+  /**
+   * Lines written on every node (the dynos' output on nodes 2 and 3, every router's lines) reach a
+   * tail opened through node 3, and a syslog drain gets each of them exactly once.
+   */
+  private static void oneLogForTheApp(TestCluster cluster) throws Exception {
+    try (ServerSocket syslog = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      StringBuffer drained = new StringBuffer();
+      Thread drain = new Thread(() -> {
+        while (!syslog.isClosed()) {
+          try (Socket s = syslog.accept(); InputStream in = s.getInputStream()) {
+            byte[] buffer = new byte[65536];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+              drained.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+          } catch (IOException closed) {
+            // the next connection, or the end of the test
+          }
+        }
+      }, "syslog-drain");
+      drain.setDaemon(true);
+      drain.start();
+      cluster.api(2).post("/apps/" + APP + "/log-drains", "{\"url\":\"syslog://127.0.0.1:" + syslog.getLocalPort()
+          + "\"}").expect(201);
+      URI session = URI.create(cluster.api(3).post("/apps/" + APP + "/log-sessions", "{\"tail\":true}")
+          .expect(201).body().path("logplex_url").asText());
+      assertEquals(cluster.node(3).apiPort, session.getPort(), "the session is node 3's");
+      Queue<String> tail = new ConcurrentLinkedQueue<>();
+      HttpResponse<java.util.stream.Stream<String>> stream = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(session).build(), HttpResponse.BodyHandlers.ofLines());
+      Thread reader = new Thread(() -> stream.body().forEach(tail::add), "tail-n3");
+      reader.setDaemon(true);
+      reader.start();
+      Thread.sleep(500);
+
+      Set<String> said = new TreeSet<>();
+      for (int n = 1; n <= 3; n++) {
+        for (int i = 0; i < 20; i++) {
+          String m = "via-n" + n + "-" + i;
+          said.add(m);
+          assertEquals(200, RouterTest.through(cluster.node(n).routerPort, APP, "/say?m=" + m + ".", Map.of()).statusCode());
+        }
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!(said.equals(counts(String.join("\n", tail)).keySet()) && routerLines(tail) >= 60
+          && said.equals(counts(drained.toString()).keySet()))) {
+        assertTrue(System.nanoTime() < deadline, "within 30 s: tailed " + counts(String.join("\n", tail)).keySet()
+            + ", " + routerLines(tail) + " router lines; drained " + counts(drained.toString()).keySet()
+            + "\ntail:\n" + String.join("\n", tail));
+        Thread.sleep(250);
+      }
+      Set<String> dynos = new TreeSet<>();
+      tail.stream().filter(l -> l.contains("said via-n")).forEach(l -> dynos.add(l.replaceAll(".* app\\[(web\\.\\d)\\]: .*",
+          "$1")));
+      assertEquals(Set.of("web.1", "web.2", "web.3", "web.4"), dynos, "the output of dynos on nodes 2 and 3");
+      Thread.sleep(2000); // time for a second copy to arrive, if one were sent
+      Map<String, Integer> delivered = counts(drained.toString());
+      assertEquals(said, delivered.keySet());
+      delivered.forEach((m, times) -> assertEquals(1, times, m + " drained " + times + " times: " + delivered));
+      counts(String.join("\n", tail)).forEach((m, times) -> assertEquals(1, times, m + " tailed " + times + " times"));
+      reader.interrupt();
+    }
+  }
+
+  private static long routerLines(Queue<String> tail) {
+    return tail.stream().filter(l -> l.contains("heroku[router]") && l.contains("/say?m=via-n")).count();
+  }
+
+  /** How often each {@code said via-….} line appears in {@code text} (the dot ends it in a drain's frames). */
+  private static Map<String, Integer> counts(String text) {
+    Map<String, Integer> counts = new TreeMap<>();
+    Matcher m = SAID.matcher(text);
+    while (m.find()) {
+      counts.merge(m.group(1), 1, Integer::sum);
+    }
+    return counts;
   }
 }
