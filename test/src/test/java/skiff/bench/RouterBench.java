@@ -95,7 +95,7 @@ public final class RouterBench {
     }
   }
 
-  record Result(double rps, String p50, String p99) {}
+  public record Result(double rps, String p50, String p99) {}
 
   /** One measurement of the dyno, nginx or Skiff ({@code host} is the Host header Skiff needs). */
   @FunctionalInterface
@@ -120,7 +120,7 @@ public final class RouterBench {
   }
 
   /** The run with the median throughput (its latencies with it). */
-  static Result median(List<Result> runs) {
+  public static Result median(List<Result> runs) {
     List<Result> sorted = runs.stream().sorted(java.util.Comparator.comparingDouble(Result::rps)).toList();
     return sorted.get(sorted.size() / 2);
   }
@@ -149,7 +149,7 @@ public final class RouterBench {
     return latency.endsWith("us") ? value / 1000 : latency.endsWith("ms") ? value : value * 1000;
   }
 
-  static Result wrk(String url, String host, int connections) throws Exception {
+  public static Result wrk(String url, String host, int connections) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + DURATION,
         "--latency"));
     if (host != null) {
@@ -212,7 +212,7 @@ public final class RouterBench {
     }
   }
 
-  private static void ensureInstalled(String pkg, String binary) throws Exception {
+  public static void ensureInstalled(String pkg, String binary) throws Exception {
     if (Files.isExecutable(Path.of(binary))) {
       return;
     }

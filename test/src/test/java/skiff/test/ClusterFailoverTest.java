@@ -79,6 +79,14 @@ class ClusterFailoverTest {
       String restartAt = crashed.path("restart_at").asText();
       assertTrue(!restartAt.isEmpty() && !restartAt.equals("null"), crashed.toString());
 
+      // three detached one-offs, one on each node (their numbers spread them as a type's dynos are)
+      Map<String, String> runs = new TreeMap<>();
+      for (int i = 0; i < 3; i++) {
+        JsonNode run = n1.post("/apps/" + app + "/dynos", "{\"command\":\"sleep 600\"}").expect(201).body();
+        runs.put(run.path("node").asText(), run.path("name").asText());
+      }
+      assertEquals(java.util.Set.of("n1", "n2", "n3"), runs.keySet(), runs.toString());
+
       // node 2 is lost: its JVM and every process it started die at once
       ServerProcess lost = nodes.get(1);
       lost.killWithDynos();
@@ -88,6 +96,14 @@ class ClusterFailoverTest {
         return on != null && !on.containsKey("n2");
       }, Duration.ofSeconds(90));
       System.out.printf("node loss to every dyno up elsewhere: %.1f s%n", (System.nanoTime() - lostAt) / 1e9);
+      // the one-off node 2 ran is no longer listed; the others still run
+      JsonNode oneOffs = await(() -> DynoTest.dynos(n3, app), all -> {
+        java.util.Set<String> listed = new java.util.TreeSet<>();
+        all.forEach(d -> listed.add(d.path("name").asText()));
+        return !listed.contains(runs.get("n2")) && listed.contains(runs.get("n1")) && listed.contains(runs.get("n3"));
+      }, Duration.ofSeconds(30));
+      oneOffs.forEach(d -> assertTrue(!d.path("type").asText().equals("run") || !d.path("node").asText().equals("n2"),
+          oneOffs.toString()));
       JsonNode stillCooling = DynoTest.dyno(n1, app, coolingName);
       assertEquals("crashed", stillCooling.path("state").asText(), "the cooldown survived the loss: " + after);
       assertEquals(restartAt, stillCooling.path("restart_at").asText());
@@ -124,8 +140,18 @@ class ClusterFailoverTest {
       }
 
       // the config change is a new release, which gives the cooling worker a fresh start: nine up
+      // (all of them on that release: a dyno still up on the one before is about to be replaced)
+      int latest = 0;
+      for (JsonNode r : n1.get("/apps/" + app + "/releases").expect(200).body()) {
+        latest = Math.max(latest, r.path("version").asInt());
+      }
+      int release = latest;
       JsonNode settled = await(() -> DynoTest.dynos(n1, app), all -> upOn(all, 9) != null
-          && all.findValues("state").stream().allMatch(st -> st.asText().equals("up")), Duration.ofSeconds(60));
+          && all.findValues("state").stream().allMatch(st -> st.asText().equals("up"))
+          && java.util.stream.StreamSupport.stream(all.spliterator(), false)
+              .filter(d -> !d.path("type").asText().equals("run")) // one-offs keep the release they began on
+              .allMatch(d -> d.path("release").path("version").asInt() == release),
+          Duration.ofSeconds(60));
 
       // node 2 comes back (a machine replaced): it joins, and no running dyno is stopped or moved for it
       nodes.set(1, ServerProcess.start(cluster.envs.get(1)));

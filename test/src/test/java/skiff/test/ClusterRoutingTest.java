@@ -20,6 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -63,6 +65,8 @@ class ClusterRoutingTest {
       }
 
       oneLogForTheApp(cluster);
+      everyNodesEventsFollowedOnAnother(cluster);
+      oneOffsFromAnyNode(cluster);
 
       // node 3 drains while node 1's router carries steady load: its dynos move to node 2, with a
       // preboot, and not one request fails
@@ -148,6 +152,96 @@ class ClusterRoutingTest {
       delivered.forEach((m, times) -> assertEquals(1, times, m + " drained " + times + " times: " + delivered));
       counts(String.join("\n", tail)).forEach((m, times) -> assertEquals(1, times, m + " tailed " + times + " times"));
       reader.interrupt();
+    }
+  }
+
+  /**
+   * Config changes to six apps (their entities spread over the nodes) sent through nodes 1 and 2 at
+   * once: a follower of the events on node 3 gets every one, once, though two nodes wrote them at
+   * the same time (the read journal reads the event table's ordering only as far as it has no gap,
+   * waiting for a transaction that took an ordering and has not committed yet).
+   */
+  private static void everyNodesEventsFollowedOnAnother(TestCluster cluster) throws Exception {
+    List<String> apps = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      apps.add("busy-" + i);
+      cluster.api(1 + i % 3).post("/apps", "{\"name\":\"busy-" + i + "\"}").expect(201);
+    }
+    int changes = 10;
+    try (EventStream follower = EventStream.open(cluster.node(3).apiPort, "/events?type=ConfigVarsChanged", null)) {
+      List<Thread> writers = new ArrayList<>();
+      Queue<String> failures = new ConcurrentLinkedQueue<>();
+      for (int w = 0; w < 2; w++) {
+        Api api = cluster.api(w + 1);
+        List<String> mine = apps.subList(w * 3, w * 3 + 3);
+        Thread t = new Thread(() -> {
+          for (int c = 0; c < changes; c++) {
+            for (String app : mine) {
+              try {
+                api.patch("/apps/" + app + "/config-vars", "{\"N\":\"" + c + "\"}").expect(200);
+              } catch (AssertionError e) {
+                failures.add(app + ": " + e.getMessage());
+              }
+            }
+          }
+        }, "writer-n" + (w + 1));
+        writers.add(t);
+        t.start();
+      }
+      for (Thread t : writers) {
+        t.join(60_000);
+      }
+      assertTrue(failures.isEmpty(), failures.toString());
+      Set<String> seen = new TreeSet<>();
+      Map<String, Integer> byApp = new TreeMap<>();
+      for (int i = 0; i < apps.size() * changes; i++) {
+        JsonNode e = follower.next(Duration.ofSeconds(30)).data();
+        assertTrue(seen.add(e.path("id").asText()), "event " + e.path("id") + " twice");
+        byApp.merge(e.path("app_id").asText(), 1, Integer::sum);
+      }
+      assertEquals(apps.size(), byApp.size(), byApp.toString());
+      byApp.forEach((app, n) -> assertEquals(changes, n, app + " in " + byApp));
+      assertTrue(follower.poll(Duration.ofSeconds(2)) == null, "nothing more, and nothing twice");
+    }
+  }
+
+  /**
+   * {@code skiff run} through node 2, attached, for an app whose dynos run elsewhere: its output and
+   * exit status come back; a detached run through node 3 is listed alike by every node's {@code ps},
+   * with the node it runs on; run numbers are the app's, whatever node a run is asked through.
+   */
+  private void oneOffsFromAnyNode(TestCluster cluster) throws Exception {
+    SkiffRun three = SkiffRun.process(Map.of("SKIFF_HOST", "http://127.0.0.1:" + cluster.node(2).apiPort,
+        "SKIFF_API_KEY", TestNode.TOKEN, "SKIFF_CA_FILE", Path.of(cluster.envs.get(1).get("SKIFF_HOME"), "tls",
+        "ca.pem").toString(), "HOME", work.toString()), "",
+        "run", "-a", APP, "--", "sh", "-c", "echo on $DYNO; exit 3");
+    assertEquals(3, three.status(), three.all());
+    assertTrue(three.out().matches("(?s).*on run\\.\\d+.*"), three.all());
+    int attachedNumber = Integer.parseInt(three.out().replaceAll("(?s).*on run\\.(\\d+).*", "$1"));
+
+    JsonNode detached = cluster.api(3).post("/apps/" + APP + "/dynos", "{\"command\":\"sleep 600\"}").expect(201)
+        .body();
+    String name = detached.path("name").asText();
+    assertEquals("run." + (attachedNumber + 1), name, "numbered after the run through node 2");
+    String node = detached.path("node").asText();
+    assertTrue(Set.of("n2", "n3").contains(node), "node 1 is drained: " + detached);
+    for (int n = 1; n <= 3; n++) {
+      Api api = cluster.api(n);
+      JsonNode listed = ClusterFailoverTest.await(() -> DynoTest.dynos(api, APP), all -> {
+        for (JsonNode d : all) {
+          if (d.path("name").asText().equals(name) && d.path("state").asText().equals("up")) {
+            return true;
+          }
+        }
+        return false;
+      }, Duration.ofSeconds(20));
+      for (JsonNode d : listed) {
+        if (d.path("name").asText().equals(name)) {
+          assertEquals("run", d.path("type").asText());
+          assertEquals(node, d.path("node").asText(), "ps on n" + n + ": " + d);
+          assertEquals("sleep 600", d.path("command").asText());
+        }
+      }
     }
   }
 

@@ -62,10 +62,11 @@ class DynoTest {
   }
 
   /** How many of {@code dynos} (a dyno listing) are up on each node, by node name. */
+  /** The formation's dynos up, by node (one-offs not counted). */
   static java.util.Map<String, Integer> upByNode(JsonNode dynos) {
     java.util.Map<String, Integer> byNode = new java.util.TreeMap<>();
     dynos.forEach(d -> {
-      if (d.path("state").asText().equals("up")) {
+      if (d.path("state").asText().equals("up") && !d.path("type").asText().equals("run")) {
         byNode.merge(d.path("node").asText(), 1, Integer::sum);
       }
     });

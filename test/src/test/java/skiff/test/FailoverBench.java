@@ -2,9 +2,9 @@ package skiff.test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -12,8 +12,9 @@ import java.util.Map;
  * Node loss to every one of its dynos up elsewhere, on a cluster of three real node processes on
  * one PostgreSQL database (the same machine): web=6 worker=3 spread over the nodes; each round
  * kills (-9) the JVM and processes of the node other than the first that runs the most dynos, times
- * until every dyno is up on the nodes left, then starts that node again (empty) for the next round.
- * Prints each round and the median. First, push-to-release of a Procfile-only app through each node
+ * until every dyno is up on the nodes left (as the API shows it, looked at every 100 ms, and as the
+ * journal's {@code dyno.up} events date it), then starts that node again (empty) for the next
+ * round. Prints each round and the medians. First, push-to-release of a Procfile-only app through each node
  * in turn (the app's entity lives on one of them, so two in three pushes go through a node that
  * does not host it).
  *
@@ -24,7 +25,45 @@ public final class FailoverBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = Integer.getInteger("bench.rounds", 5);
-    // run by exec:java, the test classpath is this class loader's, not the JVM's: the nodes get it
+    useTestClasspath();
+    try (TestCluster cluster = TestCluster.start(3, Map.of())) {
+      List<ServerProcess> nodes = cluster.nodes;
+      Api api = cluster.api(1);
+      pushes(api, nodes, Integer.getInteger("bench.pushes", 5));
+      String app = "failover";
+      DynoTest.deploy(api, nodes.get(0).apiPort, Files.createTempDirectory("failover-bench"), app);
+      api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":6},"
+          + "{\"type\":\"worker\",\"quantity\":3}]}").expect(200);
+      String base = "http://127.0.0.1:" + nodes.get(0).apiPort;
+      awaitUp(base, app, null, 120);
+      List<Double> seen = new ArrayList<>();
+      List<Double> journaled = new ArrayList<>();
+      for (int round = 1; round <= rounds; round++) {
+        Map<String, Integer> byNode = DynoTest.upByNode(api.get("/apps/" + app + "/dynos").expect(200).body());
+        int victim = byNode.getOrDefault("n2", 0) >= byNode.getOrDefault("n3", 0) ? 1 : 2;
+        String name = "n" + (victim + 1);
+        ServerProcess lost = nodes.get(victim);
+        Instant killedAt = Instant.now();
+        long killed = System.nanoTime();
+        lost.killWithDynos();
+        awaitUp(base, app, name, 120);
+        double s = (System.nanoTime() - killed) / 1e9;
+        // the journal says when each dyno was up again: the last of them, to the millisecond
+        double j = lastUpSince(api, app, killedAt);
+        seen.add(s);
+        journaled.add(j);
+        System.out.printf("round %d: %s (%d dynos) lost -> all 9 dynos up on the others in %.1f s (journal: last"
+            + " dyno.up %.1f s after the kill)%n", round, name, byNode.getOrDefault(name, 0), s, j);
+        nodes.set(victim, ServerProcess.start(cluster.envs.get(victim)));
+        awaitNodesUp(api, 3);
+      }
+      report("node loss to its dynos up elsewhere, as the API showed it", seen);
+      report("node loss to its dynos up elsewhere, by the journal's dyno.up", journaled);
+    }
+  }
+
+  /** Run by exec:java, the test classpath is this class loader's, not the JVM's: the nodes it starts get it. */
+  static void useTestClasspath() throws Exception {
     if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader) {
       StringBuilder classpath = new StringBuilder();
       for (java.net.URL url : loader.getURLs()) {
@@ -33,52 +72,22 @@ public final class FailoverBench {
       }
       System.setProperty("java.class.path", classpath.toString());
     }
-    String database = TestDatabases.create();
-    String key = Base64.getEncoder().encodeToString(new byte[32]);
-    List<Map<String, String>> envs = new ArrayList<>();
-    List<ServerProcess> nodes = new ArrayList<>();
-    int seed = TestNode.freePort();
-    try {
-      for (int i = 1; i <= 3; i++) {
-        Map<String, String> env = TestNode.clusterEnv(database, key, "n" + i, i == 1 ? seed : TestNode.freePort());
-        env.put("SKIFF_SEED_NODES", "127.0.0.1:" + seed);
-        envs.add(env);
-        nodes.add(ServerProcess.start(env));
-      }
-      Api api = new Api(nodes.get(0).apiPort, TestNode.TOKEN);
-      awaitNodesUp(api, 3);
-      pushes(api, nodes, Integer.getInteger("bench.pushes", 5));
-      String app = "failover";
-      DynoTest.deploy(api, nodes.get(0).apiPort, Files.createTempDirectory("failover-bench"), app);
-      api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":6},"
-          + "{\"type\":\"worker\",\"quantity\":3}]}").expect(200);
-      String base = "http://127.0.0.1:" + nodes.get(0).apiPort;
-      awaitUp(base, app, null, 120);
-      List<Double> seconds = new ArrayList<>();
-      for (int round = 1; round <= rounds; round++) {
-        Map<String, Integer> byNode = DynoTest.upByNode(api.get("/apps/" + app + "/dynos").expect(200).body());
-        int victim = byNode.getOrDefault("n2", 0) >= byNode.getOrDefault("n3", 0) ? 1 : 2;
-        String name = "n" + (victim + 1);
-        ServerProcess lost = nodes.get(victim);
-        long killed = System.nanoTime();
-        lost.killWithDynos();
-        awaitUp(base, app, name, 120);
-        double s = (System.nanoTime() - killed) / 1e9;
-        seconds.add(s);
-        System.out.printf("round %d: %s (%d dynos) lost -> all 9 dynos up on the others in %.1f s%n", round, name,
-            byNode.getOrDefault(name, 0), s);
-        nodes.set(victim, ServerProcess.start(envs.get(victim)));
-        awaitNodesUp(api, 3);
-      }
-      List<Double> sorted = seconds.stream().sorted().toList();
-      System.out.printf("node loss to its dynos up elsewhere: median %.1f s, min %.1f s, max %.1f s (%d rounds)%n",
-          sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1), sorted.size());
-    } finally {
-      for (ServerProcess node : nodes) {
-        node.close();
-      }
-      TestDatabases.drop(database);
+  }
+
+  private static void report(String what, List<Double> seconds) {
+    List<Double> sorted = seconds.stream().sorted().toList();
+    System.out.printf("%s: median %.1f s, min %.1f s, max %.1f s (%d rounds)%n", what,
+        sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1), sorted.size());
+  }
+
+  /** Seconds from {@code since} to the last {@code dyno.up} of the app after it. */
+  private static double lastUpSince(Api api, String app, Instant since) {
+    Instant last = since;
+    for (JsonNode e : api.get("/apps/" + app + "/events?type=dyno.up&since=" + since).expect(200).body()) {
+      Instant at = Instant.parse(e.path("at").asText());
+      last = at.isAfter(last) ? at : last;
     }
+    return Duration.between(since, last).toMillis() / 1000.0;
   }
 
   /**
@@ -125,7 +134,7 @@ public final class FailoverBench {
         var answer = http.send(look, java.net.http.HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 200) {
           Map<String, Integer> up = DynoTest.upByNode(Api.JSON.readTree(answer.body()));
-          if (up.values().stream().mapToInt(Integer::intValue).sum() == 9 && !up.containsKey(lost)) {
+          if (up.values().stream().mapToInt(Integer::intValue).sum() == 9 && (lost == null || !up.containsKey(lost))) {
             return;
           }
         }

@@ -28,6 +28,17 @@ public final class RouterApp {
           const n = Number(url.searchParams.get('n') || 0);
           for (let i = 0; i < n; i++) { console.log('flood line ' + i + ' ' + 'x'.repeat(60)); }
           res.end('flooded ' + n);
+        } else if (url.pathname === '/emit') {
+          // rate lines a second for ms milliseconds, each with the wall-clock time it was written
+          const rate = Number(url.searchParams.get('rate') || 1000);
+          const until = Date.now() + ms;
+          const origin = performance.timeOrigin;
+          let sent = 0;
+          const tick = setInterval(() => {
+            const due = Math.min(rate / 100, rate * (until - Date.now()) / 1000);
+            for (let i = 0; i < due; i++) { console.log('emit ' + (origin + performance.now()).toFixed(3) + ' ' + sent++); }
+            if (Date.now() >= until) { clearInterval(tick); res.end('emitted ' + sent); }
+          }, 10);
         } else if (url.pathname === '/headers') {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(req.headers));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.util.Map;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,30 +38,19 @@ class RunTest {
     node.close();
   }
 
-  record Result(int status, String out) {}
-
-  private static Result skiff(String stdin, String... args) throws Exception {
-    ProcessBuilder b = new ProcessBuilder(ServerProcess.javaCommand(args)).redirectErrorStream(false);
-    b.environment().put("SKIFF_HOST", "http://127.0.0.1:" + node.apiPort());
-    b.environment().put("SKIFF_API_KEY", TestNode.TOKEN);
-    b.environment().put("SKIFF_HOME", home.toString());
-    Process p = b.start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return new Result(p.exitValue(), out);
+  private static SkiffRun skiff(String stdin, String... args) throws Exception {
+    return SkiffRun.process(Map.of("SKIFF_HOST", "http://127.0.0.1:" + node.apiPort(), "SKIFF_API_KEY", TestNode.TOKEN,
+        "SKIFF_HOME", home.toString()), stdin, args);
   }
 
   @Test
   void attachedRunsPrintTheirDynoAndPassOnTheExitStatus() throws Exception {
-    Result dyno = skiff("", "run", "-a", "runner", "--", "python3", "-c", "import os;print(os.environ[\"DYNO\"])");
+    SkiffRun dyno = skiff("", "run", "-a", "runner", "--", "python3", "-c", "import os;print(os.environ[\"DYNO\"])");
     assertEquals(0, dyno.status(), dyno.out());
     assertTrue(dyno.out().strip().matches("run\\.\\d+"), dyno.out());
-    Result three = skiff("", "run", "-a", "runner", "--", "sh", "-c", "exit 3");
+    SkiffRun three = skiff("", "run", "-a", "runner", "--", "sh", "-c", "exit 3");
     assertEquals(3, three.status(), three.out());
-    Result typed = skiff("echo typed $((40+2))\nexit 0\n", "run", "-a", "runner", "--", "bash");
+    SkiffRun typed = skiff("echo typed $((40+2))\nexit 0\n", "run", "-a", "runner", "--", "bash");
     assertEquals(0, typed.status(), typed.out());
     assertTrue(typed.out().contains("typed 42"), typed.out());
   }
@@ -69,7 +58,7 @@ class RunTest {
   @Test
   void aCommandThatPrintsItsOwnCommandLineStillGetsItsExitStatus() throws Exception {
     // the dyno's shell runs `COMMAND; echo "<marker>$?"`: its command line shows the marker unexpanded
-    Result echoed = skiff("", "run", "-a", "runner", "--", "sh", "-c",
+    SkiffRun echoed = skiff("", "run", "-a", "runner", "--", "sh", "-c",
         "tr '\\000' ' ' < /proc/$PPID/cmdline; echo; exit 4");
     assertEquals(4, echoed.status(), echoed.out());
     assertTrue(echoed.out().contains("skiff-command-exit-status: $?"), echoed.out());
@@ -77,7 +66,7 @@ class RunTest {
 
   @Test
   void detachedRunsWriteToTheLogsAndShowInPsWhileTheyRun() throws Exception {
-    Result started = skiff("", "run:detached", "-a", "runner", "--", "sh", "-c", "echo detached-hello; sleep 3");
+    SkiffRun started = skiff("", "run:detached", "-a", "runner", "--", "sh", "-c", "echo detached-hello; sleep 3");
     assertEquals(0, started.status(), started.out());
     String appId = api.get("/apps/runner").body().path("id").asText();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);

@@ -27,7 +27,7 @@ public final class TestNode {
     env.put("SKIFF_ROUTER_PORT", "0");
     env.put("SKIFF_ROUTER_TLS_PORT", "0");
     env.put("SKIFF_RENDEZVOUS_PORT", "0");
-    // test classes run in two JVMs at once: each fork's dynos take ports from a range of their own
+    // test classes run in several JVMs at once: each fork's dynos take ports from a range of their own
     int fork = Integer.getInteger("skiff.test.fork", 1);
     int from = 20000 + (fork - 1) * 2500;
     env.put("SKIFF_DYNO_PORT_RANGE", from + "-" + (from + 2499));

@@ -65,6 +65,19 @@ public final class DynoAgent {
    */
   public record Drain(skiff.actors.Cause cause, ActorRef<Integer> replyTo) implements Command {}
 
+  /**
+   * Run a one-off dyno here as {@code runId}: answered with {@link OneOffs.Launched} (its attach
+   * URL, this node's) or {@link OneOffs.LaunchFailed}; then {@link OneOffs.RunUp} and
+   * {@link OneOffs.RunEnded} go to {@code oneOffs}.
+   */
+  public record RunOneOff(String runId, OneOffSpec spec, ActorRef<OneOffs.Command> oneOffs) implements Command {}
+
+  /**
+   * An app's one-off entity that (re)started asks after a run its journal names: nothing is said
+   * while it runs here (its end goes to {@code oneOffs} from now on), {@link OneOffs.RunGone} if not.
+   */
+  public record CheckOneOff(String runId, ActorRef<OneOffs.Command> oneOffs) implements Command {}
+
   /** {@code capacity} 0: no limit of that kind; a draining node has room for nothing. */
   public record Load(String node, int dynos, long memoryBytes, NodeCapacity capacity, boolean draining)
       implements CborSerializable {
@@ -99,6 +112,12 @@ public final class DynoAgent {
 
   public static Behavior<Command> create(DynoRuntime runtime, DynoWatcher router, NodeCapacity capacity,
       Executor blocking) {
+    return create(runtime, router, capacity, blocking, OneOffLauncher.NONE);
+  }
+
+  /** An agent that runs one-off dynos through {@code oneOffs} as well. */
+  public static Behavior<Command> create(DynoRuntime runtime, DynoWatcher router, NodeCapacity capacity,
+      Executor blocking, OneOffLauncher oneOffs) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
       if (ctx.getSystem().settings().config().getString("pekko.actor.provider").equals("cluster")) {
@@ -108,7 +127,7 @@ public final class DynoAgent {
                 downed -> downed.member().equals(cluster.selfMember()) ? Downed.INSTANCE : NotDowned.INSTANCE),
             org.apache.pekko.cluster.ClusterEvent.MemberDowned.class));
       }
-      return new DynoAgent(ctx, runtime, router, capacity, blocking).behavior();
+      return new DynoAgent(ctx, runtime, router, capacity, blocking, oneOffs).behavior();
     });
   }
 
@@ -134,11 +153,15 @@ public final class DynoAgent {
   private final Executor blocking;
   /** Read by the runtime's listener threads as well as the actor. */
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  private final OneOffLauncher oneOffs;
+  /** Each one-off run here and the entity that hears of it (it changes when that entity moves). */
+  private final Map<String, ActorRef<OneOffs.Command>> oneOffOwners = new ConcurrentHashMap<>();
   private boolean draining;
 
   private DynoAgent(ActorContext<Command> ctx, DynoRuntime runtime, DynoWatcher router, NodeCapacity capacity,
-      Executor blocking) {
+      Executor blocking, OneOffLauncher oneOffs) {
     this.ctx = ctx;
+    this.oneOffs = oneOffs;
     this.runtime = runtime;
     this.router = router;
     this.capacity = capacity;
@@ -154,11 +177,21 @@ public final class DynoAgent {
         .onMessage(Stop.class, this::stop)
         .onMessage(GetLoad.class, this::load)
         .onMessage(Drain.class, this::drain)
+        .onMessage(RunOneOff.class, this::runOneOff)
+        .onMessage(CheckOneOff.class, check -> {
+          if (oneOffs.running(check.runId())) {
+            oneOffOwners.put(check.runId(), check.oneOffs());
+          } else {
+            check.oneOffs().tell(new OneOffs.RunGone(check.runId()));
+          }
+          return Behaviors.same();
+        })
         .onMessage(Downed.class, downed -> {
           // the rest of the cluster starts these dynos elsewhere shortly (down-removal-margin):
           // they stop now, not after a SIGTERM grace, so none runs twice for longer than that
           draining = true;
           stopAll(Duration.ZERO);
+          oneOffs.stopAll();
           return Behaviors.same();
         })
         .onMessage(NotDowned.class, other -> Behaviors.same())
@@ -168,6 +201,37 @@ public final class DynoAgent {
           return Behaviors.same();
         })
         .build();
+  }
+
+  private Behavior<Command> runOneOff(RunOneOff run) {
+    oneOffOwners.put(run.runId(), run.oneOffs());
+    OneOffLauncher.Outcome outcome = new OneOffLauncher.Outcome() {
+      @Override
+      public void up() {
+        ActorRef<OneOffs.Command> owner = oneOffOwners.get(run.runId());
+        if (owner != null) {
+          owner.tell(new OneOffs.RunUp(run.runId()));
+        }
+      }
+
+      @Override
+      public void ended(int status) {
+        ActorRef<OneOffs.Command> owner = oneOffOwners.remove(run.runId());
+        if (owner != null) {
+          owner.tell(new OneOffs.RunEnded(run.runId(), status));
+        }
+      }
+    };
+    // a start unpacks a slug: off the actor
+    CompletableFuture.runAsync(() -> {
+      try {
+        run.oneOffs().tell(new OneOffs.Launched(run.runId(), oneOffs.launch(run.runId(), run.spec(), outcome)));
+      } catch (Exception e) {
+        oneOffOwners.remove(run.runId());
+        run.oneOffs().tell(new OneOffs.LaunchFailed(run.runId(), String.valueOf(e.getMessage())));
+      }
+    }, blocking);
+    return Behaviors.same();
   }
 
   private void stopAll(Duration grace) {

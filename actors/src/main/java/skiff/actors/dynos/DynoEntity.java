@@ -393,6 +393,11 @@ public final class DynoEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
+    return journalTags(appId);
+  }
+
+  /** The tags of every dyno event of an app (formation and one-off dynos): the app's and the dynos'. */
+  static Set<String> journalTags(String appId) {
     return Set.of("app:" + appId, "dyno");
   }
 

@@ -30,10 +30,11 @@ public final class DynoEndpoints {
 
   public void register(ApiRoutes routes) {
     routes.get("/apps/{app}/dynos", call -> apps.find(call.app()).thenCompose(app -> dynos.views(app)
-        .thenApply(views -> {
+        .thenCombine(oneOffs.running(app.id()), (views, runs) -> {
           var list = AppEndpoints.array(views.stream().map(v -> dyno(app, v)).toList());
-          oneOffs.running(app.id()).forEach(r -> list.add(oneOff(app, r.name(), r.command(), r.state(), r.since(),
-              r.releaseVersion(), null)));
+          // the app's one-offs, wherever in the cluster they run
+          runs.forEach(r -> list.add(oneOff(app, r.name(), r.command(), r.state(), r.since(), r.releaseVersion(),
+              null, r.node())));
           return ApiResponse.ok(list);
         })));
     routes.post("/apps/{app}/dynos", this::runOneOff);
@@ -84,25 +85,26 @@ public final class DynoEndpoints {
     body.path("env").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
     boolean tty = attach && !body.path("force_no_tty").asBoolean(false) && env.containsKey("COLUMNS");
     Cause cause = call.cause();
-    return apps.find(call.app()).thenApply(app -> {
+    return apps.find(call.app()).thenCompose(app -> {
       if (app.currentSlug() == null) {
         throw new ApiError(409, "conflict", "Nothing is deployed to " + app.name() + " yet: git push first.");
       }
-      OneOffRunner.Started started;
-      try {
-        started = oneOffs.run(app, command, env, attach, tty, cause);
-      } catch (Exception e) {
-        throw new ApiError(500, "internal_server_error", "The one-off dyno could not start: " + e.getMessage());
-      }
-      ObjectNode created = oneOff(app, started.name(), command, "starting", java.time.Instant.now(),
-          app.currentVersion(), started.attachUrl());
-      created.put("size", size);
-      return ApiResponse.created(created);
+      return oneOffs.run(app, command, env, attach, tty, cause).handle((started, error) -> {
+        if (error != null) {
+          Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+              ? error.getCause() : error;
+          throw new ApiError(503, "unavailable", "The one-off dyno could not start: " + why.getMessage());
+        }
+        ObjectNode created = oneOff(app, started.name(), command, "starting", java.time.Instant.now(),
+            app.currentVersion(), started.attachUrl(), started.node());
+        created.put("size", size);
+        return ApiResponse.created(created);
+      });
     });
   }
 
   private ObjectNode oneOff(LiveApp app, String name, String command, String state, java.time.Instant since,
-      int releaseVersion, String attachUrl) {
+      int releaseVersion, String attachUrl, String node) {
     ObjectNode n = Representations.JSON.createObjectNode();
     n.put("id", Representations.stableId("dyno", app.id(), name, since.toString()));
     n.put("name", name);
@@ -117,7 +119,7 @@ public final class DynoEndpoints {
     }
     n.putObject("release").put("version", releaseVersion).put("id", app.releaseId(releaseVersion));
     n.putObject("app").put("id", app.id()).put("name", app.name());
-    n.put("node", oneOffs.node());
+    n.put("node", node);
     n.put("created_at", Representations.time(since));
     n.put("updated_at", Representations.time(since));
     return n;

@@ -265,6 +265,8 @@ public final class EventEndpoints {
     }
     if (entity.startsWith("Dyno|")) {
       n.put("dyno", entityId.substring(entityId.indexOf(':') + 1));
+    } else if (event instanceof skiff.actors.dynos.OneOffs.Event oneOff) {
+      n.put("dyno", oneOff.name());
     }
     Cause cause = causeOf(event);
     if (cause != null) {

@@ -7,33 +7,30 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import skiff.actors.Cause;
-import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.actors.apps.DynoSizes;
-import skiff.actors.apps.Slug;
 import skiff.actors.dynos.DynoRuntime;
 import skiff.actors.dynos.LogSink;
-import skiff.actors.dynos.OneOffRunner;
+import skiff.actors.dynos.OneOffLauncher;
+import skiff.actors.dynos.OneOffSpec;
 
 /**
- * One-off dynos on this node. Detached ones start at once with their output in the app's log
- * ({@code app[run.N]}); attached ones wait, behind an unguessable secret, for the client to connect
- * to the rendezvous listener, then run with their standard streams on that connection.
+ * One-off dynos on this node, as its agent asks for them (the app's one-off entity decides and
+ * numbers them, see {@code OneOffs}). Detached ones start at once with their output in the app's
+ * log ({@code app[run.N]}); attached ones wait, behind an unguessable secret, for the client to
+ * connect to this node's rendezvous listener (the attach URL names this node), then run with
+ * their standard streams on that connection. One never connected to within 5 minutes ends.
  */
-public final class OneOffDynos implements OneOffRunner {
+public final class OneOffDynos implements OneOffLauncher {
   private static final Logger log = LoggerFactory.getLogger(OneOffDynos.class);
   private static final Duration ATTACH_WITHIN = Duration.ofMinutes(5);
 
-  private record Pending(LiveApp app, String name, String command, Map<String, String> env, boolean tty,
-      Instant createdAt) {}
+  private record Pending(String runId, OneOffSpec spec, Outcome outcome, Instant createdAt) {}
 
   private final ProcessDynoRuntime runtime;
   private final LogSink logs;
@@ -41,8 +38,8 @@ public final class OneOffDynos implements OneOffRunner {
   private final String rendezvousHost;
   private volatile int rendezvousPort;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-  private final Map<String, Map<String, Running>> running = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> counters = new ConcurrentHashMap<>();
+  /** Runs whose process is running here. */
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
 
   public OneOffDynos(ProcessDynoRuntime runtime, LogSink logs, long memoryQuota, String rendezvousHost) {
     this.runtime = runtime;
@@ -56,75 +53,86 @@ public final class OneOffDynos implements OneOffRunner {
   }
 
   @Override
-  public Started run(LiveApp app, String command, Map<String, String> env, boolean attach, boolean tty, Cause cause)
-      throws Exception {
-    if (app.currentSlug() == null) {
-      throw new IllegalStateException("nothing deployed");
-    }
-    String name = "run." + counters.computeIfAbsent(app.id(), id -> new AtomicInteger()).incrementAndGet();
-    Map<String, String> vars = new HashMap<>(app.config());
-    vars.putAll(env);
-    if (!attach) {
-      logs.append(app.id(), "heroku", name, "Starting process with command `" + command + "` by user "
-          + cause.actor());
-      launch(app, name, command, vars, false, false);
-      return new Started(name, null);
+  public String launch(String runId, OneOffSpec spec, Outcome outcome) throws Exception {
+    expire();
+    if (!spec.attach()) {
+      logs.append(spec.appId(), "heroku", spec.name(), "Starting process with command `" + spec.command()
+          + "` by user " + spec.by());
+      start(runId, spec, outcome);
+      return null;
     }
     String secret = UUID.randomUUID().toString();
+    pending.put(secret, new Pending(runId, spec, outcome, Instant.now()));
+    return "rendezvous://" + rendezvousHost + ":" + rendezvousPort + "/" + secret;
+  }
+
+  @Override
+  public boolean running(String runId) {
+    return running.contains(runId) || pending.values().stream().anyMatch(p -> p.runId().equals(runId));
+  }
+
+  @Override
+  public void stopAll() {
+    pending.values().forEach(p -> p.outcome().ended(-1));
+    pending.clear();
+    Set.copyOf(running).forEach(runId -> runtime.stop(runId, Duration.ZERO));
+  }
+
+  /** Attached runs nobody connected to in time are over. */
+  private void expire() {
     Instant cutoff = Instant.now().minus(ATTACH_WITHIN);
-    pending.values().removeIf(p -> p.createdAt().isBefore(cutoff));
-    pending.put(secret, new Pending(app, name, command, vars, tty, Instant.now()));
-    return new Started(name, "rendezvous://" + rendezvousHost + ":" + rendezvousPort + "/" + secret);
+    pending.entrySet().removeIf(e -> {
+      if (e.getValue().createdAt().isBefore(cutoff)) {
+        e.getValue().outcome().ended(-1);
+        return true;
+      }
+      return false;
+    });
   }
 
-  @Override
-  public String node() {
-    return runtime.node();
-  }
-
-  @Override
-  public List<Running> running(String appId) {
-    return List.copyOf(running.getOrDefault(appId, Map.of()).values());
-  }
-
-  private ProcessDynoRuntime.Attached launch(LiveApp app, String name, String command, Map<String, String> vars,
-      boolean attached, boolean tty) throws Exception {
-    Slug slug = app.currentSlug();
-    Map<String, Running> mine = running.computeIfAbsent(app.id(), id -> new ConcurrentHashMap<>());
-    mine.put(name, new Running(name, command, "up", Instant.now(), app.currentVersion()));
-    DynoRuntime.Launch launch = new DynoRuntime.Launch(UUID.randomUUID().toString(), app.id(), app.name(), name,
-        slug.checksum(), command, vars, false, memoryQuota, DynoSizes.processLimit(DynoSizes.DEFAULT),
-        skiff.actors.apps.Stacks.orDefault(slug.stack()));
+  private ProcessDynoRuntime.Attached start(String runId, OneOffSpec spec, Outcome outcome, boolean attached)
+      throws Exception {
+    String name = spec.name();
+    running.add(runId);
+    DynoRuntime.Launch launch = new DynoRuntime.Launch(runId, spec.appId(), spec.appName(), name,
+        spec.slugChecksum(), spec.command(), spec.env(), false, memoryQuota,
+        DynoSizes.processLimit(DynoSizes.DEFAULT), skiff.actors.apps.Stacks.orDefault(spec.stack()));
     DynoRuntime.Listener listener = new DynoRuntime.Listener() {
       @Override
-      public void up(String runId) {
-        logs.append(app.id(), "heroku", name, "State changed from starting to up");
+      public void up(String id) {
+        logs.append(spec.appId(), "heroku", name, "State changed from starting to up");
+        outcome.up();
       }
 
       @Override
       public void exited(DynoRuntime.Exit exit) {
-        mine.remove(name);
-        logs.append(app.id(), "heroku", name, "Process exited with status " + exit.status());
-        logs.append(app.id(), "heroku", name, "State changed from up to complete");
+        running.remove(runId);
+        logs.append(spec.appId(), "heroku", name, "Process exited with status " + exit.status());
+        logs.append(spec.appId(), "heroku", name, "State changed from up to complete");
+        outcome.ended(exit.status());
       }
 
       @Override
-      public void memory(String runId, long bytes) {
+      public void memory(String id, long bytes) {
         // one-offs are not held to the R14 policy
       }
     };
     try {
       if (attached) {
-        return runtime.startAttached(launch, listener, tty);
+        return runtime.startAttached(launch, listener, spec.tty());
       }
       runtime.start(launch, listener);
       return null;
     } catch (Exception e) {
-      // it never ran: not listed as up, and the log says why (the platform's failure, not the app's)
-      mine.remove(name);
-      logs.append(app.id(), "heroku", name, "Error starting process: " + e.getMessage());
+      // it never ran: the log says why (the platform's failure, not the app's)
+      running.remove(runId);
+      logs.append(spec.appId(), "heroku", name, "Error starting process: " + e.getMessage());
       throw e;
     }
+  }
+
+  private void start(String runId, OneOffSpec spec, Outcome outcome) throws Exception {
+    start(runId, spec, outcome, false);
   }
 
   /**
@@ -143,12 +151,18 @@ public final class OneOffDynos implements OneOffRunner {
       out.write("rendezvous\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       Thread.sleep(50); // the client discards its whole first chunk: keep the ack alone in it
-      logs.append(session.app().id(), "heroku", session.name(), "Starting process with command `"
-          + session.command() + "` attached to a terminal");
-      ProcessDynoRuntime.Attached attached = launch(session.app(), session.name(), session.command(),
-          session.env(), true, session.tty());
+      OneOffSpec spec = session.spec();
+      logs.append(spec.appId(), "heroku", spec.name(), "Starting process with command `" + spec.command()
+          + "` attached to a terminal");
+      ProcessDynoRuntime.Attached attached;
+      try {
+        attached = start(session.runId(), spec, session.outcome(), true);
+      } catch (Exception e) {
+        session.outcome().ended(-1);
+        throw e;
+      }
       Process process = attached.process();
-      Thread input = new Thread(() -> pipeInput(in, process), "rendezvous-in-" + session.name());
+      Thread input = new Thread(() -> pipeInput(in, process), "rendezvous-in-" + spec.name());
       input.setDaemon(true);
       input.start();
       process.getInputStream().transferTo(out);

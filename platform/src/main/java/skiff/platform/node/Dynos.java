@@ -17,11 +17,14 @@ import skiff.actors.dynos.DynoNodes;
 import skiff.actors.dynos.DynoPolicy;
 import skiff.actors.dynos.DynoWatcher;
 import skiff.actors.dynos.FormationReconciler;
+import skiff.actors.dynos.OneOffs;
+import skiff.platform.dynos.OneOffDynos;
 import skiff.platform.dynos.ProcessDynoRuntime;
 import skiff.platform.logs.ClusterLogs;
 
 /** The node's dyno manifold: the process runtime, the dyno entities and the formation reconciler. */
-public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, ClusterLogs logs, DynoNodes nodes) {
+public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, ClusterLogs logs, DynoNodes nodes,
+    OneOffDynos oneOffs) {
   /** Heroku cycles dynos every 24 h plus up to 216 random minutes. */
   static final Duration CYCLE_JITTER = Duration.ofMinutes(216);
 
@@ -45,11 +48,13 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
         settings.cycleInterval(), CYCLE_JITTER, settings.dynoMemoryBytes());
     // the node's executor of dyno decisions (drains go through this node's router), and its view
     // of every node's agent, which the dyno entities place their processes with
+    OneOffDynos oneOffs = new OneOffDynos(runtime, logs, settings.dynoMemoryBytes(), settings.hostForClients());
     var agent = system.systemActorOf(DynoAgent.create(runtime, router, settings.nodeCapacity(),
-            system.dispatchers().lookup(DispatcherSelector.fromConfig("skiff.dyno-dispatcher"))),
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("skiff.dyno-dispatcher")), oneOffs),
         DynoAgent.actorName(nodeName), Props.empty());
     DynoNodes nodes = new DynoNodes(system, nodeName, agent);
     FormationReconciler.init(system, nodes, policy, logs, routing);
+    OneOffs.init(system, nodes, settings.dynoMemoryBytes());
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-dynos",
         () -> {
           runtime.close();
@@ -57,7 +62,7 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
     return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs,
-        nodes);
+        nodes, oneOffs);
   }
 
   /**

@@ -248,8 +248,7 @@ public final class SkiffNode implements AutoCloseable {
           () -> dynos.nodes().roomNow(settings.dynoMemoryBytes(), Duration.ofSeconds(2)));
       new BuildEndpoints(apps, builds, builders.sources(), urls, builders.blocking(), builders.scratch())
           .register(api[0].routes());
-      OneOffDynos oneOffs = new OneOffDynos(dynos.runtime(), dynos.logs(), settings.dynoMemoryBytes(),
-          settings.hostForClients());
+      OneOffDynos oneOffs = dynos.oneOffs();
       RendezvousListener rendezvous;
       try {
         rendezvous = new RendezvousListener(tls, settings.bind(), settings.rendezvousPort(), oneOffs);
@@ -266,7 +265,8 @@ public final class SkiffNode implements AutoCloseable {
         }
         return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
       });
-      new DynoEndpoints(apps, dynos.reconciler(), oneOffs, urls).register(api[0].routes());
+      new DynoEndpoints(apps, dynos.reconciler(), new skiff.actors.dynos.OneOffs.Runner(system, settings.askTimeout()),
+          urls).register(api[0].routes());
       new LogEndpoints(apps, logSessions, urls).register(api[0].routes());
       new EventEndpoints(apps, journalReader, Materializer.matFromSystem(system)).register(api[0].routes());
       skiff.actors.history.AppHistory history = new skiff.actors.history.AppHistory(journalReader);
