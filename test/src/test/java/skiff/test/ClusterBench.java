@@ -30,6 +30,11 @@ import skiff.bench.RouterBench;
  * <pre>mvn -q -B install -DskipTests && cd test && mvn -B -Pbench exec:java@cluster-bench</pre>
  */
 public final class ClusterBench {
+  static {
+    // the requests name the app in their Host header, as curl -H does (set before the client loads)
+    System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+  }
+
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String APP = "bench";
 
@@ -125,15 +130,21 @@ public final class ClusterBench {
     HttpResponse<Stream<String>> stream = HTTP.send(HttpRequest.newBuilder(session).build(),
         HttpResponse.BodyHandlers.ofLines());
     List<Double> delays = Collections.synchronizedList(new ArrayList<>());
-    Thread reader = new Thread(() -> stream.body().forEach(line -> {
-      int at = line.indexOf(": emit ");
-      if (line.startsWith("data: ") && at > 0) {
-        String[] parts = line.substring(at + 7).split(" ");
-        Instant t = Instant.now();
-        double now = t.getEpochSecond() * 1000.0 + t.getNano() / 1e6;
-        delays.add(now - Double.parseDouble(parts[0]));
+    Thread reader = new Thread(() -> {
+      try {
+        stream.body().forEach(line -> {
+          int at = line.indexOf(": emit ");
+          if (line.startsWith("data: ") && at > 0) {
+            String[] parts = line.substring(at + 7).split(" ");
+            Instant t = Instant.now();
+            double now = t.getEpochSecond() * 1000.0 + t.getNano() / 1e6;
+            delays.add(now - Double.parseDouble(parts[0]));
+          }
+        });
+      } catch (java.io.UncheckedIOException closed) {
+        // the bench closed the stream
       }
-    }), "bench-tail");
+    }, "bench-tail");
     reader.setDaemon(true);
     reader.start();
     Thread.sleep(500);
