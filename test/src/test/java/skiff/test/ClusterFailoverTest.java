@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * history node 2 took. Node 2 joins again without a dyno moving for it; node 3 drains to the others.
  * A scale beyond the nodes' capacity is refused.
  */
+@Tag("cluster")
 class ClusterFailoverTest {
   @TempDir
   Path work;

@@ -74,7 +74,7 @@ public final class DynoAgent {
 
   /**
    * An app's one-off entity that (re)started asks after a run its journal names: nothing is said
-   * while it runs here (its end goes to {@code oneOffs} from now on), {@link OneOffs.RunGone} if not.
+   * while it runs here, {@link OneOffs.RunGone} if not.
    */
   public record CheckOneOff(String runId, ActorRef<OneOffs.Command> oneOffs) implements Command {}
 
@@ -154,8 +154,6 @@ public final class DynoAgent {
   /** Read by the runtime's listener threads as well as the actor. */
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   private final OneOffLauncher oneOffs;
-  /** Each one-off run here and the entity that hears of it (it changes when that entity moves). */
-  private final Map<String, ActorRef<OneOffs.Command>> oneOffOwners = new ConcurrentHashMap<>();
   private boolean draining;
 
   private DynoAgent(ActorContext<Command> ctx, DynoRuntime runtime, DynoWatcher router, NodeCapacity capacity,
@@ -179,9 +177,7 @@ public final class DynoAgent {
         .onMessage(Drain.class, this::drain)
         .onMessage(RunOneOff.class, this::runOneOff)
         .onMessage(CheckOneOff.class, check -> {
-          if (oneOffs.running(check.runId())) {
-            oneOffOwners.put(check.runId(), check.oneOffs());
-          } else {
+          if (!oneOffs.running(check.runId())) {
             check.oneOffs().tell(new OneOffs.RunGone(check.runId()));
           }
           return Behaviors.same();
@@ -204,22 +200,19 @@ public final class DynoAgent {
   }
 
   private Behavior<Command> runOneOff(RunOneOff run) {
-    oneOffOwners.put(run.runId(), run.oneOffs());
+    // what becomes of the run goes to the app's one-off entity wherever it is then (it may have
+    // moved, or stopped and started again, during a long run), not to the incarnation that asked
+    var app = org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(ctx.getSystem())
+        .entityRefFor(OneOffs.TYPE_KEY, run.spec().appId());
     OneOffLauncher.Outcome outcome = new OneOffLauncher.Outcome() {
       @Override
       public void up() {
-        ActorRef<OneOffs.Command> owner = oneOffOwners.get(run.runId());
-        if (owner != null) {
-          owner.tell(new OneOffs.RunUp(run.runId()));
-        }
+        app.tell(new OneOffs.RunUp(run.runId()));
       }
 
       @Override
       public void ended(int status) {
-        ActorRef<OneOffs.Command> owner = oneOffOwners.remove(run.runId());
-        if (owner != null) {
-          owner.tell(new OneOffs.RunEnded(run.runId(), status));
-        }
+        app.tell(new OneOffs.RunEnded(run.runId(), status));
       }
     };
     // a start unpacks a slug: off the actor
@@ -227,7 +220,6 @@ public final class DynoAgent {
       try {
         run.oneOffs().tell(new OneOffs.Launched(run.runId(), oneOffs.launch(run.runId(), run.spec(), outcome)));
       } catch (Exception e) {
-        oneOffOwners.remove(run.runId());
         run.oneOffs().tell(new OneOffs.LaunchFailed(run.runId(), String.valueOf(e.getMessage())));
       }
     }, blocking);

@@ -93,7 +93,10 @@ public final class DynoEndpoints {
         if (error != null) {
           Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
               ? error.getCause() : error;
-          throw new ApiError(503, "unavailable", "The one-off dyno could not start: " + why.getMessage());
+          if (String.valueOf(why.getMessage()).startsWith("The cluster is full")) {
+            throw ApiError.invalid(why.getMessage());
+          }
+          throw new ApiError(500, "internal_server_error", "The one-off dyno could not start: " + why.getMessage());
         }
         ObjectNode created = oneOff(app, started.name(), command, "starting", java.time.Instant.now(),
             app.currentVersion(), started.attachUrl(), started.node());
