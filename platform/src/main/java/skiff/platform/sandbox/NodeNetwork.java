@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.List;
@@ -78,6 +81,8 @@ public final class NodeNetwork implements AutoCloseable {
 
   /** Which home each node network on this machine belongs to: one file per gateway namespace. */
   private static final Path OWNERS = Path.of("/run/skiff/networks");
+  private static final Path OPEN_LOCK = Path.of("/run/skiff/networks.lock");
+  private static final Object OPENING = new Object();
 
   /**
    * Removes what an earlier run of this node left (its gateway, its host link, its pasta), and
@@ -86,10 +91,23 @@ public final class NodeNetwork implements AutoCloseable {
    * digits); {@code home} is the node's, whose lock says whether the node lives.
    */
   public static NodeNetwork open(String nodeKey, Path home, boolean outbound) throws IOException {
+    Files.createDirectories(OWNERS);
+    // nodes starting at the same moment on one machine take turns: each looks for a free /20 and
+    // takes it before the next one looks (else two could pick the same one, and the second's
+    // route would fail with "File exists"); a lock of this JVM for its own nodes, a file lock
+    // between processes
+    synchronized (OPENING) {
+      try (FileChannel channel = FileChannel.open(OPEN_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock turn = channel.lock()) {
+        return openInTurn(nodeKey, home, outbound);
+      }
+    }
+  }
+
+  private static NodeNetwork openInTurn(String nodeKey, Path home, boolean outbound) throws IOException {
     String namespace = "skiff-" + nodeKey;
     removeLeftovers(namespace);
     removeAbandoned();
-    Files.createDirectories(OWNERS);
     Files.writeString(OWNERS.resolve(namespace), home.toAbsolutePath().toString());
     BitSet used = usedSlots();
     int first = Integer.parseUnsignedInt(nodeKey.substring(nodeKey.length() - 12).substring(0, 4), 16) % SLOTS;
