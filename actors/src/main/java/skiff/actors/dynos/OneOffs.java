@@ -118,9 +118,8 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
   private final Supplier<Instant> clock;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
-  /** Who waits to hear that a run started, and what it runs (in memory only: the env holds secrets). */
+  /** Who waits to hear that a run started (in memory only). */
   private final Map<String, ActorRef<StartReply>> waiting = new HashMap<>();
-  private final Map<String, OneOffSpec> specs = new HashMap<>();
   private final Set<String> watched = new HashSet<>();
 
   private OneOffs(String appId, DynoNodes nodes, long memoryBytes, Supplier<Instant> clock,
@@ -177,7 +176,6 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
         })
         .onCommand(Launched.class, (s, c) -> {
           ActorRef<StartReply> replyTo = waiting.remove(c.runId());
-          specs.remove(c.runId());
           Run run = s.byRunId(c.runId());
           if (replyTo != null && run != null) {
             replyTo.tell(new StartReply(run.name(), c.attachUrl(), run.node(), null));
@@ -187,7 +185,6 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
         .onCommand(LaunchFailed.class, (s, c) -> {
           Run run = s.byRunId(c.runId());
           ActorRef<StartReply> replyTo = waiting.remove(c.runId());
-          specs.remove(c.runId());
           if (replyTo != null) {
             replyTo.tell(new StartReply(run == null ? null : run.name(), null, null, c.reason()));
           }
@@ -241,7 +238,6 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
           if (nodes.find(node.get()) instanceof DynoNodes.Live live) {
             watch(node.get(), live.agent());
             waiting.put(runId, c.replyTo());
-            specs.put(runId, spec);
             live.agent().tell(new DynoAgent.RunOneOff(runId, spec, ctx.getSelf()));
           } else {
             ctx.getSelf().tell(new LaunchFailed(runId, "node " + node.get() + " went away"));

@@ -58,7 +58,7 @@ public final class OneOffDynos implements OneOffLauncher {
     if (!spec.attach()) {
       logs.append(spec.appId(), "heroku", spec.name(), "Starting process with command `" + spec.command()
           + "` by user " + spec.by());
-      start(runId, spec, outcome);
+      start(runId, spec, outcome, false);
       return null;
     }
     String secret = UUID.randomUUID().toString();
@@ -129,10 +129,6 @@ public final class OneOffDynos implements OneOffLauncher {
       logs.append(spec.appId(), "heroku", name, "Error starting process: " + e.getMessage());
       throw e;
     }
-  }
-
-  private void start(String runId, OneOffSpec spec, Outcome outcome) throws Exception {
-    start(runId, spec, outcome, false);
   }
 
   /**
