@@ -69,6 +69,7 @@ class ClusterRoutingTest {
       oneLogForTheApp(cluster);
       everyNodesEventsFollowedOnAnother(cluster);
       oneOffsFromAnyNode(cluster);
+      releasePhaseAndBuildOutputThroughAnyNode(cluster);
 
       // node 3 drains while node 1's router carries steady load: its dynos move to node 2, with a
       // preboot, and not one request fails
@@ -249,6 +250,98 @@ class ClusterRoutingTest {
         }
       }
     }
+  }
+
+  /**
+   * A push through node 2 of an app with a release command: the command runs as {@code release.N}
+   * (a one-off of the app's one-off entity, listed alike by every node's ps with the node that runs
+   * it); meanwhile the build, which waits for it, streams its output live through node 3; then the
+   * release goes live and the command's output is in the app's one log.
+   */
+  private void releasePhaseAndBuildOutputThroughAnyNode(TestCluster cluster) throws Exception {
+    String app = "phased";
+    Api n3 = cluster.api(3);
+    cluster.api(2).post("/apps", "{\"name\":\"" + app + "\"}").expect(201);
+    Git git = Git.init(work.resolve(app));
+    git.write("package.json", RouterApp.PACKAGE).write("server.js", RouterApp.SERVER)
+        .write("Procfile", "web: node server.js\nrelease: echo migrating on $DYNO; sleep 6; echo migrated\n")
+        .commit("with a release command");
+    java.util.concurrent.CompletableFuture<Git.Result> push = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return git.pushTo(cluster.node(2).apiPort, app);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    Set<String> listings = new TreeSet<>();
+    for (int n = 1; n <= 3; n++) {
+      Api api = cluster.api(n);
+      JsonNode all = ClusterFailoverTest.await(() -> DynoTest.dynos(api, app), dynos -> {
+        for (JsonNode d : dynos) {
+          if (d.path("type").asText().equals("release")) {
+            return true;
+          }
+        }
+        return false;
+      }, Duration.ofSeconds(120));
+      for (JsonNode d : all) {
+        if (d.path("type").asText().equals("release")) {
+          listings.add(d.path("name").asText() + " on " + d.path("node").asText() + " running `"
+              + d.path("command").asText() + "`");
+        }
+      }
+    }
+    assertEquals(1, listings.size(), "every node lists the one release dyno alike: " + listings);
+    String listing = listings.iterator().next();
+    assertTrue(listing.matches("release\\.\\d+ on n[23] running `echo migrating.*"), listing);
+    String releaseDyno = listing.substring(0, listing.indexOf(' '));
+
+    // the push waits for the release command, its build's output with it (the build itself has
+    // made its slug): that output, followed through node 3, comes as written
+    JsonNode builds = n3.get("/apps/" + app + "/builds").expect(200).body();
+    assertEquals(1, builds.size(), builds.toString());
+    URI output = URI.create(builds.get(0).path("output_stream_url").asText());
+    assertEquals(cluster.node(3).apiPort, output.getPort(), output.toString());
+    List<String> lines = new ArrayList<>();
+    long[] at = new long[2];
+    HttpResponse<java.util.stream.Stream<String>> stream = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(output).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, stream.statusCode());
+    stream.body().forEach(line -> {
+      lines.add(line);
+      if (line.contains("Running release command")) {
+        at[0] = System.nanoTime();
+      } else if (line.contains("Released v2")) {
+        at[1] = System.nanoTime();
+      }
+    });
+    assertTrue(at[0] != 0 && at[1] != 0, "the whole output through node 3: " + lines);
+    assertTrue(at[1] - at[0] > 2_000_000_000L, "streamed as the build wrote it, not at its end: " + lines);
+    Git.Result pushed = push.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, pushed.status(), pushed.output());
+
+    JsonNode v2 = cluster.api(1).get("/apps/" + app + "/releases/2").expect(200).body();
+    assertEquals("succeeded", v2.path("status").asText(), v2.toString());
+    assertTrue(v2.path("current").asBoolean(), v2.toString());
+    // a log session made through node 1 is served by node 2 as well (its URL carries it, signed)
+    URI made = URI.create(cluster.api(1).post("/apps/" + app + "/log-sessions", "{\"lines\":1500}")
+        .expect(201).body().path("logplex_url").asText());
+    assertEquals(cluster.node(1).apiPort, made.getPort(), made.toString());
+    URI history = URI.create("http://127.0.0.1:" + cluster.node(2).apiPort + made.getPath());
+    HttpResponse<String> read = HttpClient.newHttpClient().send(HttpRequest.newBuilder(history).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, read.statusCode(), read.body());
+    String log = read.body();
+    assertTrue(log.contains("app[" + releaseDyno + "]: migrating on " + releaseDyno)
+        && log.contains("app[" + releaseDyno + "]: migrated"), log);
+    ClusterFailoverTest.await(() -> DynoTest.dynos(n3, app), dynos -> {
+      for (JsonNode d : dynos) {
+        if (d.path("type").asText().equals("release")) {
+          return false;
+        }
+      }
+      return true;
+    }, Duration.ofSeconds(10));
   }
 
   private static long routerLines(Queue<String> tail) {

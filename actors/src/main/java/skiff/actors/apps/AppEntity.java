@@ -142,8 +142,12 @@ public final class AppEntity
   /** After a restart a build that was running is gone with the old process; say so in the journal. */
   record AbandonBuild(String buildId) implements Command {}
 
-  /** The release command of a pending release ended ({@code status} 0 = success; -1 = never ran to the end). */
-  record ReleasePhaseEnded(int version, int status, String reason) implements Command {}
+  /**
+   * The release command of a pending release ended ({@code status} 0 = success; -1 = never ran to
+   * the end). Sent by the app's one-off entity through sharding, so it reaches this app wherever
+   * its entity lives by then, even one passivated or moved while the command ran.
+   */
+  public record ReleasePhaseEnded(int version, int status, String reason) implements Command {}
 
   /** The ledger's answer about an issued release; {@code replyTo} is the caller still waiting, if any. */
   record LedgerAnswered(int version, String failure, ActorRef<Reply> replyTo) implements Command {}
@@ -504,8 +508,9 @@ public final class AppEntity
               ctx.getSelf().tell(new AbandonBuild(app.runningBuildId()));
             }
             if (app.pendingVersion() != 0) {
-              ctx.getSelf().tell(new ReleasePhaseEnded(app.pendingVersion(), -1,
-                  "the platform restarted while the release command ran"));
+              // the release command may still run (this entity was passivated or moved meanwhile):
+              // its runner answers with the outcome, or ends it if it no longer runs
+              scheduler.checkReleasePhase(app.id(), app.pendingVersion());
             }
           } else if (state instanceof DestroyedApp gone) {
             shredKey(gone.appId()); // in case the platform stopped between the destroy and the shredding
@@ -996,9 +1001,7 @@ public final class AppEntity
       observer.released((LiveApp) next, release);
       handOver(release, replyTo);
       if (release.status().equals(ReleaseRecord.PENDING)) {
-        ActorRef<Command> self = ctx.getSelf();
-        scheduler.runReleasePhase((LiveApp) next, release,
-            (status, reason) -> self.tell(new ReleasePhaseEnded(release.version(), status, reason)));
+        scheduler.runReleasePhase((LiveApp) next, release, release.cause());
       } else {
         scheduler.converge((LiveApp) next, release.cause());
       }

@@ -15,12 +15,17 @@ public interface DynoScheduler {
 
   /**
    * Runs a pending release's {@code release} command as a one-off dyno with the release's slug and
-   * config vars; {@code done} gets the exit status (0 = the release may go live) and a reason.
+   * config vars; its end comes back to the app's entity as {@link AppEntity.ReleasePhaseEnded}
+   * (status 0 = the release may go live), wherever that entity is by then.
    */
-  default void runReleasePhase(AppEntity.LiveApp app, ReleaseRecord release,
-      java.util.function.BiConsumer<Integer, String> done) {
-    done.accept(0, "no release phase runner");
-  }
+  default void runReleasePhase(AppEntity.LiveApp app, ReleaseRecord release, Cause cause) {}
+
+  /**
+   * The app's entity started again with release {@code version} pending: if its release command
+   * no longer runs, the runner ends it with {@link AppEntity.ReleasePhaseEnded}; if it runs, its
+   * end comes as usual.
+   */
+  default void checkReleasePhase(String appId, int version) {}
 
   DynoScheduler NONE = (app, cause) -> { };
 }

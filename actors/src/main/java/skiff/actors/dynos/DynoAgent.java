@@ -211,8 +211,8 @@ public final class DynoAgent {
       }
 
       @Override
-      public void ended(int status) {
-        app.tell(new OneOffs.RunEnded(run.runId(), status));
+      public void ended(int status, String lastLine) {
+        app.tell(new OneOffs.RunEnded(run.runId(), status, lastLine));
       }
     };
     // a start unpacks a slug: off the actor

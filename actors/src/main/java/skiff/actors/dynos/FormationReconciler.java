@@ -30,18 +30,13 @@ public final class FormationReconciler implements DynoScheduler {
   private final ClusterSharding sharding;
   private final Duration timeout;
   private final org.apache.pekko.actor.typed.ActorRef<DynoEntity.Reply> ignore;
-  private final DynoRuntime runtime;
   private final DynoPolicy policy;
-  private final LogSink logs;
 
-  public FormationReconciler(ActorSystem<?> system, Duration timeout, DynoRuntime runtime, DynoPolicy policy,
-      LogSink logs) {
+  public FormationReconciler(ActorSystem<?> system, Duration timeout, DynoPolicy policy) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.ignore = system.ignoreRef();
-    this.runtime = runtime;
     this.policy = policy;
-    this.logs = logs;
   }
 
   /** Dyno entities place their processes on the nodes {@code nodes} lists and tell the routers through {@code watcher}. */
@@ -97,41 +92,21 @@ public final class FormationReconciler implements DynoScheduler {
 
   /**
    * The release phase: the release's {@code release} command as a one-off {@code release.N} dyno
-   * with the release's slug and config vars. One-off dynos are never restarted; its exit decides.
+   * with the release's slug and config vars, run by the app's one-off entity (numbered, placed on
+   * any node, journaled, listed by ps). One-off dynos are never restarted; its exit decides, and
+   * reaches the app's entity through sharding.
    */
   @Override
-  public void runReleasePhase(LiveApp app, skiff.actors.apps.ReleaseRecord release,
-      java.util.function.BiConsumer<Integer, String> done) {
+  public void runReleasePhase(LiveApp app, skiff.actors.apps.ReleaseRecord release, Cause cause) {
     Slug slug = app.slugs().get(release.slugId());
-    String command = release.processTypes().get("release");
-    String name = "release." + (1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(9000));
-    logs.append(app.id(), "heroku", name, "Starting process with command `" + command + "`");
-    try {
-      runtime.start(new DynoRuntime.Launch(java.util.UUID.randomUUID().toString(), app.id(), app.name(), name,
-          slug.checksum(), command, release.config(), false, policy.memoryQuotaBytes(),
-          skiff.actors.apps.DynoSizes.processLimit(skiff.actors.apps.DynoSizes.DEFAULT),
-          skiff.actors.apps.Stacks.orDefault(slug.stack())), new DynoRuntime.Listener() {
-            @Override
-            public void up(String runId) {
-              logs.append(app.id(), "heroku", name, "State changed from starting to up");
-            }
+    sharding.entityRefFor(OneOffs.TYPE_KEY, app.id()).tell(new OneOffs.StartReleasePhase(app.name(),
+        slug.checksum(), skiff.actors.apps.Stacks.orDefault(slug.stack()), release.processTypes().get("release"),
+        release.config(), release.version(), cause));
+  }
 
-            @Override
-            public void exited(DynoRuntime.Exit exit) {
-              logs.append(app.id(), "heroku", name, "Process exited with status " + exit.status());
-              done.accept(exit.status(), exit.status() == 0 ? "" : "the release command exited with status "
-                  + exit.status() + (exit.lastLines().isEmpty() ? "" : ": " + exit.lastLines()
-                      .get(exit.lastLines().size() - 1)));
-            }
-
-            @Override
-            public void memory(String runId, long bytes) {
-              // one-off dynos are not held to the R14 policy here
-            }
-          });
-    } catch (Exception e) {
-      done.accept(-1, "the release command could not start: " + e.getMessage());
-    }
+  @Override
+  public void checkReleasePhase(String appId, int version) {
+    sharding.entityRefFor(OneOffs.TYPE_KEY, appId).tell(new OneOffs.CheckReleasePhase(version));
   }
 
   @Override

@@ -10,8 +10,11 @@ public interface OneOffLauncher {
     /** The process runs (attached: the client connected). */
     void up();
 
-    /** It is over: the process exited with {@code status}, or an attached one was never connected to (-1). */
-    void ended(int status);
+    /**
+     * It is over: the process exited with {@code status}, or an attached one was never connected to
+     * (-1); {@code lastLine} is the last line it wrote, or null.
+     */
+    void ended(int status, String lastLine);
   }
 
   /**

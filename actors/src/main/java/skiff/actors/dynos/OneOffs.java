@@ -30,6 +30,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import skiff.actors.Cause;
+import skiff.actors.apps.AppEntity;
 import skiff.actors.apps.AppEntity.LiveApp;
 import skiff.persistence.CborSerializable;
 import skiff.persistence.JournalName;
@@ -53,6 +54,19 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
   public record Start(String appName, String slugChecksum, String stack, String command, Map<String, String> env,
       int releaseVersion, boolean attach, boolean tty, Cause cause, ActorRef<StartReply> replyTo) implements Command {}
 
+  /**
+   * Run a pending release's {@code release} command as {@code release.N}, detached; its end goes to
+   * the app's entity as {@link AppEntity.ReleasePhaseEnded}.
+   */
+  public record StartReleasePhase(String appName, String slugChecksum, String stack, String command,
+      Map<String, String> env, int releaseVersion, Cause cause) implements Command {}
+
+  /**
+   * The app's entity started again with release {@code releaseVersion} pending: answered only if
+   * its release command does not run (it ended before it was told, or never started).
+   */
+  public record CheckReleasePhase(int releaseVersion) implements Command {}
+
   /** The runs not over yet. */
   public record ListRuns(ActorRef<Runs> replyTo) implements Command {}
 
@@ -63,7 +77,8 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
 
   public record RunUp(String runId) implements Command {}
 
-  public record RunEnded(String runId, int status) implements Command {}
+  /** It exited with {@code status}; {@code lastLine} is the last line it wrote, if any. */
+  public record RunEnded(String runId, int status, String lastLine) implements Command {}
 
   /** From the agent asked after a run: it is not there. */
   public record RunGone(String runId) implements Command {}
@@ -170,6 +185,16 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Start.class, this::start)
+        .onCommand(StartReleasePhase.class, this::startReleasePhase)
+        .onCommand(CheckReleasePhase.class, (s, c) -> {
+          boolean runs = s.runs().values().stream()
+              .anyMatch(r -> isReleasePhase(r.name()) && r.releaseVersion() == c.releaseVersion());
+          if (!runs) {
+            releaseEnded(c.releaseVersion(), -1, "the release command was not running when the app's entity"
+                + " started again (the platform stopped before it could run or report)");
+          }
+          return Effect().none();
+        })
         .onCommand(ListRuns.class, (s, c) -> {
           c.replyTo().tell(new Runs(List.copyOf(s.runs().values())));
           return Effect().none();
@@ -188,7 +213,8 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
           if (replyTo != null) {
             replyTo.tell(new StartReply(run == null ? null : run.name(), null, null, c.reason()));
           }
-          return run == null ? Effect().none() : Effect().persist(new Lost(run.name(), c.reason(), platform()));
+          return run == null ? Effect().none() : Effect().persist(new Lost(run.name(), c.reason(), platform()))
+              .thenRun(next -> tellRelease(run, -1, "the release command could not start: " + c.reason()));
         })
         .onCommand(RunUp.class, (s, c) -> {
           Run run = s.byRunId(c.runId());
@@ -197,19 +223,25 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
         })
         .onCommand(RunEnded.class, (s, c) -> {
           Run run = s.byRunId(c.runId());
-          return run == null ? Effect().none() : Effect().persist(new Ended(run.name(), c.status(), platform()));
+          return run == null ? Effect().none() : Effect().persist(new Ended(run.name(), c.status(), platform()))
+              .thenRun(next -> tellRelease(run, c.status(), c.status() == 0 ? ""
+                  : "the release command exited with status " + c.status()
+                      + (c.lastLine() == null || c.lastLine().isBlank() ? "" : ": " + c.lastLine())));
         })
         .onCommand(RunGone.class, (s, c) -> {
           Run run = s.byRunId(c.runId());
           return run == null ? Effect().none()
-              : Effect().persist(new Lost(run.name(), "node " + run.node() + " does not run it", platform()));
+              : Effect().persist(new Lost(run.name(), "node " + run.node() + " does not run it", platform()))
+                  .thenRun(next -> tellRelease(run, -1, "the release command's node " + run.node()
+                      + " no longer runs it"));
         })
         .onCommand(NodeLost.class, (s, c) -> {
           watched.remove(c.node());
           List<Event> lost = new ArrayList<>();
-          s.runs().values().stream().filter(r -> r.node().equals(c.node()))
-              .forEach(r -> lost.add(new Lost(r.name(), "node " + c.node() + " was lost", platform())));
-          return Effect().persist(lost);
+          List<Run> runs = s.runs().values().stream().filter(r -> r.node().equals(c.node())).toList();
+          runs.forEach(r -> lost.add(new Lost(r.name(), "node " + c.node() + " was lost", platform())));
+          return Effect().persist(lost).thenRun(next -> runs.forEach(r -> tellRelease(r, -1,
+              "the release command's node " + c.node() + " was lost")));
         })
         .onCommand(CheckDue.class, (s, c) -> {
           Run run = s.byRunId(c.runId());
@@ -234,16 +266,55 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
         c.releaseVersion(), c.attach(), c.tty(), c.cause().actor());
     return Effect().persist(new Placed(name, runId, node.get(), c.command(), c.attach(), c.releaseVersion(), c.cause()))
         .thenRun(next -> {
-          // decided and written down: now the node's agent runs it
-          if (nodes.find(node.get()) instanceof DynoNodes.Live live) {
-            watch(node.get(), live.agent());
-            waiting.put(runId, c.replyTo());
-            live.agent().tell(new DynoAgent.RunOneOff(runId, spec, ctx.getSelf()));
-          } else {
-            ctx.getSelf().tell(new LaunchFailed(runId, "node " + node.get() + " went away"));
-            waiting.put(runId, c.replyTo());
-          }
+          waiting.put(runId, c.replyTo());
+          launch(node.get(), runId, spec);
         });
+  }
+
+  /** Decided and written down: now the node's agent runs it. */
+  private void launch(String node, String runId, OneOffSpec spec) {
+    if (nodes.find(node) instanceof DynoNodes.Live live) {
+      watch(node, live.agent());
+      live.agent().tell(new DynoAgent.RunOneOff(runId, spec, ctx.getSelf()));
+    } else {
+      ctx.getSelf().tell(new LaunchFailed(runId, "node " + node + " went away"));
+    }
+  }
+
+  /**
+   * The release phase as a one-off like any other (numbered, placed, journaled, listed by ps),
+   * except that nobody waits for it to start and its end decides the release.
+   */
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> startReleasePhase(State s,
+      StartReleasePhase c) {
+    String name = "release." + (s.counter() + 1);
+    var node = nodes.place(appId, name, null, memoryBytes, null);
+    if (node.isEmpty()) {
+      releaseEnded(c.releaseVersion(), -1, "the cluster is full: no node has room for the release command"
+          + " (SKIFF_NODE_CAPACITY)");
+      return Effect().none();
+    }
+    String runId = UUID.randomUUID().toString();
+    OneOffSpec spec = new OneOffSpec(appId, c.appName(), name, c.slugChecksum(), c.stack(), c.command(), c.env(),
+        c.releaseVersion(), false, false, c.cause().actor());
+    return Effect().persist(new Placed(name, runId, node.get(), c.command(), false, c.releaseVersion(), c.cause()))
+        .thenRun(next -> launch(node.get(), runId, spec));
+  }
+
+  private static boolean isReleasePhase(String name) {
+    return name.startsWith("release.");
+  }
+
+  /** A release phase's run is over: its app decides the release. */
+  private void tellRelease(Run run, int status, String reason) {
+    if (isReleasePhase(run.name())) {
+      releaseEnded(run.releaseVersion(), status, reason);
+    }
+  }
+
+  private void releaseEnded(int version, int status, String reason) {
+    ClusterSharding.get(ctx.getSystem()).entityRefFor(AppEntity.TYPE_KEY, appId)
+        .tell(new AppEntity.ReleasePhaseEnded(version, status, reason));
   }
 
   /** Asks the run's node whether it still has the run; a node that is gone has not. */

@@ -210,6 +210,51 @@ class AppEntityTest {
     return deployed;
   }
 
+  /**
+   * The release command runs elsewhere (the app's one-off entity, any node) and its end arrives as a
+   * command: an app entity that was passivated or moved meanwhile asks after it instead of failing
+   * the release, and the end that arrives later still decides it.
+   */
+  @Test
+  void aReleasePhaseOutlivesItsAppEntityStoppingAndItsEndStillDecides() {
+    List<String> asked = new ArrayList<>();
+    DynoScheduler scheduler = new DynoScheduler() {
+      @Override
+      public void converge(LiveApp live, Cause cause) {}
+
+      @Override
+      public void runReleasePhase(LiveApp live, ReleaseRecord release, Cause cause) {
+        asked.add("run v" + release.version() + " " + release.processTypes().get("release"));
+      }
+
+      @Override
+      public void checkReleasePhase(String id, int version) {
+        asked.add("check v" + version);
+      }
+    };
+    app = EventSourcedBehaviorTestKit.create(kit.system(), AppEntity.create(appId, release -> CompletableFuture
+        .completedFuture(Done.getInstance()), scheduler, AppObserver.NONE, Instant::now));
+    created();
+    Slug slug = new Slug(UUID.randomUUID().toString(), "SHA256:00", 10, Map.of("web", "./web", "release",
+        "./migrate"), "1a2b3c4d5e", "msg", "Procfile", "cedar", Instant.now());
+    app.<Reply>runCommand(r -> new AppEntity.RegisterSlug(slug, by("x"), r));
+    Accepted pending = accepted(app.<Reply>runCommand(r -> new AppEntity.Deploy(slug.id(), null, by("x"), r)));
+    assertEquals(ReleaseRecord.PENDING, pending.release().status());
+    assertEquals(List.of("run v2 ./migrate"), asked);
+
+    app.restart(); // passivated, or moved to another node, while the command runs
+    assertEquals(List.of("run v2 ./migrate", "check v2"), asked, "asked after, not failed");
+    LiveApp waiting = (LiveApp) app.getState();
+    assertEquals(2, waiting.pendingVersion());
+    assertEquals(1, waiting.currentVersion());
+
+    var ended = app.runCommand(new AppEntity.ReleasePhaseEnded(2, 0, ""));
+    assertInstanceOf(AppEntity.ReleaseActivated.class, ended.events().get(0));
+    assertEquals(2, ((LiveApp) app.getState()).currentVersion());
+    // a late or repeated answer about a release no longer pending changes nothing
+    assertTrue(app.runCommand(new AppEntity.ReleasePhaseEnded(2, -1, "late")).hasNoEvents());
+  }
+
   @Test
   void onlyTheNewestSlugsStayInTheAppsStateAndOlderReleasesCannotComeBack() {
     created();

@@ -111,7 +111,7 @@ public final class DynoEndpoints {
     ObjectNode n = Representations.JSON.createObjectNode();
     n.put("id", Representations.stableId("dyno", app.id(), name, since.toString()));
     n.put("name", name);
-    n.put("type", "run");
+    n.put("type", name.substring(0, name.indexOf('.'))); // run, or release for a release phase
     n.put("state", state);
     n.put("command", command);
     n.put("size", "Basic");

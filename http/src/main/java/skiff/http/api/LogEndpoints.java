@@ -45,10 +45,11 @@ public final class LogEndpoints {
                 + String.join(", ", new java.util.TreeSet<>(app.processTypes().keySet())) + " (and router, api).");
           }
         }
-        String id = sessions.open(new LogSessions.Session(app.id(), lines, tail, dyno, source, Instant.now()));
+        String session = sessions.open(new LogSessions.Session(app.id(), lines, tail, dyno, source, Instant.now()));
         ObjectNode n = Representations.JSON.createObjectNode();
-        n.put("id", id);
-        n.put("logplex_url", call.base(urls) + "/streams/logs/" + id);
+        n.put("id", java.util.UUID.nameUUIDFromBytes(session.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .toString());
+        n.put("logplex_url", call.base(urls) + "/streams/logs/" + session);
         n.put("created_at", Representations.time(Instant.now()));
         n.put("updated_at", Representations.time(Instant.now()));
         return ApiResponse.created(n);

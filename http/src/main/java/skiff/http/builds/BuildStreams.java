@@ -53,7 +53,8 @@ public final class BuildStreams {
     Matcher stream = STREAM.matcher(path);
     if (stream.matches() && method.equals("GET")) {
       request.discardEntityBytes(materializer);
-      return CompletableFuture.completedStage(follow(stream.group(1)));
+      // finding a build another node runs may wait on that node: off the server's threads
+      return CompletableFuture.supplyAsync(() -> follow(stream.group(1)), blocking);
     }
     Matcher source = SOURCE.matcher(path);
     if (source.matches()) {

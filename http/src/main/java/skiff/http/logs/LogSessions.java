@@ -5,13 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -34,30 +32,71 @@ import skiff.actors.logs.LogLine;
  * as server-sent events at an unguessable URL (the CLI sends no token there). History first (the
  * last N matching lines, or everything after {@code Last-Event-ID} on a reconnect), then, for a
  * tail, every new line as it arrives.
+ *
+ * <p>The URL carries the session itself (app, filters, time of creation), signed with a key every
+ * node derives from the master key: any node serves a session any node created, with nothing
+ * stored, so a load balancer in front of the nodes' APIs, or the loss of the creating node, does
+ * not break {@code logs --tail}. A session URL is good for an hour, as Heroku's are short-lived.
  */
 public final class LogSessions {
-  private static final Pattern PATH = Pattern.compile("^/streams/logs/([0-9a-f-]{36})$");
-  private static final Duration KEPT_FOR = Duration.ofHours(1);
+  private static final Pattern PATH = Pattern.compile("^/streams/logs/([A-Za-z0-9_-]{1,600})\\.([A-Za-z0-9_-]{43})$");
+  static final Duration VALID_FOR = Duration.ofHours(1);
   private static final int TAIL_BUFFER = 10_000;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** A session's filters: {@code dyno} is a dyno (web.1) or a process type (web); {@code source} app or heroku. */
   public record Session(String appId, int lines, boolean tail, String dyno, String source, Instant createdAt) {}
 
   private final AppLogs logs;
   private final Materializer materializer;
-  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final javax.crypto.spec.SecretKeySpec key;
 
-  public LogSessions(AppLogs logs, Materializer materializer) {
+  /** {@code key}: the cluster's log session key, the same on every node. */
+  public LogSessions(AppLogs logs, Materializer materializer, byte[] key) {
     this.logs = logs;
     this.materializer = materializer;
+    this.key = new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256");
   }
 
+  /** The session as the last part of its URL: the session, then its signature. */
   public String open(Session session) {
-    Instant cutoff = Instant.now().minus(KEPT_FOR);
-    sessions.values().removeIf(s -> s.createdAt().isBefore(cutoff));
-    String id = UUID.randomUUID().toString();
-    sessions.put(id, session);
-    return id;
+    try {
+      var fields = JSON.createObjectNode().put("app", session.appId()).put("lines", session.lines())
+          .put("tail", session.tail()).put("dyno", session.dyno()).put("source", session.source())
+          .put("at", session.createdAt().getEpochSecond());
+      String payload = Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(fields));
+      return payload + "." + sign(payload);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private String sign(String payload) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(payload.getBytes(StandardCharsets.US_ASCII)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The session a URL's last part names, if this cluster signed it and it has not expired. */
+  Optional<Session> session(String path, Instant now) {
+    Matcher m = PATH.matcher(path);
+    if (!m.matches() || !java.security.MessageDigest.isEqual(sign(m.group(1)).getBytes(StandardCharsets.US_ASCII),
+        m.group(2).getBytes(StandardCharsets.US_ASCII))) {
+      return Optional.empty();
+    }
+    try {
+      var fields = JSON.readTree(Base64.getUrlDecoder().decode(m.group(1)));
+      Session session = new Session(fields.path("app").asText(), fields.path("lines").asInt(),
+          fields.path("tail").asBoolean(), fields.path("dyno").textValue(), fields.path("source").textValue(),
+          Instant.ofEpochSecond(fields.path("at").asLong()));
+      return session.createdAt().plus(VALID_FOR).isAfter(now) ? Optional.of(session) : Optional.empty();
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   public static boolean handles(HttpRequest request) {
@@ -66,12 +105,11 @@ public final class LogSessions {
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
     request.discardEntityBytes(materializer);
-    Matcher m = PATH.matcher(request.getUri().path());
-    Session session = m.matches() ? sessions.get(m.group(1)) : null;
+    Session session = session(request.getUri().path(), Instant.now()).orElse(null);
     if (session == null) {
       return CompletableFuture.completedStage(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND)
-          .withEntity(ContentTypes.TEXT_PLAIN_UTF8, "No such log session; create one with POST"
-              + " /apps/APP/log-sessions.\n"));
+          .withEntity(ContentTypes.TEXT_PLAIN_UTF8, "No such log session, or it is over an hour old; create one"
+              + " with POST /apps/APP/log-sessions.\n"));
     }
     Optional<Long> resumeAfter = request.getHeader("Last-Event-ID").map(HttpHeader::value)
         .flatMap(LogSessions::parseLong);

@@ -73,7 +73,7 @@ public final class OneOffDynos implements OneOffLauncher {
 
   @Override
   public void stopAll() {
-    pending.values().forEach(p -> p.outcome().ended(-1));
+    pending.values().forEach(p -> p.outcome().ended(-1, null));
     pending.clear();
     Set.copyOf(running).forEach(runId -> runtime.stop(runId, Duration.ZERO));
   }
@@ -83,7 +83,7 @@ public final class OneOffDynos implements OneOffLauncher {
     Instant cutoff = Instant.now().minus(ATTACH_WITHIN);
     pending.entrySet().removeIf(e -> {
       if (e.getValue().createdAt().isBefore(cutoff)) {
-        e.getValue().outcome().ended(-1);
+        e.getValue().outcome().ended(-1, null);
         return true;
       }
       return false;
@@ -109,7 +109,8 @@ public final class OneOffDynos implements OneOffLauncher {
         running.remove(runId);
         logs.append(spec.appId(), "heroku", name, "Process exited with status " + exit.status());
         logs.append(spec.appId(), "heroku", name, "State changed from up to complete");
-        outcome.ended(exit.status());
+        outcome.ended(exit.status(), exit.lastLines().isEmpty() ? null
+            : exit.lastLines().get(exit.lastLines().size() - 1));
       }
 
       @Override
@@ -154,7 +155,7 @@ public final class OneOffDynos implements OneOffLauncher {
       try {
         attached = start(session.runId(), spec, session.outcome(), true);
       } catch (Exception e) {
-        session.outcome().ended(-1);
+        session.outcome().ended(-1, null);
         throw e;
       }
       Process process = attached.process();

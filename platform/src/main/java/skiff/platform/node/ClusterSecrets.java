@@ -165,7 +165,6 @@ final class ClusterSecrets {
 
   // ---- crypto ----------------------------------------------------------------------------------
 
-  /** A purpose-bound key from the master key (HMAC-SHA256 as the derivation, so keys never repeat across uses). */
   /**
    * What one node's router proves a hop to another node's router with: derived from the master
    * key every node shares, so it is the same on every node and never stored.
@@ -174,6 +173,12 @@ final class ClusterSecrets {
     return HexFormat.of().formatHex(derive("skiff router hop")).getBytes(StandardCharsets.US_ASCII);
   }
 
+  /** What log session URLs are signed with: any node serves a session any node created. */
+  byte[] logSessionKey() {
+    return derive("skiff log sessions");
+  }
+
+  /** A purpose-bound key from the master key (HMAC-SHA256 as the derivation, so keys never repeat across uses). */
   private byte[] derive(String purpose) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");

@@ -61,7 +61,7 @@ public record Dynos(ProcessDynoRuntime runtime, FormationReconciler reconciler, 
           network.ifPresent(skiff.platform.sandbox.NodeNetwork::close);
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
-    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), runtime, policy, logs), logs,
+    return new Dynos(runtime, new FormationReconciler(system, settings.askTimeout(), policy), logs,
         nodes, oneOffs);
   }
 

@@ -30,6 +30,7 @@ import skiff.actors.apps.AppService;
 import skiff.platform.logs.ApiLogLines;
 import skiff.platform.logs.ClusterLogs;
 import skiff.platform.logs.LogDrains;
+import skiff.actors.builds.BuildOutput;
 import skiff.actors.logs.AppLogplex;
 import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
@@ -121,6 +122,7 @@ public final class SkiffNode implements AutoCloseable {
     SSLContext tls;
     byte[] bootstrapHash;
     byte[] hopSecret;
+    byte[] logSessionKey;
     JournalDatabase journal = NodeConfig.journal(settings);
     try {
       JournalSchema.migrate(journal);
@@ -136,6 +138,7 @@ public final class SkiffNode implements AutoCloseable {
       shared.shareCa(ca, tlsDir, CertificateAuthority.subjectNames(settings.domain(), settings.bind()));
       bootstrapHash = shared.adminTokenHash(token.token());
       hopSecret = shared.routerHopSecret();
+      logSessionKey = shared.logSessionKey();
       if (!java.util.Arrays.equals(bootstrapHash, ClusterSecrets.sha256(token.token()))) {
         if (settings.adminToken().isPresent()) {
           throw new SettingsException("SKIFF_ADMIN_TOKEN is not the bootstrap admin token the other nodes of this"
@@ -183,7 +186,8 @@ public final class SkiffNode implements AutoCloseable {
       }
       var stacks = NodeStacks.open(settings, out);
       var network = NodeStacks.network(settings, stacks, out);
-      Builders builders = Builders.create(settings, journal, stacks, network);
+      BuildOutput.init(system);
+      Builders builders = Builders.create(settings, journal, stacks, network, system);
       String nodeName = NodeHeartbeat.nodeName(settings, system);
       RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port), nodeName);
       // entities publish routing to every node's router; this node's router follows every node's
@@ -212,7 +216,7 @@ public final class SkiffNode implements AutoCloseable {
       GitSmartHttp[] git = new GitSmartHttp[1];
       BuildStreams streams = new BuildStreams(builders.logs(), builders.sources(), Materializer.matFromSystem(system),
           builders.blocking());
-      LogSessions logSessions = new LogSessions(dynos.logs(), Materializer.matFromSystem(system));
+      LogSessions logSessions = new LogSessions(dynos.logs(), Materializer.matFromSystem(system), logSessionKey);
       // one listener for the API, git and the capability URLs of builds and log sessions
       Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> apiHandler =
           r -> GitSmartHttp.handles(r) ? git[0].handle(r)
