@@ -107,7 +107,7 @@ public final class ApiWriteBench {
     }
   }
 
-  private static CompletableFuture<Integer> send(String base, String method, String path, String json) {
+  static CompletableFuture<Integer> send(String base, String method, String path, String json) {
     HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
         .header("Authorization", "Bearer " + TestNode.TOKEN)
         .header("Content-Type", "application/json")

@@ -2,7 +2,6 @@ package skiff.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import skiff.platform.node.SkiffNode;
@@ -11,8 +10,8 @@ import skiff.test.Git;
 import skiff.test.TestNode;
 
 /**
- * The dyno manifold: time from ps:scale web=1→20 until all 20 are up, time from a dyno's crash
- * to up again, and the platform's memory per running dyno. Not a test; run with
+ * The dyno manifold: time from ps:scale web=1→20 until all 20 are up, and time from a dyno's
+ * crash to up again. Not a test; run with
  * {@code mvn -Pbench -pl test -am verify}.
  */
 public final class DynoBench {
@@ -30,15 +29,13 @@ public final class DynoBench {
         throw new IllegalStateException(pushed.output());
       }
       awaitUp(api, 1);
-      long rssOne = rss();
 
       long start = System.nanoTime();
       api.patch("/apps/tiny/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":20}]}").expect(200);
       awaitUp(api, 20);
       System.out.printf("%-40s %6.2f s%n", "ps:scale web=1 -> 20, until all up", (System.nanoTime() - start) / 1e9);
-      System.gc();
-      Thread.sleep(1000);
-      System.out.printf("%-40s %6.0f KB%n", "platform RSS per running dyno", (rss() - rssOne) / 19.0 / 1024);
+      // memory per dyno: see bin/skiff-bench dynos (a slope over 0, 50 and 100 dynos; one before/after
+      // difference of RSS moved more with garbage collection than with 20 dynos, and came out negative)
 
       double[] times = new double[10];
       // a different dyno each round: a dyno's first crash restarts at once, a second would wait out the cooldown
@@ -85,14 +82,5 @@ public final class DynoBench {
       }
       Thread.sleep(10);
     }
-  }
-
-  private static long rss() throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    return 0;
   }
 }

@@ -101,7 +101,7 @@ public final class JournalBench {
   }
 
   /** An actor system on the home's journal (schema in place) with nothing else running: for writing histories. */
-  private static ActorSystem<SpawnProtocol.Command> journalSystem(Settings settings) throws Exception {
+  static ActorSystem<SpawnProtocol.Command> journalSystem(Settings settings) throws Exception {
     JournalDatabase journal = NodeConfig.journal(settings);
     String masterKey = MasterKey.resolve(settings.home(), settings.secretKey());
     ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), NodeConfig.SYSTEM_NAME,
@@ -125,7 +125,7 @@ public final class JournalBench {
   }
 
   /** The app's history: created, then config changes each releasing, as the entity writes them. */
-  private static void fill(ActorSystem<SpawnProtocol.Command> system, String appId, String name, int total,
+  static void fill(ActorSystem<SpawnProtocol.Command> system, String appId, String name, int total,
       boolean snapshots) throws Exception {
     var apply = AppEntity.eventApplier(appId);
     ActorRef<JournalFiller.Command> filler = spawn(system, new JournalFiller<AppEntity.Event, AppEntity.State>(
@@ -186,7 +186,7 @@ public final class JournalBench {
   }
 
   /** Milliseconds to read the app's whole journal through its event handler, with no snapshot to start from. */
-  private static double replayAll(ActorSystem<SpawnProtocol.Command> system, String appId) throws Exception {
+  static double replayAll(ActorSystem<SpawnProtocol.Command> system, String appId) throws Exception {
     long start = System.nanoTime();
     ActorRef<JournalFiller.Command> replayer = spawn(system, new JournalFiller<AppEntity.Event, AppEntity.State>(
         PersistenceId.of(AppEntity.TYPE_KEY.name(), appId), new AppEntity.NoApp(), AppEntity.eventApplier(appId),

@@ -30,37 +30,24 @@ import skiff.test.TestNode;
 public final class LogBench {
   private static final int LINES = Integer.getInteger("bench.lines", 100_000);
   private static final int RATE = Integer.getInteger("bench.rate", 10_000);
-  private static final Pattern STAMP = Pattern.compile("chat (\\d+) (\\d+)");
+  static final Pattern STAMP = Pattern.compile("chat (\\d+) (\\d+)");
 
   public static void main(String[] args) throws Exception {
     try (SkiffNode node = TestNode.start(TestNode.freshHome()); ServerSocket syslog = new ServerSocket(0)) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       api.post("/apps", "{\"name\":\"chatty\"}").expect(201);
       Git git = Git.init(Files.createTempDirectory("log-bench").resolve("chatty"));
-      git.write("Procfile", "chat: python3 chat.py\n").write("chat.py", """
-          import sys, time
-          time.sleep(2)
-          start = time.time()
-          for i in range(%d):
-              sys.stdout.write("chat %%d %%d\\n" %% (i, time.time_ns()))
-              if i %% 100 == 99:
-                  sys.stdout.flush()
-                  ahead = start + (i + 1) / %d - time.time()
-                  if ahead > 0:
-                      time.sleep(ahead)
-          sys.stdout.flush()
-          time.sleep(3600)
-          """.formatted(LINES, RATE)).commit("chatty");
+      git.write("Procfile", "chat: python3 chat.py\n").write("chat.py", chatProgram(LINES, RATE)).commit("chatty");
       api.post("/apps/chatty/log-drains", "{\"url\":\"syslog://127.0.0.1:" + syslog.getLocalPort() + "\"}")
           .expect(201);
       String url = api.post("/apps/chatty/log-sessions", "{\"tail\":true,\"lines\":1}").expect(201).body()
           .path("logplex_url").asText();
       Counter tail = new Counter();
       Counter drain = new Counter();
-      Thread tailReader = new Thread(() -> readTail(url, tail));
+      Thread tailReader = new Thread(() -> readTail(url, tail::saw));
       tailReader.setDaemon(true);
       tailReader.start();
-      Thread drainReader = new Thread(() -> readDrain(syslog, drain));
+      Thread drainReader = new Thread(() -> readDrain(syslog, drain::saw));
       drainReader.setDaemon(true);
       drainReader.start();
       Git.Result pushed = git.run("push", "-q", "http://h:" + TestNode.TOKEN + "@127.0.0.1:" + node.apiPort()
@@ -88,7 +75,25 @@ public final class LogBench {
     }
   }
 
-  private static final class Counter {
+  /** A dyno that waits a moment, writes {@code lines} timestamped lines at {@code rate} a second, then idles. */
+  static String chatProgram(int lines, int rate) {
+    return """
+          import sys, time
+          time.sleep(2)
+          start = time.time()
+          for i in range(%d):
+              sys.stdout.write("chat %%d %%d\\n" %% (i, time.time_ns()))
+              if i %% 100 == 99:
+                  sys.stdout.flush()
+                  ahead = start + (i + 1) / %d - time.time()
+                  if ahead > 0:
+                      time.sleep(ahead)
+          sys.stdout.flush()
+          time.sleep(3600)
+          """.formatted(lines, rate);
+  }
+
+  static final class Counter {
     final AtomicLong count = new AtomicLong();
     volatile long first;
     volatile long last;
@@ -110,6 +115,13 @@ public final class LogBench {
       }
     }
 
+    /** The delay (ms) below which {@code q} of the sampled lines arrived. */
+    double percentile(double q) {
+      List<Long> d = new ArrayList<>(delaysMicros);
+      Collections.sort(d);
+      return d.isEmpty() ? Double.NaN : d.get(Math.min(d.size() - 1, (int) (d.size() * q))) / 1000.0;
+    }
+
     void report(String label) {
       List<Long> d = new ArrayList<>(delaysMicros);
       Collections.sort(d);
@@ -120,14 +132,14 @@ public final class LogBench {
     }
   }
 
-  private static void readTail(String url, Counter counter) {
+  static void readTail(String url, java.util.function.Consumer<String> counter) {
     try {
       HttpResponse<InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
           HttpResponse.BodyHandlers.ofInputStream());
       try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
         for (String l; (l = in.readLine()) != null; ) {
           if (l.startsWith("data: ")) {
-            counter.saw(l);
+            counter.accept(l);
           }
         }
       }
@@ -137,7 +149,7 @@ public final class LogBench {
   }
 
   /** Reads octet-counted frames: LENGTH SP FRAME. */
-  private static void readDrain(ServerSocket server, Counter counter) {
+  static void readDrain(ServerSocket server, java.util.function.Consumer<String> counter) {
     try (Socket socket = server.accept();
         java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
             socket.getInputStream()))) {
@@ -151,7 +163,7 @@ public final class LogBench {
         }
         byte[] frame = new byte[length];
         in.readFully(frame);
-        counter.saw(new String(frame, StandardCharsets.UTF_8));
+        counter.accept(new String(frame, StandardCharsets.UTF_8));
       }
     } catch (Exception ignored) {
       // the node stopped

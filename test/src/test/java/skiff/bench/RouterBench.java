@@ -144,7 +144,7 @@ public final class RouterBench {
   }
 
   /** wrk's latencies come as 512.00us, 1.20ms or 2.01s. */
-  private static double millis(String latency) {
+  static double millis(String latency) {
     double value = Double.parseDouble(latency.replaceAll("[a-z]+$", ""));
     return latency.endsWith("us") ? value / 1000 : latency.endsWith("ms") ? value : value * 1000;
   }
@@ -172,7 +172,7 @@ public final class RouterBench {
     return new Result(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
   }
 
-  private static Process startNginx(Path work, int port, java.net.InetSocketAddress dyno)
+  static Process startNginx(Path work, int port, java.net.InetSocketAddress dyno)
       throws IOException, InterruptedException {
     Path prefix = Files.createDirectories(work.resolve("nginx"));
     Files.createDirectories(prefix.resolve("logs"));
@@ -206,7 +206,7 @@ public final class RouterBench {
     return nginx;
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

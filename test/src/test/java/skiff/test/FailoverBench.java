@@ -24,12 +24,23 @@ public final class FailoverBench {
   private FailoverBench() {}
 
   public static void main(String[] args) throws Exception {
-    int rounds = Integer.getInteger("bench.rounds", 5);
+    Rounds r = measure(Integer.getInteger("bench.rounds", 5), Integer.getInteger("bench.pushes", 5));
+    report("node loss to its dynos up elsewhere, as the API showed it", r.seen());
+    report("node loss to its dynos up elsewhere, by the journal's dyno.up", r.journaled());
+  }
+
+  /** Seconds from each round's kill to every dyno up on the nodes left: as the API showed it, and by the journal. */
+  public record Rounds(List<Double> seen, List<Double> journaled) {}
+
+  /** Starts the three nodes, pushes {@code pushes} times through each, then measures {@code rounds} node losses. */
+  public static Rounds measure(int rounds, int pushes) throws Exception {
     useTestClasspath();
     try (TestCluster cluster = TestCluster.start(3, Map.of())) {
       List<ServerProcess> nodes = cluster.nodes;
       Api api = cluster.api(1);
-      pushes(api, nodes, Integer.getInteger("bench.pushes", 5));
+      if (pushes > 0) {
+        pushes(api, nodes, pushes);
+      }
       String app = "failover";
       DynoTest.deploy(api, nodes.get(0).apiPort, Files.createTempDirectory("failover-bench"), app);
       api.patch("/apps/" + app + "/formation", "{\"updates\":[{\"type\":\"web\",\"quantity\":6},"
@@ -57,8 +68,7 @@ public final class FailoverBench {
         nodes.set(victim, ServerProcess.start(cluster.envs.get(victim)));
         awaitNodesUp(api, 3);
       }
-      report("node loss to its dynos up elsewhere, as the API showed it", seen);
-      report("node loss to its dynos up elsewhere, by the journal's dyno.up", journaled);
+      return new Rounds(seen, journaled);
     }
   }
 

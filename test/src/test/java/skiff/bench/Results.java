@@ -1,0 +1,260 @@
+package skiff.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.renderer.xy.YIntervalRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
+
+/**
+ * One run of the suite: the machine, the commit, the date, and every table; written as
+ * {@code results.json} (everything, each round's value included), {@code results.md} (the tables,
+ * medians with their spread, ratios to the anchors, the plots) and one PNG per table.
+ */
+final class Results {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Color[] COLOURS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+      new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
+
+  final Map<String, String> machine = new LinkedHashMap<>();
+  final List<Table> tables = new ArrayList<>();
+  final Map<String, String> failures = new LinkedHashMap<>();
+  final Instant startedAt = Instant.now();
+  final int rounds;
+  final boolean quick;
+  double minutes;
+
+  Results(int rounds, boolean quick) {
+    this.rounds = rounds;
+    this.quick = quick;
+    machine.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    machine.put("memory", memory());
+    machine.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    machine.put("cpu", cpu());
+    machine.put("commit", command("git", "rev-parse", "--short=12", "HEAD"));
+    machine.put("dirty", String.valueOf(!command("git", "status", "--porcelain", "--untracked-files=no").isBlank()));
+  }
+
+  /** What a reader needs to compare runs, in one line. */
+  String machineLine() {
+    return String.format("%s cores (%s), %s memory, %s, %s; commit %s%s; %s; %s", machine.get("cores"),
+        machine.get("cpu"), machine.get("memory"), machine.get("kernel"), machine.get("jdk"), machine.get("commit"),
+        machine.get("dirty").equals("true") ? " with uncommitted changes" : "", startedAt.toString().substring(0, 16)
+            .replace('T', ' ') + " UTC", quick ? "--quick" : "full run");
+  }
+
+  void write(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("results.json"), JSON.writeValueAsString(json()));
+    for (Table table : tables) {
+      plot(table, dir.resolve(table.id + ".png"));
+    }
+    Files.writeString(dir.resolve("results.md"), markdown(""));
+  }
+
+  private ObjectNode json() {
+    ObjectNode root = JSON.createObjectNode();
+    root.set("machine", JSON.valueToTree(machine));
+    root.put("date", startedAt.toString());
+    root.put("rounds", rounds);
+    root.put("quick", quick);
+    root.put("minutes", Math.round(minutes * 10) / 10.0);
+    root.set("failures", JSON.valueToTree(failures));
+    ArrayNode list = root.putArray("tables");
+    for (Table t : tables) {
+      ObjectNode n = list.addObject();
+      n.put("id", t.id).put("title", t.title).put("unit", t.unit).put("higher_is_better", t.higherIsBetter)
+          .put("rows_are", t.rowLabel).put("note", t.note);
+      if (t.ratioOf != null) {
+        n.putObject("ratio").put("of", t.ratioOf).put("to", t.ratioTo);
+      }
+      ArrayNode rows = n.putArray("rows");
+      t.rows.forEach((row, cells) -> {
+        ObjectNode r = rows.addObject().put("row", row);
+        ObjectNode series = r.putObject("series");
+        cells.forEach((name, f) -> {
+          ObjectNode cell = series.putObject(name).put("median", f.median()).put("min", f.min()).put("max", f.max());
+          f.rounds().forEach(cell.putArray("rounds")::add);
+        });
+        Double ratio = t.ratio(row);
+        if (ratio != null) {
+          r.put("ratio", ratio);
+        }
+      });
+    }
+    return root;
+  }
+
+  /** The results page; {@code plots} is the path from the page to the PNGs ("" beside it). */
+  String markdown(String plots) {
+    StringBuilder md = new StringBuilder();
+    md.append("Machine: ").append(machineLine()).append(". Each figure is the median of ").append(rounds)
+        .append(" rounds, with the lowest and highest in brackets; the whole run took ")
+        .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min.\n\n");
+    for (var failure : failures.entrySet()) {
+      md.append("**").append(failure.getKey()).append(" failed:** ").append(failure.getValue()).append("\n\n");
+    }
+    for (Table t : tables) {
+      md.append("#### ").append(t.title).append(" (").append(t.unit).append(", ")
+          .append(t.higherIsBetter ? "higher" : "lower").append(" is better)\n\n");
+      md.append("| ").append(t.rowLabel);
+      t.series.forEach(s -> md.append(" | ").append(s));
+      if (t.ratioOf != null) {
+        md.append(" | ").append(t.ratioOf).append(" / ").append(t.ratioTo);
+      }
+      md.append(" |\n|---");
+      t.series.forEach(s -> md.append("|---"));
+      md.append(t.ratioOf != null ? "|---|\n" : "|\n");
+      t.rows.forEach((row, cells) -> {
+        md.append("| ").append(row);
+        for (String s : t.series) {
+          Figure f = cells.get(s);
+          md.append(" | ").append(f == null ? "" : (f.impossible() ? "**impossible:** " : "") + number(f.median())
+              + " (" + number(f.min()) + "–" + number(f.max()) + ")");
+        }
+        if (t.ratioOf != null) {
+          Double ratio = t.ratio(row);
+          md.append(" | ").append(ratio == null ? "" : String.format(Locale.ROOT, "**%.2f×**", ratio));
+        }
+        md.append(" |\n");
+      });
+      if (!t.note.isEmpty()) {
+        md.append("\n").append(t.note).append("\n");
+      }
+      md.append("\n![").append(t.title).append("](").append(plots).append(t.id).append(".png)\n\n");
+    }
+    return md.toString();
+  }
+
+  static String number(double v) {
+    double a = Math.abs(v);
+    if (a >= 1000) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    if (a >= 100) {
+      return String.format(Locale.ROOT, "%.0f", v);
+    }
+    if (a >= 10) {
+      return String.format(Locale.ROOT, "%.1f", v);
+    }
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  /** Medians with their spread as error bars: a curve for numeric rows, grouped bars otherwise. */
+  private static void plot(Table t, Path file) throws IOException {
+    String axis = t.unit + (t.higherIsBetter ? " (higher is better)" : " (lower is better)");
+    JFreeChart chart;
+    if (t.numericRows) {
+      YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+      for (String s : t.series) {
+        YIntervalSeries series = new YIntervalSeries(s);
+        t.rows.forEach((row, cells) -> {
+          Figure f = cells.get(s);
+          if (f != null) {
+            series.add(Double.parseDouble(row), f.median(), f.min(), f.max());
+          }
+        });
+        data.addSeries(series);
+      }
+      chart = ChartFactory.createXYLineChart(t.title, t.rowLabel, axis, data, PlotOrientation.VERTICAL, true, false,
+          false);
+      XYPlot plot = chart.getXYPlot();
+      XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, true);
+      YIntervalRenderer bars = new YIntervalRenderer();
+      for (int i = 0; i < t.series.size(); i++) {
+        lines.setSeriesPaint(i, COLOURS[i % COLOURS.length]);
+        lines.setSeriesStroke(i, new BasicStroke(2f));
+        bars.setSeriesPaint(i, COLOURS[i % COLOURS.length]);
+      }
+      bars.setDefaultSeriesVisibleInLegend(false);
+      plot.setDataset(1, data);
+      plot.setRenderer(0, lines);
+      plot.setRenderer(1, bars);
+      // sizes that span orders of magnitude (10,000 to 1,000,000 events) on a log scale
+      double lowest = t.rows.keySet().stream().mapToDouble(Double::parseDouble).min().orElse(1);
+      double highest = t.rows.keySet().stream().mapToDouble(Double::parseDouble).max().orElse(1);
+      if (lowest > 0 && highest / lowest >= 50) {
+        org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis(t.rowLabel);
+        x.setBase(10);
+        x.setSmallestValue(lowest / 2);
+        plot.setDomainAxis(x);
+        double low = t.rows.values().stream().flatMap(c -> c.values().stream()).mapToDouble(Figure::min).min()
+            .orElse(1);
+        if (low > 0) {
+          org.jfree.chart.axis.LogAxis y = new org.jfree.chart.axis.LogAxis(axis);
+          y.setBase(10);
+          y.setSmallestValue(low / 2);
+          plot.setRangeAxis(y);
+        }
+      }
+      plot.setBackgroundPaint(Color.WHITE);
+      plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    } else {
+      DefaultCategoryDataset data = new DefaultCategoryDataset();
+      t.rows.forEach((row, cells) -> cells.forEach((s, f) -> data.addValue(f.median(), s, row)));
+      chart = ChartFactory.createBarChart(t.title, t.rowLabel, axis, data, PlotOrientation.VERTICAL, true, false, false);
+      CategoryPlot plot = chart.getCategoryPlot();
+      BarRenderer renderer = (BarRenderer) plot.getRenderer();
+      renderer.setBarPainter(new StandardBarPainter());
+      renderer.setShadowVisible(false);
+      for (int i = 0; i < t.series.size(); i++) {
+        renderer.setSeriesPaint(i, COLOURS[i % COLOURS.length]);
+      }
+      plot.setBackgroundPaint(Color.WHITE);
+      plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    }
+    chart.setBackgroundPaint(Color.WHITE);
+    ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 480);
+  }
+
+  private static String memory() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return Math.round(os.getTotalMemorySize() / 1e9) + " GB";
+    }
+    return "?";
+  }
+
+  private static String cpu() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static String command(String... args) {
+    try {
+      Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      return p.waitFor() == 0 ? out : "?";
+    } catch (IOException | InterruptedException e) {
+      return "?";
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package skiff.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import skiff.platform.node.SkiffNode;
+import skiff.test.Api;
+import skiff.test.DynoTestSupport;
+import skiff.test.RouterTest;
+import skiff.test.TestNode;
+
+/**
+ * The router beside its anchors in the same run: the Node.js dyno reached directly, through nginx
+ * (a keep-alive reverse proxy, {@code worker_processes auto}) and through Skiff's router; rounds
+ * interleaved so the machine's other load falls on all three alike. Then power of two choices
+ * against random balancing (Heroku's) with one slow dyno among three.
+ */
+final class RouterPart implements BenchSuite.Runner {
+  private record Kind(String label, String path, int connections) {}
+
+  @Override
+  public void run(BenchSuite suite) throws Exception {
+    RouterBench.ensureInstalled("wrk", "/usr/bin/wrk");
+    RouterBench.ensureInstalled("nginx", "/usr/sbin/nginx");
+    List<Kind> kinds = new ArrayList<>();
+    for (int c : suite.quick ? new int[] {16} : new int[] {16, 128}) {
+      kinds.add(new Kind("small, -c" + c, "/", c));
+      kinds.add(new Kind("1 MB, -c" + c, "/big", c));
+      if (!suite.quick) {
+        kinds.add(new Kind("chunked 16 × 4 KB, -c" + c, "/chunked", c));
+        kinds.add(new Kind("WebSocket echo, -c" + c, "ws", c));
+      }
+    }
+    Table rps = suite.table("router-throughput", "Router throughput", "requests/s", true, "response, connections",
+        false).ratio("Skiff", "nginx");
+    Table p50 = suite.table("router-p50", "Router median latency (the dyno's own beside it)", "ms", false,
+        "response, connections", false).ratio("Skiff", "nginx");
+    Table p99 = suite.table("router-p99", "Router p99 latency", "ms", false, "response, connections", false)
+        .ratio("Skiff", "nginx");
+    Path work = Files.createTempDirectory("bench-router");
+    StringBuilder added = new StringBuilder("Added median latency (the proxy's p50 minus the dyno's, medians):");
+    try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
+      Api api = new Api(node.apiPort(), TestNode.TOKEN);
+      RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
+      java.net.InetSocketAddress dyno = DynoTestSupport.address(api, "bench", "web.1");
+      int nginxPort = RouterBench.freePort();
+      Process nginx = RouterBench.startNginx(work, nginxPort, dyno);
+      try {
+        Map<String, String> targets = new java.util.LinkedHashMap<>();
+        targets.put("dyno directly", dyno.getHostString() + ":" + dyno.getPort());
+        targets.put("nginx", "127.0.0.1:" + nginxPort);
+        targets.put("Skiff", "127.0.0.1:" + node.routerPort());
+        for (Kind kind : kinds) {
+          BenchSuite.say("router: " + kind.label());
+          Map<String, List<double[]>> measured = new java.util.LinkedHashMap<>();
+          targets.keySet().forEach(t -> measured.put(t, new ArrayList<>()));
+          for (int round = -1; round < suite.rounds; round++) { // round -1 warms up, unmeasured
+            for (var target : targets.entrySet()) {
+              String host = target.getKey().equals("Skiff") ? "bench.localhost" : null;
+              double[] r = once(kind, target.getValue(), host);
+              if (round >= 0) {
+                measured.get(target.getKey()).add(r);
+              }
+            }
+          }
+          measured.forEach((target, runs) -> {
+            rps.put(kind.label(), target, new Figure(runs.stream().map(r -> r[0]).toList()));
+            p50.put(kind.label(), target, new Figure(runs.stream().map(r -> r[1]).toList()));
+            p99.put(kind.label(), target, new Figure(runs.stream().map(r -> r[2]).toList()));
+          });
+          double own = p50.rows.get(kind.label()).get("dyno directly").median();
+          added.append(String.format(java.util.Locale.ROOT, " %s: nginx %.2f ms, Skiff %.2f ms;", kind.label(),
+              p50.rows.get(kind.label()).get("nginx").median() - own,
+              p50.rows.get(kind.label()).get("Skiff").median() - own));
+        }
+      } finally {
+        nginx.destroy();
+        nginx.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    p50.note(added.toString().replaceAll(";$", "."));
+    rps.note("wrk -t2 -d" + System.getProperty("bench.seconds") + "s with keep-alive (WebSocket echo: the bench's"
+        + " own Java client), rounds interleaved; wrk, the proxy and the dyno share the machine's cores.");
+    if (!suite.quick) {
+      balancing(suite);
+    }
+  }
+
+  /** requests/s, p50 ms, p99 ms. */
+  private static double[] once(Kind kind, String at, String host) throws Exception {
+    if (kind.path().equals("ws")) {
+      WebSocketEchoLoad.Result r = WebSocketEchoLoad.run(at, host == null ? "bench" : host, kind.connections(),
+          Duration.ofSeconds(Long.parseLong(System.getProperty("bench.seconds"))));
+      return new double[] {r.perSecond(), r.p50Millis(), r.p99Millis()};
+    }
+    RouterBench.Result r = RouterBench.wrk("http://" + at + kind.path(), host, kind.connections());
+    return new double[] {r.rps(), RouterBench.millis(r.p50()), RouterBench.millis(r.p99())};
+  }
+
+  /** One slow dyno (50 ms a request) among three, wrk -c32: random (Heroku's) against p2c. */
+  private static void balancing(BenchSuite suite) throws Exception {
+    Table rps = suite.table("router-balancing", "Balancing with one slow dyno of three (wrk -c32)", "requests/s", true,
+        "balancing", false).ratio("power of two choices", "random");
+    Table p99 = suite.table("router-balancing-p99", "Balancing with one slow dyno of three: p99 latency", "ms",
+        false, "balancing", false).ratio("power of two choices", "random");
+    for (String balance : List.of("random", "p2c")) {
+      String series = balance.equals("p2c") ? "power of two choices" : "random";
+      Map<String, String> env = TestNode.env(TestNode.freshHome());
+      env.put("SKIFF_ROUTER_BALANCE", balance);
+      try (SkiffNode node = TestNode.start(env)) {
+        Api api = new Api(node.apiPort(), TestNode.TOKEN);
+        RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("bench-" + balance), "slowone", 3);
+        api.patch("/apps/slowone/config-vars", "{\"SLOW_DYNO\":\"web.2\"}").expect(200);
+        Thread.sleep(3000); // the config change replaces the dynos
+        List<double[]> runs = new ArrayList<>();
+        suite.measure(() -> {
+          RouterBench.Result r = RouterBench.wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost", 32);
+          runs.add(new double[] {r.rps(), RouterBench.millis(r.p99())});
+          return r.rps();
+        });
+        List<double[]> measured = runs.subList(1, runs.size()); // the first was the warm-up
+        rps.put("one slow dyno of three", series, new Figure(measured.stream().map(r -> r[0]).toList()));
+        p99.put("one slow dyno of three", series, new Figure(measured.stream().map(r -> r[1]).toList()));
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package skiff.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A table of figures: one row per condition (a response size and connection count, a dyno count…),
+ * one column per series (Skiff and, where there is one, the anchor it is measured beside in the
+ * same run). {@code ratio} names the series compared, shown as a column of their medians' ratio.
+ * Rows given as numbers ({@code numericRows}) are plotted as a curve, other tables as bars.
+ */
+final class Table {
+  final String id;
+  final String title;
+  final String unit;
+  final boolean higherIsBetter;
+  final String rowLabel;
+  final boolean numericRows;
+  final List<String> series = new ArrayList<>();
+  final Map<String, Map<String, Figure>> rows = new LinkedHashMap<>();
+  String ratioOf;
+  String ratioTo;
+  String note = "";
+
+  Table(String id, String title, String unit, boolean higherIsBetter, String rowLabel, boolean numericRows) {
+    this.id = id;
+    this.title = title;
+    this.unit = unit;
+    this.higherIsBetter = higherIsBetter;
+    this.rowLabel = rowLabel;
+    this.numericRows = numericRows;
+  }
+
+  /** Shows {@code of}'s median over {@code to}'s, e.g. Skiff over nginx. */
+  Table ratio(String of, String to) {
+    this.ratioOf = of;
+    this.ratioTo = to;
+    return this;
+  }
+
+  Table note(String note) {
+    this.note = note;
+    return this;
+  }
+
+  void put(String row, String seriesName, Figure figure) {
+    if (!series.contains(seriesName)) {
+      series.add(seriesName);
+    }
+    rows.computeIfAbsent(row, r -> new LinkedHashMap<>()).put(seriesName, figure);
+  }
+
+  /** {@code ratioOf / ratioTo} for a row, if both were measured. */
+  Double ratio(String row) {
+    Map<String, Figure> cells = rows.get(row);
+    if (ratioOf == null || cells == null || !cells.containsKey(ratioOf) || !cells.containsKey(ratioTo)
+        || cells.get(ratioTo).median() == 0) {
+      return null;
+    }
+    return cells.get(ratioOf).median() / cells.get(ratioTo).median();
+  }
+}
