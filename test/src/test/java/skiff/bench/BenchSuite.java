@@ -99,18 +99,30 @@ public final class BenchSuite {
     int rounds = 5;
     Path out = Path.of(System.getProperty("bench.out", "benchmarks")).toAbsolutePath();
     List<String> names = new ArrayList<>();
+    Path from = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--readme" -> readme = true;
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]).toAbsolutePath();
+        case "--from" -> from = Path.of(args[++i]).toAbsolutePath();
         case "--list" -> {
           PARTS.forEach(p -> System.out.printf("%-10s %s%s%n", p.name(), p.about(), p.inQuick() ? "" : " (not in --quick)"));
           return;
         }
         default -> names.add(args[i]);
       }
+    }
+    if (from != null) {
+      // no measuring: the page, the plots and (--readme) the README's figures again from a run's JSON
+      Results earlier = Results.read(from);
+      earlier.write(out);
+      if (readme) {
+        ReadmeFigures.update(Path.of(System.getProperty("bench.readme", "../README.md")), earlier);
+      }
+      say("page of " + from + " written to " + out);
+      return;
     }
     if (rounds < 5) {
       throw new IllegalArgumentException("--rounds must be 5 or more: a median of fewer says little");
@@ -123,7 +135,7 @@ public final class BenchSuite {
       }
     }
     // wrk's rounds: long enough to be steady, short enough for the whole suite in 20 minutes
-    System.setProperty("bench.seconds", System.getProperty("bench.seconds", quick ? "2" : "3"));
+    System.setProperty("bench.seconds", System.getProperty("bench.seconds", "2"));
     BenchSuite suite = new BenchSuite(rounds, quick);
     long start = System.nanoTime();
     for (Part part : PARTS) {

@@ -40,28 +40,28 @@ final class DynoPart implements BenchSuite.Runner {
       if (pushed.status() != 0) {
         throw new IllegalStateException(pushed.output());
       }
-      awaitUp(api, 1);
-      start(suite, node, api);
-      scaling(suite, api);
+      ProcessDynoRuntime runtime = node.dynos().runtime();
+      awaitUp(api, runtime, 1);
+      start(suite, api, runtime);
+      scaling(suite, api, runtime);
     }
   }
 
-  private static void start(BenchSuite suite, SkiffNode node, Api api) throws Exception {
+  private static void start(BenchSuite suite, Api api, ProcessDynoRuntime runtime) throws Exception {
     BenchSuite.say("dynos: one start, through Skiff and by hand");
     Table table = suite.table("dyno-start", "Start of one web dyno until it answers", "ms", false, "dyno", false)
         .ratio("Skiff (scale 0 → 1, as the API shows it)", "the same process in the same sandbox, by hand");
     Figure skiff = suite.measure(() -> {
       scale(api, 0);
-      awaitUp(api, 0);
+      awaitUp(api, runtime, 0);
       long t0 = System.nanoTime();
       scale(api, 1);
-      awaitUp(api, 1);
+      awaitUp(api, runtime, 1);
       return (System.nanoTime() - t0) / 1e6;
     });
     JsonNode app = api.get("/apps/" + APP).expect(200).body();
     JsonNode release = api.get("/apps/" + APP + "/releases/" + currentVersion(api)).expect(200).body();
     JsonNode slug = api.get("/apps/" + APP + "/slugs/" + release.path("slug").path("id").asText()).expect(200).body();
-    ProcessDynoRuntime runtime = node.dynos().runtime();
     Figure byHand = suite.measure(() -> {
       CompletableFuture<Long> up = new CompletableFuture<>();
       CompletableFuture<Void> exited = new CompletableFuture<>();
@@ -105,7 +105,7 @@ final class DynoPart implements BenchSuite.Runner {
     return latest;
   }
 
-  private static void scaling(BenchSuite suite, Api api) throws Exception {
+  private static void scaling(BenchSuite suite, Api api, ProcessDynoRuntime runtime) throws Exception {
     int[] counts = suite.quick ? new int[] {1, 10} : new int[] {1, 10, 20, 50, 100};
     int[] memoryAt = suite.quick ? new int[] {0, 10} : new int[] {0, 50, 100};
     Table time = suite.table("dyno-scale-up", "Scale-up from 0 until every dyno is up", "s", false, "dynos", true);
@@ -117,7 +117,7 @@ final class DynoPart implements BenchSuite.Runner {
     for (int round = -1; round < suite.rounds; round++) {
       for (int count : counts) {
         scale(api, 0);
-        awaitUp(api, 0);
+        awaitUp(api, runtime, 0);
         if (count == counts[0] && round >= 0 && memoryAt[0] == 0) {
           heaps.computeIfAbsent(0, c -> new ArrayList<>()).add(BenchSuite.liveHeapMb());
           rss.computeIfAbsent(0, c -> new ArrayList<>()).add(BenchSuite.rssMb());
@@ -125,7 +125,7 @@ final class DynoPart implements BenchSuite.Runner {
         BenchSuite.say("dynos: round " + (round + 1) + ", 0 → " + count);
         long t0 = System.nanoTime();
         scale(api, count);
-        awaitUp(api, count);
+        awaitUp(api, runtime, count);
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (round < 0) {
           continue; // the warm-up round
@@ -154,8 +154,12 @@ final class DynoPart implements BenchSuite.Runner {
         .expect(200);
   }
 
-  /** Until exactly {@code count} web dynos are up (and, for 0, none is left running). */
-  private static void awaitUp(Api api, int count) throws InterruptedException {
+  /**
+   * Until exactly {@code count} web dynos are up and the node runs exactly {@code count} processes:
+   * a scale down is over only when the processes it stops have exited, not when the API stops
+   * listing them (measuring then would count the stopping ones, or find web.1 still up).
+   */
+  private static void awaitUp(Api api, ProcessDynoRuntime runtime, int count) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (System.nanoTime() < deadline) {
       int up = 0;
@@ -167,7 +171,7 @@ final class DynoPart implements BenchSuite.Runner {
           other++;
         }
       }
-      if (up == count && (count > 0 || other == 0)) {
+      if (up == count && other == 0 && runtime.running() == count) {
         return;
       }
       Thread.sleep(10);

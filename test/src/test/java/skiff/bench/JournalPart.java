@@ -25,7 +25,7 @@ import skiff.test.TestNode;
 final class JournalPart implements BenchSuite.Runner {
   @Override
   public void run(BenchSuite suite) throws Exception {
-    int[] sizes = suite.quick ? new int[] {10_000, 100_000} : new int[] {10_000, 100_000, 1_000_000};
+    int[] sizes = suite.quick ? new int[] {10_000, 50_000} : new int[] {10_000, 100_000, 1_000_000};
     Table table = suite.table("journal-replay", "Replay of one app's whole history", "ms", false, "events", true)
         .ratio("Skiff (event handler)", "plain JDBC (the rows' bytes)");
     Path home = Files.createTempDirectory("bench-journal");

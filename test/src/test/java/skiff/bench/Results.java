@@ -43,14 +43,13 @@ final class Results {
   final Map<String, String> machine = new LinkedHashMap<>();
   final List<Table> tables = new ArrayList<>();
   final Map<String, String> failures = new LinkedHashMap<>();
-  final Instant startedAt = Instant.now();
+  final Instant startedAt;
   final int rounds;
   final boolean quick;
   double minutes;
 
   Results(int rounds, boolean quick) {
-    this.rounds = rounds;
-    this.quick = quick;
+    this(rounds, quick, Instant.now());
     machine.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
     machine.put("memory", memory());
     machine.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
@@ -58,6 +57,42 @@ final class Results {
     machine.put("cpu", cpu());
     machine.put("commit", command("git", "rev-parse", "--short=12", "HEAD"));
     machine.put("dirty", String.valueOf(!command("git", "status", "--porcelain", "--untracked-files=no").isBlank()));
+  }
+
+  private Results(int rounds, boolean quick, Instant startedAt) {
+    this.rounds = rounds;
+    this.quick = quick;
+    this.startedAt = startedAt;
+  }
+
+  /** A run as its {@code results.json} has it, to write its page (and the README's figures) again. */
+  static Results read(Path file) throws IOException {
+    var root = JSON.readTree(file.toFile());
+    Results results = new Results(root.path("rounds").asInt(), root.path("quick").asBoolean(),
+        Instant.parse(root.path("date").asText()));
+    results.minutes = root.path("minutes").asDouble();
+    root.path("machine").fields().forEachRemaining(e -> results.machine.put(e.getKey(), e.getValue().asText()));
+    root.path("failures").fields().forEachRemaining(e -> results.failures.put(e.getKey(), e.getValue().asText()));
+    for (var t : root.path("tables")) {
+      boolean numeric = true;
+      for (var row : t.path("rows")) {
+        numeric &= row.path("row").asText().matches("-?[0-9.]+");
+      }
+      Table table = new Table(t.path("id").asText(), t.path("title").asText(), t.path("unit").asText(),
+          t.path("higher_is_better").asBoolean(), t.path("rows_are").asText(), numeric).note(t.path("note").asText());
+      if (t.has("ratio")) {
+        table.ratio(t.path("ratio").path("of").asText(), t.path("ratio").path("to").asText());
+      }
+      for (var row : t.path("rows")) {
+        row.path("series").fields().forEachRemaining(e -> {
+          List<Double> values = new ArrayList<>();
+          e.getValue().path("rounds").forEach(v -> values.add(v.asDouble()));
+          table.put(row.path("row").asText(), e.getKey(), new Figure(values));
+        });
+      }
+      results.tables.add(table);
+    }
+    return results;
   }
 
   /** What a reader needs to compare runs, in one line. */
