@@ -93,6 +93,11 @@ public final class BenchSuite {
     throw new IllegalStateException("no VmRSS in /proc/self/status");
   }
 
+  /** A path as the caller gave it: relative to where bin/skiff-bench was run, not to the test module. */
+  private static Path callers(String path) {
+    return Path.of(System.getProperty("bench.cwd", ".")).resolve(path).toAbsolutePath().normalize();
+  }
+
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     boolean readme = false;
@@ -105,8 +110,8 @@ public final class BenchSuite {
         case "--quick" -> quick = true;
         case "--readme" -> readme = true;
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-        case "--out" -> out = Path.of(args[++i]).toAbsolutePath();
-        case "--from" -> from = Path.of(args[++i]).toAbsolutePath();
+        case "--out" -> out = callers(args[++i]);
+        case "--from" -> from = callers(args[++i]);
         case "--list" -> {
           PARTS.forEach(p -> System.out.printf("%-10s %s%s%n", p.name(), p.about(), p.inQuick() ? "" : " (not in --quick)"));
           return;

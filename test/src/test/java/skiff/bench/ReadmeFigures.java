@@ -18,7 +18,7 @@ final class ReadmeFigures {
     if (begin < 0 || end < begin) {
       throw new IllegalStateException(readme + " has no " + BEGIN + " ... " + END + " block for the figures");
     }
-    String page = results.markdown("benchmarks/").replace("#### ", "#### ");
+    String page = results.markdown("benchmarks/");
     Files.writeString(readme, text.substring(0, begin + BEGIN.length()) + "\n\n" + page + text.substring(end));
   }
 }

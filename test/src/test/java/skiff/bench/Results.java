@@ -205,17 +205,10 @@ final class Results {
     String axis = t.unit + (t.higherIsBetter ? " (higher is better)" : " (lower is better)");
     JFreeChart chart;
     if (t.numericRows) {
-      YIntervalSeriesCollection data = new YIntervalSeriesCollection();
-      for (String s : t.series) {
-        YIntervalSeries series = new YIntervalSeries(s);
-        t.rows.forEach((row, cells) -> {
-          Figure f = cells.get(s);
-          if (f != null) {
-            series.add(Double.parseDouble(row), f.median(), f.min(), f.max());
-          }
-        });
-        data.addSeries(series);
-      }
+      // the same values twice: one set drawn as lines, the other as the spread's bars (a plot
+      // finds a dataset's renderer by the dataset, so one object cannot have both)
+      YIntervalSeriesCollection data = intervals(t);
+      YIntervalSeriesCollection spread = intervals(t);
       chart = ChartFactory.createXYLineChart(t.title, t.rowLabel, axis, data, PlotOrientation.VERTICAL, true, false,
           false);
       XYPlot plot = chart.getXYPlot();
@@ -225,26 +218,20 @@ final class Results {
         lines.setSeriesPaint(i, COLOURS[i % COLOURS.length]);
         lines.setSeriesStroke(i, new BasicStroke(2f));
         bars.setSeriesPaint(i, COLOURS[i % COLOURS.length]);
+        bars.setSeriesVisibleInLegend(i, false); // the spread's bars: the lines' legend names them
       }
-      bars.setDefaultSeriesVisibleInLegend(false);
-      plot.setDataset(1, data);
+      plot.setDataset(1, spread);
       plot.setRenderer(0, lines);
       plot.setRenderer(1, bars);
       // sizes that span orders of magnitude (10,000 to 1,000,000 events) on a log scale
       double lowest = t.rows.keySet().stream().mapToDouble(Double::parseDouble).min().orElse(1);
       double highest = t.rows.keySet().stream().mapToDouble(Double::parseDouble).max().orElse(1);
       if (lowest > 0 && highest / lowest >= 50) {
-        org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis(t.rowLabel);
-        x.setBase(10);
-        x.setSmallestValue(lowest / 2);
-        plot.setDomainAxis(x);
+        plot.setDomainAxis(logAxis(t.rowLabel, lowest));
         double low = t.rows.values().stream().flatMap(c -> c.values().stream()).mapToDouble(Figure::min).min()
             .orElse(1);
         if (low > 0) {
-          org.jfree.chart.axis.LogAxis y = new org.jfree.chart.axis.LogAxis(axis);
-          y.setBase(10);
-          y.setSmallestValue(low / 2);
-          plot.setRangeAxis(y);
+          plot.setRangeAxis(logAxis(axis, low));
         }
       }
       plot.setBackgroundPaint(Color.WHITE);
@@ -254,6 +241,14 @@ final class Results {
       t.rows.forEach((row, cells) -> cells.forEach((s, f) -> data.addValue(f.median(), s, row)));
       chart = ChartFactory.createBarChart(t.title, t.rowLabel, axis, data, PlotOrientation.VERTICAL, true, false, false);
       CategoryPlot plot = chart.getCategoryPlot();
+      plot.getDomainAxis().setMaximumCategoryLabelLines(3); // "chunked 16 × 4 KB, -c128" whole
+      double low = t.rows.values().stream().flatMap(c -> c.values().stream()).mapToDouble(Figure::median).min()
+          .orElse(1);
+      double high = t.rows.values().stream().flatMap(c -> c.values().stream()).mapToDouble(Figure::median).max()
+          .orElse(1);
+      if (low > 0 && high / low >= 50) {
+        plot.setRangeAxis(logAxis(axis, low));
+      }
       BarRenderer renderer = (BarRenderer) plot.getRenderer();
       renderer.setBarPainter(new StandardBarPainter());
       renderer.setShadowVisible(false);
@@ -265,6 +260,31 @@ final class Results {
     }
     chart.setBackgroundPaint(Color.WHITE);
     ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 480);
+  }
+
+  private static YIntervalSeriesCollection intervals(Table t) {
+    YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+    for (String s : t.series) {
+      YIntervalSeries series = new YIntervalSeries(s);
+      t.rows.forEach((row, cells) -> {
+        Figure f = cells.get(s);
+        if (f != null) {
+          series.add(Double.parseDouble(row), f.median(), f.min(), f.max());
+        }
+      });
+      data.addSeries(series);
+    }
+    return data;
+  }
+
+  /** Powers of ten, labelled as plain numbers (10,000 rather than 10^4.0). */
+  private static org.jfree.chart.axis.LogAxis logAxis(String label, double lowest) {
+    org.jfree.chart.axis.LogAxis axis = new org.jfree.chart.axis.LogAxis(label);
+    axis.setBase(10);
+    axis.setSmallestValue(lowest / 2);
+    axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1));
+    axis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.##"));
+    return axis;
   }
 
   private static String memory() {
