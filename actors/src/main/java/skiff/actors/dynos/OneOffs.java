@@ -36,9 +36,10 @@ import skiff.persistence.CborSerializable;
 import skiff.persistence.JournalName;
 
 /**
- * An app's one-off dynos ({@code run.N}) for the whole cluster: it numbers them (one counter per
- * app, whatever node the run was asked through), decides which node runs each, journals what
- * becomes of them, and answers {@code ps}. The chosen node's {@link DynoAgent} carries the run out
+ * An app's one-off dynos ({@code run.N}, and the release phase's {@code release.N}) for the whole
+ * cluster: it numbers them (one counter per app, whatever node the run was asked through), decides
+ * which node runs each, journals what becomes of them, and answers {@code ps}; a release phase's
+ * end goes to the app's entity, which decides the release. The chosen node's {@link DynoAgent} carries the run out
  * through that node's {@link OneOffLauncher} and reports back; the attach URL names that node.
  *
  * <p>A one-off is never restarted. One whose node is lost ({@code kill -9}, a machine gone) is
