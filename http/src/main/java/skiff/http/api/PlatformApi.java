@@ -101,9 +101,13 @@ public final class PlatformApi {
       request.discardEntityBytes(materializer);
       throw new ApiError(413, "request_entity_too_large", "The request body is larger than 1 MB.");
     }
-    // a chunked body has no length to check up front: the stream itself is cut at the limit
-    return request.entity().withSizeLimit(MAX_BODY_BYTES).toStrict(BODY_TIMEOUT.toMillis(), materializer)
-        .handle((strict, error) -> {
+    // a chunked body has no length to check up front: it is read to its end, keeping the first 1 MB,
+    // so a body over the limit is answered 413 once the client has sent it (cutting the stream
+    // would close the connection with the rest unread, and the reset could lose the answer); the
+    // server's own max-content-length still ends a hostile endless one
+    return request.entity().getDataBytes().completionTimeout(BODY_TIMEOUT)
+        .runFold(new BoundedBody(), BoundedBody::add, materializer)
+        .handle((body, error) -> {
           if (error != null) {
             for (Throwable t = error; t != null; t = t.getCause()) {
               if (t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
@@ -112,10 +116,13 @@ public final class PlatformApi {
             }
             throw error instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(error);
           }
-          return strict;
+          if (body.over) {
+            throw new ApiError(413, "request_entity_too_large", "The request body is larger than 1 MB.");
+          }
+          return body.bytes;
         })
-        .thenCompose(strict -> {
-          ApiCall call = new ApiCall(request, match.get().params(), strict.getData().utf8String(),
+        .thenCompose(bytes -> {
+          ApiCall call = new ApiCall(request, match.get().params(), bytes.utf8String(),
               account.orElse(null), requestId, token.orElse(null));
           if (call.account() == null) {
             return match.get().endpoint().handle(call);
@@ -124,6 +131,22 @@ public final class PlatformApi {
           return allowed(call, RouteAccess.of(method, match.get().template()))
               .thenCompose(ok -> match.get().endpoint().handle(call));
         });
+  }
+
+  /** A request body read to its end, kept up to {@link #MAX_BODY_BYTES}; {@code over} once it went past. */
+  private static final class BoundedBody {
+    org.apache.pekko.util.ByteString bytes = org.apache.pekko.util.ByteString.emptyByteString();
+    boolean over;
+
+    BoundedBody add(org.apache.pekko.util.ByteString chunk) {
+      if (!over && bytes.size() + chunk.size() <= MAX_BODY_BYTES) {
+        bytes = bytes.concat(chunk);
+      } else {
+        over = true;
+        bytes = org.apache.pekko.util.ByteString.emptyByteString();
+      }
+      return this;
+    }
   }
 
   /** Whether the caller may use the route at all, before its endpoint runs (see RouteAccess). */
