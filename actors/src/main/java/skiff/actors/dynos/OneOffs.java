@@ -255,19 +255,32 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
   }
 
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> start(State s, Start c) {
-    String name = "run." + (s.counter() + 1);
+    return place(s, "run", name -> new OneOffSpec(appId, c.appName(), name, c.slugChecksum(), c.stack(), c.command(),
+        c.env(), c.releaseVersion(), c.attach(), c.tty(), c.cause().actor()), c.cause(),
+        () -> c.replyTo().tell(new StartReply(null, null, null, "The cluster is full: no node has room for a one-off"
+            + " dyno (SKIFF_NODE_CAPACITY).")), c.replyTo());
+  }
+
+  /**
+   * Numbers a run of {@code type} ({@code run.N}, {@code release.N}: one counter for both), places
+   * it on a node with room, writes that down, then has the node run it; {@code full} when no node
+   * has room. {@code waiter} (or null) hears when it started.
+   */
+  private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> place(State s, String type,
+      java.util.function.Function<String, OneOffSpec> specFor, Cause cause, Runnable full, ActorRef<StartReply> waiter) {
+    String name = type + "." + (s.counter() + 1);
     var node = nodes.place(appId, name, null, memoryBytes, null);
     if (node.isEmpty()) {
-      c.replyTo().tell(new StartReply(null, null, null, "The cluster is full: no node has room for a one-off dyno"
-          + " (SKIFF_NODE_CAPACITY)."));
+      full.run();
       return Effect().none();
     }
     String runId = UUID.randomUUID().toString();
-    OneOffSpec spec = new OneOffSpec(appId, c.appName(), name, c.slugChecksum(), c.stack(), c.command(), c.env(),
-        c.releaseVersion(), c.attach(), c.tty(), c.cause().actor());
-    return Effect().persist(new Placed(name, runId, node.get(), c.command(), c.attach(), c.releaseVersion(), c.cause()))
-        .thenRun(next -> {
-          waiting.put(runId, c.replyTo());
+    OneOffSpec spec = specFor.apply(name);
+    return Effect().persist(new Placed(name, runId, node.get(), spec.command(), spec.attach(), spec.releaseVersion(),
+        cause)).thenRun(next -> {
+          if (waiter != null) {
+            waiting.put(runId, waiter);
+          }
           launch(node.get(), runId, spec);
         });
   }
@@ -288,18 +301,10 @@ public final class OneOffs extends EventSourcedBehavior<OneOffs.Command, OneOffs
    */
   private org.apache.pekko.persistence.typed.javadsl.Effect<Event, State> startReleasePhase(State s,
       StartReleasePhase c) {
-    String name = "release." + (s.counter() + 1);
-    var node = nodes.place(appId, name, null, memoryBytes, null);
-    if (node.isEmpty()) {
-      releaseEnded(c.releaseVersion(), -1, "the cluster is full: no node has room for the release command"
-          + " (SKIFF_NODE_CAPACITY)");
-      return Effect().none();
-    }
-    String runId = UUID.randomUUID().toString();
-    OneOffSpec spec = new OneOffSpec(appId, c.appName(), name, c.slugChecksum(), c.stack(), c.command(), c.env(),
-        c.releaseVersion(), false, false, c.cause().actor());
-    return Effect().persist(new Placed(name, runId, node.get(), c.command(), false, c.releaseVersion(), c.cause()))
-        .thenRun(next -> launch(node.get(), runId, spec));
+    return place(s, "release", name -> new OneOffSpec(appId, c.appName(), name, c.slugChecksum(), c.stack(),
+        c.command(), c.env(), c.releaseVersion(), false, false, c.cause().actor()), c.cause(),
+        () -> releaseEnded(c.releaseVersion(), -1, "the cluster is full: no node has room for the release command"
+            + " (SKIFF_NODE_CAPACITY)"), null);
   }
 
   private static boolean isReleasePhase(String name) {
