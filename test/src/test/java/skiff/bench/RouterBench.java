@@ -82,16 +82,32 @@ public final class RouterBench {
     }
     System.out.println("== one slow dyno (50 ms) among three: p99 latency by balancing (-c32) ==");
     for (String balance : List.of("random", "p2c")) {
-      Map<String, String> env = TestNode.env(TestNode.freshHome());
-      env.put("SKIFF_ROUTER_BALANCE", balance);
-      try (SkiffNode node = TestNode.start(env)) {
-        Api api = new Api(node.apiPort(), TestNode.TOKEN);
-        RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("slow-" + balance), "slowone", 3);
-        api.patch("/apps/slowone/config-vars", "{\"SLOW_DYNO\":\"web.2\"}").expect(200);
-        Thread.sleep(3000); // the config change replaces the dynos
-        Result r = wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost", 32);
+      withSlowDyno(balance, url -> {
+        Result r = wrk(url, "slowone.localhost", 32);
         System.out.printf("router, %-8s %10.0f requests/s  p50 %s  p99 %s%n", balance, r.rps(), r.p50(), r.p99());
-      }
+      });
+    }
+  }
+
+  /** What measures a router at {@code url} (Host: slowone.localhost). */
+  @FunctionalInterface
+  interface RouterUrl {
+    void measure(String url) throws Exception;
+  }
+
+  /**
+   * A node balancing with {@code balance} (random or p2c) in front of three web dynos of which web.2
+   * answers in 50 ms, the others at once: its router's URL to {@code measure}, then the node stops.
+   */
+  static void withSlowDyno(String balance, RouterUrl measure) throws Exception {
+    Map<String, String> env = TestNode.env(TestNode.freshHome());
+    env.put("SKIFF_ROUTER_BALANCE", balance);
+    try (SkiffNode node = TestNode.start(env)) {
+      Api api = new Api(node.apiPort(), TestNode.TOKEN);
+      RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("slow-" + balance), "slowone", 3);
+      api.patch("/apps/slowone/config-vars", "{\"SLOW_DYNO\":\"web.2\"}").expect(200);
+      Thread.sleep(3000); // the config change replaces the dynos
+      measure.measure("http://127.0.0.1:" + node.routerPort() + "/");
     }
   }
 

@@ -120,23 +120,15 @@ final class RouterPart implements BenchSuite.Runner {
         false, "balancing", false).ratio("power of two choices", "random");
     for (String balance : List.of("random", "p2c")) {
       String series = balance.equals("p2c") ? "power of two choices" : "random";
-      Map<String, String> env = TestNode.env(TestNode.freshHome());
-      env.put("SKIFF_ROUTER_BALANCE", balance);
-      try (SkiffNode node = TestNode.start(env)) {
-        Api api = new Api(node.apiPort(), TestNode.TOKEN);
-        RouterTest.deployNode(api, node.apiPort(), Files.createTempDirectory("bench-" + balance), "slowone", 3);
-        api.patch("/apps/slowone/config-vars", "{\"SLOW_DYNO\":\"web.2\"}").expect(200);
-        Thread.sleep(3000); // the config change replaces the dynos
-        List<double[]> runs = new ArrayList<>();
-        suite.measure(() -> {
-          RouterBench.Result r = RouterBench.wrk("http://127.0.0.1:" + node.routerPort() + "/", "slowone.localhost", 32);
-          runs.add(new double[] {r.rps(), RouterBench.millis(r.p99())});
-          return r.rps();
-        });
-        List<double[]> measured = runs.subList(1, runs.size()); // the first was the warm-up
-        rps.put("one slow dyno of three", series, new Figure(measured.stream().map(r -> r[0]).toList()));
-        p99.put("one slow dyno of three", series, new Figure(measured.stream().map(r -> r[1]).toList()));
-      }
+      List<double[]> runs = new ArrayList<>();
+      RouterBench.withSlowDyno(balance, url -> suite.measure(() -> {
+        RouterBench.Result r = RouterBench.wrk(url, "slowone.localhost", 32);
+        runs.add(new double[] {r.rps(), RouterBench.millis(r.p99())});
+        return r.rps();
+      }));
+      List<double[]> measured = runs.subList(1, runs.size()); // the first was the warm-up
+      rps.put("one slow dyno of three", series, new Figure(measured.stream().map(r -> r[0]).toList()));
+      p99.put("one slow dyno of three", series, new Figure(measured.stream().map(r -> r[1]).toList()));
     }
   }
 }
