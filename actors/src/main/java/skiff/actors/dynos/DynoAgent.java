@@ -155,6 +155,8 @@ public final class DynoAgent {
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   private final OneOffLauncher oneOffs;
   private boolean draining;
+  /** Who asked this node to drain, while it does. */
+  private skiff.actors.Cause drainCause;
 
   private DynoAgent(ActorContext<Command> ctx, DynoRuntime runtime, DynoWatcher router, NodeCapacity capacity,
       Executor blocking, OneOffLauncher oneOffs) {
@@ -237,6 +239,7 @@ public final class DynoAgent {
 
   private Behavior<Command> drain(Drain drain) {
     draining = true;
+    drainCause = drain.cause();
     java.util.Set<ActorRef<DynoEntity.Command>> dynos = new java.util.HashSet<>();
     runs.values().forEach(run -> dynos.add(run.dyno));
     dynos.forEach(dyno -> dyno.tell(new DynoEntity.MoveOff(runtime.node(), drain.cause())));
@@ -322,6 +325,11 @@ public final class DynoAgent {
       if (run.up) {
         adopt.dyno().tell(new DynoEntity.ProcessUp(adopt.runId()));
       }
+    }
+    if (drainCause != null) {
+      // an entity that moved (a rebalance) while this node drains missed the first word: its old
+      // incarnation was told, and the drain would wait for this dyno for ever
+      adopt.dyno().tell(new DynoEntity.MoveOff(runtime.node(), drainCause));
     }
     return Behaviors.same();
   }
