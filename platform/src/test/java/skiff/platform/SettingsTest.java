@@ -40,6 +40,14 @@ class SettingsTest {
     assertEquals("127.0.0.1", s.advertiseHost(), "advertised as bound");
     assertTrue(s.dynoOutbound());
     assertEquals(Path.of("/home/u/.skiff/stacks"), s.stackCache());
+    assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), s.routerThreads());
+  }
+
+  @Test
+  void routerThreadsAreAutoOrACount() {
+    assertEquals(3, Settings.load(Map.of("HOME", "/home/u", "SKIFF_ROUTER_THREADS", "3")).routerThreads());
+    assertMessage(Map.of("SKIFF_ROUTER_THREADS", "0"), "SKIFF_ROUTER_THREADS='0' is not a number of threads");
+    assertMessage(Map.of("SKIFF_ROUTER_THREADS", "many"), "use auto (half the cores) or a number from 1 to 256");
   }
 
   @Test

@@ -53,9 +53,9 @@ public final class Router implements AutoCloseable {
     this.hopHeader = new String(settings.hopSecret(), java.nio.charset.StandardCharsets.US_ASCII);
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    // one loop per core, as nginx has a worker per core; a request and its dyno connection stay on
-    // one loop from start to end
-    this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+    // as many loops as the settings say (half the cores by default: the dynos need the rest); a
+    // request and its dyno connection stay on one loop from start to end
+    this.loops = new MultiThreadIoEventLoopGroup(settings.threads(),
         new DefaultThreadFactory("skiff-router", true), io);
     this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.pool = new UpstreamPool(epoll ? EpollSocketChannel.class : NioSocketChannel.class);

@@ -56,7 +56,7 @@ class HopTest {
   private int router(RoutingTable table, Queue<String> lines) throws Exception {
     Router router = new Router(table, (appId, source, dyno, message) -> lines.add(source + "[" + dyno + "]: "
         + message), new RouterSettings(Duration.ofSeconds(2), Duration.ofSeconds(5), "localhost", false, id -> { },
-        SECRET));
+        SECRET, 2));
     closing.add(router);
     return router.listen("127.0.0.1", 0, null);
   }

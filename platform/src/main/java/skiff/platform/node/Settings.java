@@ -47,6 +47,7 @@ public record Settings(
     long slugMaxBytes,
     Duration buildTimeout,
     boolean routerRandom,
+    int routerThreads,
     Path stackCache,
     boolean dynoOutbound,
     Optional<String> nodeName,
@@ -116,6 +117,7 @@ public record Settings(
         r.bytesAtLeast("slug-max-size", 1, "it is a size"),
         r.positiveDuration("build-timeout"),
         r.choice("router-balance", "p2c", "random").equals("random"),
+        routerThreads(r.text("router-threads")),
         stackCache(r.text("stack-cache"), Path.of(home), userHome),
         r.choice("dyno-outbound", "allow", "deny").equals("allow"),
         nodeName(r.text("node-name")),
@@ -133,6 +135,27 @@ public record Settings(
   }
 
   static final long MIN_DYNO_MEMORY = 16L << 20;
+
+  /**
+   * SKIFF_ROUTER_THREADS: the router's event loops. {@code auto} is half the cores, at least one:
+   * a router shares its machine with the dynos it serves, and on a small one a loop per core only
+   * adds threads that take turns on the cores the dynos and the clients need.
+   */
+  static int routerThreads(String value) {
+    if (value.equals("auto")) {
+      return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+    try {
+      int threads = Integer.parseInt(value);
+      if (threads >= 1 && threads <= 256) {
+        return threads;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the message below
+    }
+    throw new SettingsException("SKIFF_ROUTER_THREADS='" + value + "' is not a number of threads: use auto"
+        + " (half the cores) or a number from 1 to 256");
+  }
 
   /** SKIFF_NODE_NAME: empty = the host's name and the cluster port, known once the port is bound. */
   private static Optional<String> nodeName(String value) {

@@ -229,7 +229,7 @@ public final class SkiffNode implements AutoCloseable {
       Router router = new Router(routes, dynos.logs(), new RouterSettings(settings.routerTimeout(),
           settings.routerIdle(), settings.domain(), settings.routerRandom(),
           appId -> dynos.reconciler().wake(appId, "web.1", new skiff.actors.Cause("router", Instant.now(), null)),
-          hopSecret));
+          hopSecret, settings.routerThreads()));
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "router", () -> {
         router.close();
         return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
