@@ -96,6 +96,37 @@ class DynoNodesTest {
   }
 
   @Test
+  void aDynoThatMovesWhileItsNodeDrainsIsToldToMoveOffWhenItAdopts() {
+    ActorTestKit alone = ActorTestKit.create(); // a system where no other test counts this agent
+    FakeRuntime runtime = new FakeRuntime("node-d");
+    ActorRef<DynoAgent.Command> agent = alone.spawn(DynoAgent.create(runtime, DynoWatcher.NONE,
+        NodeCapacity.UNLIMITED, Runnable::run), DynoAgent.actorName("node-d"));
+    TestProbe<DynoEntity.Command> dyno = alone.createTestProbe();
+    DynoSpec spec = new DynoSpec("app-d", "blog", "web", 1, 1, "SHA256:aa", "./web", Map.of(), "Basic", "debian-12");
+    agent.tell(new DynoAgent.Launch("d-1", spec, 0, dyno.getRef()));
+    dyno.expectMessageClass(DynoEntity.ProcessLaunched.class);
+    runtime.up("d-1");
+    dyno.expectMessageClass(DynoEntity.ProcessUp.class);
+
+    // the drain reaches the incarnation the agent knows, which is (say) being handed off just then
+    TestProbe<Integer> asked = alone.createTestProbe();
+    skiff.actors.Cause cause = new skiff.actors.Cause("admin@skiff.local", java.time.Instant.EPOCH, null);
+    agent.tell(new DynoAgent.Drain(cause, asked.getRef()));
+    assertEquals(1, asked.receiveMessage());
+    assertEquals("node-d", dyno.expectMessageClass(DynoEntity.MoveOff.class).node());
+
+    // its next incarnation adopts the process and is told too, not left running on a draining node
+    TestProbe<DynoEntity.Command> moved = alone.createTestProbe();
+    agent.tell(new DynoAgent.Adopt("d-1", moved.getRef()));
+    moved.expectMessageClass(DynoEntity.ProcessLaunched.class);
+    moved.expectMessageClass(DynoEntity.ProcessUp.class);
+    DynoEntity.MoveOff again = moved.expectMessageClass(DynoEntity.MoveOff.class);
+    assertEquals("node-d", again.node());
+    assertEquals(cause, again.cause());
+    alone.shutdownTestKit();
+  }
+
+  @Test
   void theClustersRoomFollowsWhatItsNodesRun() {
     ActorTestKit alone = ActorTestKit.create(); // a system where no other test's agents are listed
     FakeRuntime runtime = new FakeRuntime("node-r1");
