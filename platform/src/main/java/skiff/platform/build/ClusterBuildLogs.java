@@ -47,6 +47,8 @@ public final class ClusterBuildLogs implements BuildLogs {
     this.files = files;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
+    // only a cluster's nodes host the live output of builds; a node alone streams from its files
+    BuildOutput.init(system);
   }
 
   private EntityRef<BuildOutput.Command> output(String buildId) {

@@ -30,7 +30,6 @@ import skiff.actors.apps.AppService;
 import skiff.platform.logs.ApiLogLines;
 import skiff.platform.logs.ClusterLogs;
 import skiff.platform.logs.LogDrains;
-import skiff.actors.builds.BuildOutput;
 import skiff.actors.logs.AppLogplex;
 import skiff.actors.builds.BuildService;
 import skiff.http.api.BuildEndpoints;
@@ -186,7 +185,6 @@ public final class SkiffNode implements AutoCloseable {
       }
       var stacks = NodeStacks.open(settings, out);
       var network = NodeStacks.network(settings, stacks, out);
-      BuildOutput.init(system);
       Builders builders = Builders.create(settings, journal, stacks, network, system);
       String nodeName = NodeHeartbeat.nodeName(settings, system);
       RoutingTable routes = new RoutingTable(settings.domain(), port -> NodeNetwork.endpoint(network, port), nodeName);
