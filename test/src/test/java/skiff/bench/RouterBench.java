@@ -24,7 +24,8 @@ import skiff.test.TestNode;
  * apt-get when missing); then power of two choices against random routing with one slow dyno
  * among three. {@code -Dbench.connections=16}, {@code -Dbench.paths=/}, {@code -Dbench.websocket=false},
  * {@code -Dbench.balancing=false}, {@code -Dbench.seconds}, {@code -Dbench.rounds} and
- * {@code -Dbench.nginx.workers} narrow or change a run. Not a test; run with
+ * {@code -Dbench.nginx.workers} narrow or change a run; {@code -Dbench.hold=SECONDS} only starts the
+ * three and keeps them up, for wrk and a profiler by hand. Not a test; run with
  * {@code mvn -Pbench -pl test -am verify} or the exec execution {@code router-bench}.
  */
 public final class RouterBench {
@@ -46,6 +47,14 @@ public final class RouterBench {
       int nginxPort = freePort();
       Process nginx = startNginx(work, nginxPort, dyno);
       try {
+        long hold = Long.getLong("bench.hold", 0);
+        if (hold > 0) {
+          // for profiling by hand: the three targets stay up, unmeasured
+          System.out.printf("holding %d s: dyno %s, nginx 127.0.0.1:%d, skiff 127.0.0.1:%d (Host: bench.localhost)%n",
+              hold, dyno, nginxPort, node.routerPort());
+          Thread.sleep(hold * 1000);
+          return;
+        }
         // unmeasured runs of each kind warm the JIT up, as a server that has been serving for a while is
         for (String path : List.of("/", "/chunked", "/")) {
           wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", 64);

@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -18,6 +19,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -46,6 +48,23 @@ public final class Router implements AutoCloseable {
   private final List<Channel> listeners = new ArrayList<>();
   private final String hopHeader;
 
+  /**
+   * How much a connection may have waiting to be written before the other side stops being read:
+   * above a whole small response with its head (Netty's default high mark, 64 KB, is just below a
+   * 64 KB body, so such a response paused and resumed reading every time, two epoll changes each).
+   */
+  static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
+
+  static {
+    // Netty samples buffers for leak reports unless told otherwise; each sampled buffer records a
+    // stack trace, a measurable part of a proxied request. A run that sets the level (the tests do)
+    // keeps it.
+    if (System.getProperty("io.netty.leakDetection.level") == null
+        && System.getProperty("io.netty.leakDetectionLevel") == null) {
+      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+    }
+  }
+
   public Router(RoutingTable table, LogSink logs, RouterSettings settings) {
     this.table = table;
     this.settings = settings;
@@ -69,6 +88,7 @@ public final class Router implements AutoCloseable {
     Channel listener = new ServerBootstrap().group(loops).channel(serverChannel)
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {

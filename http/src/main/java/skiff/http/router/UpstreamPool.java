@@ -53,6 +53,7 @@ final class UpstreamPool {
     // no channel class here: each connection's channel comes from its dyno's endpoint (see acquire)
     this.bootstrap = new Bootstrap()
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Router.WATER_MARK)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
   }
 
