@@ -24,7 +24,7 @@ import skiff.test.TestNode;
  * apt-get when missing); then power of two choices against random routing with one slow dyno
  * among three. {@code -Dbench.connections=16}, {@code -Dbench.paths=/}, {@code -Dbench.websocket=false},
  * {@code -Dbench.balancing=false}, {@code -Dbench.seconds}, {@code -Dbench.rounds} and
- * {@code -Dbench.nginx.workers} narrow or change a run; {@code -Dbench.hold=SECONDS} only starts the
+ * {@code -Dbench.nginx.workers} and {@code -Dbench.router.threads} narrow or change a run; {@code -Dbench.hold=SECONDS} only starts the
  * three and keeps them up, for wrk and a profiler by hand. Not a test; run with
  * {@code mvn -Pbench -pl test -am verify} or the exec execution {@code router-bench}.
  */
@@ -39,7 +39,9 @@ public final class RouterBench {
     System.out.println("== Skiff router benchmark (wrk -t2 -d" + DURATION + ", keep-alive, median of " + ROUNDS
         + " interleaved rounds; 2 cores shared by wrk, proxy and dyno; added p50 = the proxy's p50 minus the"
         + " dyno's own) ==");
-    try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
+    Map<String, String> nodeEnv = TestNode.env(TestNode.freshHome());
+    nodeEnv.put("SKIFF_ROUTER_THREADS", System.getProperty("bench.router.threads", "auto"));
+    try (SkiffNode node = TestNode.start(nodeEnv)) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
       // a sealed dyno listens in its own namespace: nginx and wrk reach it at its link's address
