@@ -23,9 +23,10 @@ import skiff.test.TestNode;
  * at -c16 and -c128, each the median of interleaved rounds (wrk and nginx are installed with
  * apt-get when missing); then power of two choices against random routing with one slow dyno
  * among three. {@code -Dbench.connections=16}, {@code -Dbench.paths=/}, {@code -Dbench.websocket=false},
- * {@code -Dbench.balancing=false}, {@code -Dbench.seconds}, {@code -Dbench.rounds} and
- * {@code -Dbench.nginx.workers} and {@code -Dbench.router.threads} narrow or change a run; {@code -Dbench.hold=SECONDS} only starts the
- * three and keeps them up, for wrk and a profiler by hand. Not a test; run with
+ * {@code -Dbench.balancing=false}, {@code -Dbench.seconds}, {@code -Dbench.rounds},
+ * {@code -Dbench.nginx.workers} and {@code -Dbench.router.threads} narrow or change a run;
+ * {@code -Dbench.hold=SECONDS} only starts the three and keeps them up, for wrk and a profiler by
+ * hand. Not a test; run with
  * {@code mvn -Pbench -pl test -am verify} or the exec execution {@code router-bench}.
  */
 public final class RouterBench {
