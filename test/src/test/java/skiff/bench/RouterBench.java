@@ -41,7 +41,11 @@ public final class RouterBench {
         + " interleaved rounds; 2 cores shared by wrk, proxy and dyno; added p50 = the proxy's p50 minus the"
         + " dyno's own) ==");
     Map<String, String> nodeEnv = TestNode.env(TestNode.freshHome());
-    nodeEnv.put("SKIFF_ROUTER_THREADS", System.getProperty("bench.router.threads", "auto"));
+    String threads = System.getProperty("bench.router.threads");
+    if (threads != null) {
+      // unset, the node's own default (conf/skiff.conf) holds
+      nodeEnv.put("SKIFF_ROUTER_THREADS", threads);
+    }
     try (SkiffNode node = TestNode.start(nodeEnv)) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
