@@ -149,7 +149,8 @@ final class Results {
   String markdown(String plots) {
     StringBuilder md = new StringBuilder();
     md.append("Machine: ").append(machineLine()).append(". Each figure is the median of ").append(rounds)
-        .append(" rounds, with the lowest and highest in brackets; the whole run took ")
+        .append(" rounds, with the lowest and highest in brackets; a ratio is of two medians, followed by the"
+            + " median and range of the same ratio taken round by round; the whole run took ")
         .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min.\n\n");
     for (var failure : failures.entrySet()) {
       md.append("**").append(failure.getKey()).append(" failed:** ").append(failure.getValue()).append("\n\n");
@@ -174,7 +175,12 @@ final class Results {
         }
         if (t.ratioOf != null) {
           Double ratio = t.ratio(row);
+          Figure byRound = t.roundRatios(row);
           md.append(" | ").append(ratio == null ? "" : String.format(Locale.ROOT, "**%.2f×**", ratio));
+          if (byRound != null) {
+            md.append(String.format(Locale.ROOT, " (by round %.2f×, %.2f–%.2f)", byRound.median(), byRound.min(),
+                byRound.max()));
+          }
         }
         md.append(" |\n");
       });

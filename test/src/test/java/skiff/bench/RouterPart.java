@@ -83,7 +83,8 @@ final class RouterPart implements BenchSuite.Runner {
     }
     p50.note(added.toString().replaceAll(";$", "."));
     rps.note("wrk -t2 -d" + System.getProperty("bench.seconds") + "s with keep-alive (WebSocket echo: the bench's"
-        + " own Java client), rounds interleaved; wrk, the proxy and the dyno share the machine's cores.");
+        + " own client, a process of its own with two threads as wrk has), rounds interleaved; the load generator, the"
+        + " proxy and the dyno share the machine's cores.");
     if (!suite.quick) {
       balancing(suite);
     }

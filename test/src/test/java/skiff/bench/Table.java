@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A table of figures: one row per condition (a response size and connection count, a dyno count…),
  * one column per series (Skiff and, where there is one, the anchor it is measured beside in the
- * same run). {@code ratio} names the series compared, shown as a column of their medians' ratio.
+ * same run). {@code ratio} names the series compared, shown as a column of their medians' ratio
+ * (with the round-by-round ratios' median and range beside it).
  * Rows given as numbers ({@code numericRows}) are plotted as a curve, other tables as bars.
  */
 final class Table {
@@ -60,5 +61,27 @@ final class Table {
       return null;
     }
     return cells.get(ratioOf).median() / cells.get(ratioTo).median();
+  }
+
+  /**
+   * {@code ratioOf / ratioTo} round by round, when both were measured in the same rounds (each round
+   * measures the series one after the other, so a round's ratio is the least touched by the
+   * machine's drift between rounds); null otherwise.
+   */
+  Figure roundRatios(String row) {
+    Map<String, Figure> cells = rows.get(row);
+    if (ratio(row) == null) {
+      return null;
+    }
+    List<Double> of = cells.get(ratioOf).rounds();
+    List<Double> to = cells.get(ratioTo).rounds();
+    if (of.size() != to.size() || of.size() < 2 || to.contains(0.0)) {
+      return null;
+    }
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < of.size(); i++) {
+      ratios.add(of.get(i) / to.get(i));
+    }
+    return new Figure(ratios);
   }
 }
