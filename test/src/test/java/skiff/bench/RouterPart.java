@@ -58,8 +58,12 @@ final class RouterPart implements BenchSuite.Runner {
           BenchSuite.say("router: " + kind.label());
           Map<String, List<double[]>> measured = new java.util.LinkedHashMap<>();
           targets.keySet().forEach(t -> measured.put(t, new ArrayList<>()));
+          List<Map.Entry<String, String>> order = new ArrayList<>(targets.entrySet());
           for (int round = -1; round < suite.rounds; round++) { // round -1 warms up, unmeasured
-            for (var target : targets.entrySet()) {
+            // each round starts with the next target, so that none is always measured right after
+            // the same other one (whose sockets the kernel may still be closing)
+            java.util.Collections.rotate(order, -1);
+            for (var target : order) {
               String host = target.getKey().equals("Skiff") ? "bench.localhost" : null;
               double[] r = once(kind, target.getValue(), host);
               if (round >= 0) {
