@@ -62,11 +62,7 @@ public final class RouterBench {
           Thread.sleep(hold * 1000);
           return;
         }
-        // unmeasured runs of each kind warm the JIT up, as a server that has been serving for a while is
-        for (String path : List.of("/", "/chunked", "/")) {
-          wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", 64);
-        }
-        WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 16, Duration.ofSeconds(3));
+        warmUp(node.routerPort(), List.of("/", "/chunked", "/"), 16);
         System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
             "requests/s", "p50", "p99", "added p50", "vs nginx");
         Targets targets = new Targets(dyno.getHostString() + ":" + dyno.getPort(), "127.0.0.1:" + nginxPort,
@@ -103,6 +99,18 @@ public final class RouterBench {
         System.out.printf("router, %-8s %10.0f requests/s  p50 %s  p99 %s%n", balance, r.rps(), r.p50(), r.p99());
       });
     }
+  }
+
+  /**
+   * Unmeasured traffic through the router at {@code routerPort} (wrk -c64 on each of {@code paths},
+   * then 3 s of WebSocket echo on {@code wsConnections}): the router runs in a JVM and is measured
+   * warm, as a server that has served for a while is (nginx needs no JIT).
+   */
+  static void warmUp(int routerPort, List<String> paths, int wsConnections) throws Exception {
+    for (String path : paths) {
+      wrk("http://127.0.0.1:" + routerPort + path, "bench.localhost", 64);
+    }
+    WebSocketEchoLoad.run(routerPort, "bench.localhost", wsConnections, Duration.ofSeconds(3));
   }
 
   /** What measures a router at {@code url} (Host: slowone.localhost). */

@@ -54,14 +54,13 @@ final class RouterPart implements BenchSuite.Runner {
         targets.put("dyno directly", dyno.getHostString() + ":" + dyno.getPort());
         targets.put("nginx", "127.0.0.1:" + nginxPort);
         targets.put("Skiff", "127.0.0.1:" + node.routerPort());
-        // the router runs in a JVM: it is measured warm, as a server that has served for a while is
-        // (one unmeasured round per kind left the first kind measured while the JIT still compiled)
+        // three passes over every kind: one unmeasured round per kind left the first kind measured
+        // while the JIT still compiled
+        List<String> kindsThrice = new ArrayList<>();
         for (int pass = 0; pass < 3; pass++) {
-          for (String path : List.of("/", "/chunked", "/big")) {
-            RouterBench.wrk("http://127.0.0.1:" + node.routerPort() + path, "bench.localhost", 64);
-          }
+          kindsThrice.addAll(List.of("/", "/chunked", "/big"));
         }
-        WebSocketEchoLoad.run(node.routerPort(), "bench.localhost", 64, Duration.ofSeconds(3));
+        RouterBench.warmUp(node.routerPort(), kindsThrice, 64);
         for (Kind kind : kinds) {
           BenchSuite.say("router: " + kind.label());
           Map<String, List<double[]>> measured = new java.util.LinkedHashMap<>();
