@@ -81,7 +81,11 @@ final class Results {
       Table table = new Table(t.path("id").asText(), t.path("title").asText(), t.path("unit").asText(),
           t.path("higher_is_better").asBoolean(), t.path("rows_are").asText(), numeric).note(t.path("note").asText());
       if (t.has("ratio")) {
+        // a run written when a table had one ratio at most
         table.ratio(t.path("ratio").path("of").asText(), t.path("ratio").path("to").asText());
+      }
+      for (var ratio : t.path("ratios")) {
+        table.ratio(ratio.path("of").asText(), ratio.path("to").asText());
       }
       for (var row : t.path("rows")) {
         row.path("series").fields().forEachRemaining(e -> {
@@ -125,9 +129,8 @@ final class Results {
       ObjectNode n = list.addObject();
       n.put("id", t.id).put("title", t.title).put("unit", t.unit).put("higher_is_better", t.higherIsBetter)
           .put("rows_are", t.rowLabel).put("note", t.note);
-      if (t.ratioOf != null) {
-        n.putObject("ratio").put("of", t.ratioOf).put("to", t.ratioTo);
-      }
+      ArrayNode ratios = n.putArray("ratios");
+      t.ratios.forEach(ratio -> ratios.addObject().put("of", ratio.of()).put("to", ratio.to()));
       ArrayNode rows = n.putArray("rows");
       t.rows.forEach((row, cells) -> {
         ObjectNode r = rows.addObject().put("row", row);
@@ -136,9 +139,12 @@ final class Results {
           ObjectNode cell = series.putObject(name).put("median", f.median()).put("min", f.min()).put("max", f.max());
           f.rounds().forEach(cell.putArray("rounds")::add);
         });
-        Double ratio = t.ratio(row);
-        if (ratio != null) {
-          r.put("ratio", ratio);
+        ObjectNode values = r.putObject("ratios");
+        for (Table.Ratio ratio : t.ratios) {
+          Double value = t.ratio(ratio, row);
+          if (value != null) {
+            values.put(ratio.label(), value);
+          }
         }
       });
     }
@@ -160,12 +166,11 @@ final class Results {
           .append(t.higherIsBetter ? "higher" : "lower").append(" is better)\n\n");
       md.append("| ").append(t.rowLabel);
       t.series.forEach(s -> md.append(" | ").append(s));
-      if (t.ratioOf != null) {
-        md.append(" | ").append(t.ratioOf).append(" / ").append(t.ratioTo);
-      }
+      t.ratios.forEach(ratio -> md.append(" | ").append(ratio.label()));
       md.append(" |\n|---");
       t.series.forEach(s -> md.append("|---"));
-      md.append(t.ratioOf != null ? "|---|\n" : "|\n");
+      t.ratios.forEach(ratio -> md.append("|---"));
+      md.append("|\n");
       t.rows.forEach((row, cells) -> {
         md.append("| ").append(row);
         for (String s : t.series) {
@@ -173,9 +178,9 @@ final class Results {
           md.append(" | ").append(f == null ? "" : (f.impossible() ? "**impossible:** " : "") + number(f.median())
               + " (" + number(f.min()) + "–" + number(f.max()) + ")");
         }
-        if (t.ratioOf != null) {
-          Double ratio = t.ratio(row);
-          Figure byRound = t.roundRatios(row);
+        for (Table.Ratio r : t.ratios) {
+          Double ratio = t.ratio(r, row);
+          Figure byRound = t.roundRatios(r, row);
           md.append(" | ").append(ratio == null ? "" : String.format(Locale.ROOT, "**%.2f×**", ratio));
           if (byRound != null) {
             md.append(String.format(Locale.ROOT, " (by round %.2f×, %.2f–%.2f)", byRound.median(), byRound.min(),

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,8 @@ import skiff.test.RouterTest;
 import skiff.test.TestNode;
 
 /**
- * Skiff's router against nginx as a reverse proxy to the same dyno, and against the dyno itself:
+ * Skiff's router against nginx as a reverse proxy to the same dyno (as nginx's guides set it up, and
+ * doing the same work as Skiff's router: see {@link NginxAnchor.Work}), and against the dyno itself:
  * small, 1 MB and chunked responses with wrk, and WebSocket echo with {@link WebSocketEchoLoad},
  * at -c16 and -c128, each the median of interleaved rounds (wrk and nginx are installed with
  * apt-get when missing); then power of two choices against random routing with one slow dyno
@@ -51,22 +53,21 @@ public final class RouterBench {
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
       // a sealed dyno listens in its own namespace: nginx and wrk reach it at its link's address
       java.net.InetSocketAddress dyno = DynoTestSupport.address(api, "bench", "web.1");
-      int nginxPort = freePort();
-      Process nginx = startNginx(work, nginxPort, dyno);
-      try {
+      try (NginxAnchor nginx = NginxAnchor.start(work, NginxAnchor.Work.PLAIN, dyno);
+          NginxAnchor nginxHeroku = NginxAnchor.start(work, NginxAnchor.Work.HEROKU, dyno)) {
         long hold = Long.getLong("bench.hold", 0);
         if (hold > 0) {
-          // for profiling by hand: the three targets stay up, unmeasured
-          System.out.printf("holding %d s: dyno %s, nginx 127.0.0.1:%d, skiff 127.0.0.1:%d (Host: bench.localhost)%n",
-              hold, dyno, nginxPort, node.routerPort());
+          // for profiling by hand: the targets stay up, unmeasured
+          System.out.printf("holding %d s: dyno %s, nginx %s, nginx with Heroku's work %s, skiff 127.0.0.1:%d"
+              + " (Host: bench.localhost)%n", hold, dyno, nginx.address(), nginxHeroku.address(), node.routerPort());
           Thread.sleep(hold * 1000);
           return;
         }
         warmUp(node.routerPort(), List.of("/", "/chunked", "/"), 16);
-        System.out.printf("| %-22s | %4s | %-6s | %10s | %9s | %9s | %9s | %8s |%n", "response", "-c", "path",
-            "requests/s", "p50", "p99", "added p50", "vs nginx");
-        Targets targets = new Targets(dyno.getHostString() + ":" + dyno.getPort(), "127.0.0.1:" + nginxPort,
-            "127.0.0.1:" + node.routerPort());
+        System.out.printf("| %-22s | %4s | %-13s | %10s | %9s | %9s | %9s | %12s |%n", "response", "-c", "through",
+            "requests/s", "p50", "p99", "added p50", "Skiff / this");
+        Targets targets = new Targets(dyno.getHostString() + ":" + dyno.getPort(), nginx.address(),
+            nginxHeroku.address(), "127.0.0.1:" + node.routerPort());
         for (String c : System.getProperty("bench.connections", "16,128").split(",")) {
           int connections = Integer.parseInt(c);
           for (String path : System.getProperty("bench.paths", "/,/big,/chunked").split(",")) {
@@ -84,9 +85,6 @@ public final class RouterBench {
           targets.compare("WebSocket echo", connections,
               (at, host) -> ws(WebSocketEchoLoad.run(at, host == null ? "bench" : host, connections, wsTime)));
         }
-      } finally {
-        nginx.destroy();
-        nginx.waitFor(10, TimeUnit.SECONDS);
       }
     }
     if (!Boolean.parseBoolean(System.getProperty("bench.balancing", "true"))) {
@@ -143,24 +141,25 @@ public final class RouterBench {
     Result at(String hostAndPort, String host) throws Exception;
   }
 
-  /** The dyno, nginx in front of it and Skiff in front of it. */
-  private record Targets(String dyno, String nginx, String skiff) {
+  /** The dyno, nginx in front of it (doing less, and doing Skiff's work) and Skiff in front of it. */
+  private record Targets(String dyno, String nginx, String nginxHeroku, String skiff) {
     /** Rounds interleaved and the median of each reported: the machine's other load comes and goes. */
     void compare(String label, int connections, Measure measure) throws Exception {
-      List<Result> direct = new java.util.ArrayList<>();
-      List<Result> viaNginx = new java.util.ArrayList<>();
-      List<Result> viaSkiff = new java.util.ArrayList<>();
+      List<List<Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      List<String> at = List.of(dyno, nginx, nginxHeroku, skiff);
       for (int round = 0; round < ROUNDS; round++) {
         // each round starts with the next target: none is always measured right after the same other
-        for (int i = 0; i < 3; i++) {
-          switch ((round + i) % 3) {
-            case 0 -> direct.add(measure.at(dyno, null));
-            case 1 -> viaNginx.add(measure.at(nginx, null));
-            default -> viaSkiff.add(measure.at(skiff, "bench.localhost"));
-          }
+        for (int i = 0; i < at.size(); i++) {
+          int target = (round + i) % at.size();
+          runs.get(target).add(measure.at(at.get(target), target == 3 ? "bench.localhost" : null));
         }
       }
-      RouterBench.compare(label, connections, median(direct), median(viaNginx), median(viaSkiff));
+      Result direct = median(runs.get(0));
+      Result viaSkiff = median(runs.get(3));
+      row(label, connections, "direct", direct, "", "");
+      row(label, connections, "nginx", median(runs.get(1)), direct, viaSkiff);
+      row(label, connections, "nginx, Heroku", median(runs.get(2)), direct, viaSkiff);
+      row(label, connections, "skiff", viaSkiff, direct, null);
     }
   }
 
@@ -174,18 +173,15 @@ public final class RouterBench {
     return new Result(r.perSecond(), String.format("%.2fms", r.p50Millis()), String.format("%.2fms", r.p99Millis()));
   }
 
-  /** Three rows: the dyno directly, nginx and Skiff, with what each proxy adds to the p50. */
-  private static void compare(String label, int connections, Result direct, Result viaNginx, Result viaSkiff) {
-    row(label, connections, "direct", direct, "", "");
-    row(label, connections, "nginx", viaNginx, String.format("%.2fms", millis(viaNginx.p50()) - millis(direct.p50())),
-        "");
-    row(label, connections, "skiff", viaSkiff, String.format("%.2fms", millis(viaSkiff.p50()) - millis(direct.p50())),
-        String.format("%.2fx", viaSkiff.rps() / viaNginx.rps()));
+  /** A proxy's row: what it adds to the dyno's p50, and Skiff's throughput over its own. */
+  private static void row(String label, int connections, String through, Result r, Result direct, Result skiff) {
+    row(label, connections, through, r, String.format("%.2fms", millis(r.p50()) - millis(direct.p50())),
+        skiff == null ? "" : String.format("%.2fx", skiff.rps() / r.rps()));
   }
 
-  private static void row(String label, int connections, String path, Result r, String added, String ratio) {
-    System.out.printf("| %-22s | %4d | %-6s | %10.0f | %9s | %9s | %9s | %8s |%n", label, connections, path, r.rps(),
-        r.p50(), r.p99(), added, ratio);
+  private static void row(String label, int connections, String through, Result r, String added, String ratio) {
+    System.out.printf("| %-22s | %4d | %-13s | %10.0f | %9s | %9s | %9s | %12s |%n", label, connections, through,
+        r.rps(), r.p50(), r.p99(), added, ratio);
   }
 
   /** wrk's latencies come as 512.00us, 1.20ms or 2.01s. */
@@ -215,40 +211,6 @@ public final class RouterBench {
           || l.contains("Socket errors")).toList() + ")");
     }
     return new Result(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
-  }
-
-  static Process startNginx(Path work, int port, java.net.InetSocketAddress dyno)
-      throws IOException, InterruptedException {
-    Path prefix = Files.createDirectories(work.resolve("nginx"));
-    Files.createDirectories(prefix.resolve("logs"));
-    Path conf = prefix.resolve("nginx.conf");
-    Files.writeString(conf, """
-        worker_processes %s;
-        daemon off;
-        error_log %s/logs/error.log;
-        pid %s/nginx.pid;
-        events { worker_connections 1024; }
-        http {
-          access_log off;
-          map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
-          upstream dyno { server %s; keepalive 64; }
-          server {
-            listen 127.0.0.1:%d;
-            location / {
-              proxy_pass http://dyno;
-              proxy_http_version 1.1;
-              proxy_set_header Upgrade $http_upgrade;
-              proxy_set_header Connection $connection_upgrade;
-              proxy_set_header Host $host;
-              proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            }
-          }
-        }
-        """.formatted(System.getProperty("bench.nginx.workers", "auto"), prefix, prefix, dyno.getHostString() + ":" + dyno.getPort(), port));
-    Process nginx = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", conf.toString())
-        .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/out.log").toFile()).start();
-    Thread.sleep(500);
-    return nginx;
   }
 
   static int freePort() throws IOException {

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import skiff.platform.node.SkiffNode;
 import skiff.test.Api;
 import skiff.test.DynoTestSupport;
@@ -15,12 +14,16 @@ import skiff.test.TestNode;
 
 /**
  * The router beside its anchors in the same run: the Node.js dyno reached directly, through nginx
- * (a keep-alive reverse proxy, {@code worker_processes auto}) and through Skiff's router; rounds
- * interleaved so the machine's other load falls on all three alike. Then power of two choices
+ * (a keep-alive reverse proxy, {@code worker_processes auto}) as its guides set it up and doing the
+ * same work as Skiff's router ({@link NginxAnchor.Work}), and through Skiff's router; rounds
+ * interleaved so the machine's other load falls on all alike. Then power of two choices
  * against random balancing (Heroku's) with one slow dyno among three.
  */
 final class RouterPart implements BenchSuite.Runner {
   private record Kind(String label, String path, int connections) {}
+
+  private static final String PLAIN = NginxAnchor.Work.PLAIN.label;
+  private static final String HEROKU = NginxAnchor.Work.HEROKU.label;
 
   @Override
   public void run(BenchSuite suite) throws Exception {
@@ -36,23 +39,23 @@ final class RouterPart implements BenchSuite.Runner {
       }
     }
     Table rps = suite.table("router-throughput", "Router throughput", "requests/s", true, "response, connections",
-        false).ratio("Skiff", "nginx");
+        false).ratio("Skiff", PLAIN).ratio("Skiff", HEROKU);
     Table p50 = suite.table("router-p50", "Router median latency (the dyno's own beside it)", "ms", false,
-        "response, connections", false).ratio("Skiff", "nginx");
+        "response, connections", false).ratio("Skiff", PLAIN).ratio("Skiff", HEROKU);
     Table p99 = suite.table("router-p99", "Router p99 latency", "ms", false, "response, connections", false)
-        .ratio("Skiff", "nginx");
+        .ratio("Skiff", PLAIN).ratio("Skiff", HEROKU);
     Path work = Files.createTempDirectory("bench-router");
     StringBuilder added = new StringBuilder("Added median latency (the proxy's p50 minus the dyno's, medians):");
     try (SkiffNode node = TestNode.start(TestNode.freshHome())) {
       Api api = new Api(node.apiPort(), TestNode.TOKEN);
       RouterTest.deployNode(api, node.apiPort(), work, "bench", 1);
       java.net.InetSocketAddress dyno = DynoTestSupport.address(api, "bench", "web.1");
-      int nginxPort = RouterBench.freePort();
-      Process nginx = RouterBench.startNginx(work, nginxPort, dyno);
-      try {
+      try (NginxAnchor nginx = NginxAnchor.start(work, NginxAnchor.Work.PLAIN, dyno);
+          NginxAnchor nginxHeroku = NginxAnchor.start(work, NginxAnchor.Work.HEROKU, dyno)) {
         Map<String, String> targets = new java.util.LinkedHashMap<>();
         targets.put("dyno directly", dyno.getHostString() + ":" + dyno.getPort());
-        targets.put("nginx", "127.0.0.1:" + nginxPort);
+        targets.put(PLAIN, nginx.address());
+        targets.put(HEROKU, nginxHeroku.address());
         targets.put("Skiff", "127.0.0.1:" + node.routerPort());
         // three passes over every kind: one unmeasured round per kind left the first kind measured
         // while the JIT still compiled
@@ -84,18 +87,19 @@ final class RouterPart implements BenchSuite.Runner {
             p99.put(kind.label(), target, new Figure(runs.stream().map(r -> r[2]).toList()));
           });
           double own = p50.rows.get(kind.label()).get("dyno directly").median();
-          added.append(" ").append(kind.label()).append(": nginx ").append(added(p50, kind, "nginx", own))
-              .append(", Skiff ").append(added(p50, kind, "Skiff", own)).append(";");
+          added.append(" ").append(kind.label()).append(": nginx ").append(added(p50, kind, PLAIN, own))
+              .append(", nginx with Heroku's work ").append(added(p50, kind, HEROKU, own)).append(", Skiff ")
+              .append(added(p50, kind, "Skiff", own)).append(";");
         }
-      } finally {
-        nginx.destroy();
-        nginx.waitFor(10, TimeUnit.SECONDS);
       }
     }
     p50.note(added.toString().replaceAll(";$", "."));
     rps.note("wrk -t2 -d" + System.getProperty("bench.seconds") + "s with keep-alive (WebSocket echo: the bench's"
         + " own client, a process of its own with two threads as wrk has), rounds interleaved; the load generator, the"
-        + " proxy and the dyno share the machine's cores.");
+        + " proxy and the dyno share the machine's cores. \"nginx\" is a reverse proxy as nginx's guides set one up"
+        + " (Host and X-Forwarded-For, no access log); \"nginx, Heroku's headers and log\" also does what Skiff's"
+        + " router does for each request: Heroku's request headers (X-Forwarded-Proto and -Port, X-Request-Start,"
+        + " X-Request-Id, Via), the request id and Via on the answer, and a log line per request.");
     if (!suite.quick) {
       balancing(suite);
     }

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * A table of figures: one row per condition (a response size and connection count, a dyno count…),
  * one column per series (Skiff and, where there is one, the anchor it is measured beside in the
- * same run). {@code ratio} names the series compared, shown as a column of their medians' ratio
- * (with the round-by-round ratios' median and range beside it).
+ * same run). Each {@code ratio} names two series compared, shown as a column of their medians'
+ * ratio (with the round-by-round ratios' median and range beside it).
  * Rows given as numbers ({@code numericRows}) are plotted as a curve, other tables as bars.
  */
 final class Table {
@@ -21,8 +21,14 @@ final class Table {
   final boolean numericRows;
   final List<String> series = new ArrayList<>();
   final Map<String, Map<String, Figure>> rows = new LinkedHashMap<>();
-  String ratioOf;
-  String ratioTo;
+  /** Series compared: {@code of}'s median over {@code to}'s. */
+  record Ratio(String of, String to) {
+    String label() {
+      return of + " / " + to;
+    }
+  }
+
+  final List<Ratio> ratios = new ArrayList<>();
   String note = "";
 
   Table(String id, String title, String unit, boolean higherIsBetter, String rowLabel, boolean numericRows) {
@@ -34,10 +40,9 @@ final class Table {
     this.numericRows = numericRows;
   }
 
-  /** Shows {@code of}'s median over {@code to}'s, e.g. Skiff over nginx. */
+  /** Shows {@code of}'s median over {@code to}'s, e.g. Skiff over nginx (a column per ratio). */
   Table ratio(String of, String to) {
-    this.ratioOf = of;
-    this.ratioTo = to;
+    ratios.add(new Ratio(of, to));
     return this;
   }
 
@@ -53,28 +58,28 @@ final class Table {
     rows.computeIfAbsent(row, r -> new LinkedHashMap<>()).put(seriesName, figure);
   }
 
-  /** {@code ratioOf / ratioTo} for a row, if both were measured. */
-  Double ratio(String row) {
+  /** The ratio's value for a row, if both series were measured. */
+  Double ratio(Ratio ratio, String row) {
     Map<String, Figure> cells = rows.get(row);
-    if (ratioOf == null || cells == null || !cells.containsKey(ratioOf) || !cells.containsKey(ratioTo)
-        || cells.get(ratioTo).median() == 0) {
+    if (cells == null || !cells.containsKey(ratio.of()) || !cells.containsKey(ratio.to())
+        || cells.get(ratio.to()).median() == 0) {
       return null;
     }
-    return cells.get(ratioOf).median() / cells.get(ratioTo).median();
+    return cells.get(ratio.of()).median() / cells.get(ratio.to()).median();
   }
 
   /**
-   * {@code ratioOf / ratioTo} round by round, when both were measured in the same rounds (each round
+   * The ratio round by round, when both series were measured in the same rounds (each round
    * measures the series one after the other, so a round's ratio is the least touched by the
    * machine's drift between rounds); null otherwise.
    */
-  Figure roundRatios(String row) {
+  Figure roundRatios(Ratio ratio, String row) {
     Map<String, Figure> cells = rows.get(row);
-    if (ratio(row) == null) {
+    if (ratio(ratio, row) == null) {
       return null;
     }
-    List<Double> of = cells.get(ratioOf).rounds();
-    List<Double> to = cells.get(ratioTo).rounds();
+    List<Double> of = cells.get(ratio.of()).rounds();
+    List<Double> to = cells.get(ratio.to()).rounds();
     if (of.size() != to.size() || of.size() < 2 || to.contains(0.0)) {
       return null;
     }
