@@ -98,15 +98,15 @@ final class NginxAnchor implements AutoCloseable {
         """.formatted(prefix);
   }
 
-  private static final String HEROKU_HEADERS = """
-      proxy_set_header X-Forwarded-Proto $scheme;
-              proxy_set_header X-Forwarded-Port $server_port;
-              proxy_set_header X-Request-Start $heroku_request_start;
-              proxy_set_header X-Request-Id $heroku_request_id;
-              proxy_set_header Via $heroku_via;
-              add_header X-Request-Id $heroku_request_id always;
-              add_header Via "1.1 nginx" always;
-      """;
+  /** Heroku's headers on the request and the answer (one directive a line, indented as the location's). */
+  private static final String HEROKU_HEADERS = String.join("\n      ",
+      "proxy_set_header X-Forwarded-Proto $scheme;",
+      "proxy_set_header X-Forwarded-Port $server_port;",
+      "proxy_set_header X-Request-Start $heroku_request_start;",
+      "proxy_set_header X-Request-Id $heroku_request_id;",
+      "proxy_set_header Via $heroku_via;",
+      "add_header X-Request-Id $heroku_request_id always;",
+      "add_header Via \"1.1 nginx\" always;");
 
   String address() {
     return "127.0.0.1:" + port;
