@@ -331,6 +331,20 @@ class RouterTest {
       many.header("X-H" + i, "v");
     }
     assertEquals(400, send(many.build()).statusCode());
+    // two Host headers are refused, not one of them believed; a head without Host too
+    String twoHosts = raw("GET / HTTP/1.1\r\nHost: limits.localhost\r\nHost: other.localhost\r\n\r\n");
+    assertTrue(twoHosts.startsWith("HTTP/1.1 400 ") && twoHosts.contains("more than one Host header"), twoHosts);
+    String noHost = raw("GET / HTTP/1.0\r\n\r\n");
+    assertTrue(noHost.startsWith("HTTP/1.1 400 ") && noHost.contains("no Host header"), noHost);
+  }
+
+  /** What the router answers to {@code request} written as it is, up to its closing the connection. */
+  private String raw(String request) throws IOException {
+    try (Socket client = new Socket("127.0.0.1", port)) {
+      client.setSoTimeout(5000);
+      client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      return new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    }
   }
 
   @Test
