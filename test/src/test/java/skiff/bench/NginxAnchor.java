@@ -38,7 +38,7 @@ final class NginxAnchor implements AutoCloseable {
     }
   }
 
-  final int port;
+  private final int port;
   private final Process process;
 
   private NginxAnchor(int port, Process process) {

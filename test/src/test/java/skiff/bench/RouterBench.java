@@ -65,8 +65,10 @@ public final class RouterBench {
         warmUp(node.routerPort(), List.of("/", "/chunked", "/"), 16);
         System.out.printf("| %-22s | %4s | %-13s | %10s | %9s | %9s | %9s | %12s |%n", "response", "-c", "through",
             "requests/s", "p50", "p99", "added p50", "Skiff / this");
-        Targets targets = new Targets(dyno.getHostString() + ":" + dyno.getPort(), nginx.address(),
-            nginxHeroku.address(), "127.0.0.1:" + node.routerPort());
+        Targets targets = new Targets(List.of(
+            new Target("direct", dyno.getHostString() + ":" + dyno.getPort(), null),
+            new Target("nginx", nginx.address(), null), new Target("nginx, Heroku", nginxHeroku.address(), null),
+            new Target("skiff", "127.0.0.1:" + node.routerPort(), "bench.localhost")));
         for (String c : System.getProperty("bench.connections", "16,128").split(",")) {
           int connections = Integer.parseInt(c);
           for (String path : System.getProperty("bench.paths", "/,/big,/chunked").split(",")) {
@@ -140,25 +142,31 @@ public final class RouterBench {
     Result at(String hostAndPort, String host) throws Exception;
   }
 
-  /** The dyno, nginx in front of it (doing less, and doing Skiff's work) and Skiff in front of it. */
-  private record Targets(String dyno, String nginx, String nginxHeroku, String skiff) {
-    /** Rounds interleaved and the median of each reported: the machine's other load comes and goes. */
+  /** Where one target is measured: its row's name, its address, and the Host header it needs (or null). */
+  private record Target(String name, String address, String host) {}
+
+  /**
+   * The dyno first, the proxies in front of it, Skiff last: rounds interleaved and the median of
+   * each reported (the machine's other load comes and goes).
+   */
+  private record Targets(List<Target> all) {
     void compare(String label, int connections, Measure measure) throws Exception {
-      List<List<Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-      List<String> at = List.of(dyno, nginx, nginxHeroku, skiff);
+      List<List<Result>> runs = new ArrayList<>();
+      all.forEach(t -> runs.add(new ArrayList<>()));
       for (int round = 0; round < ROUNDS; round++) {
         // each round starts with the next target: none is always measured right after the same other
-        for (int i = 0; i < at.size(); i++) {
-          int target = (round + i) % at.size();
-          runs.get(target).add(measure.at(at.get(target), target == 3 ? "bench.localhost" : null));
+        for (int i = 0; i < all.size(); i++) {
+          int target = (round + i) % all.size();
+          runs.get(target).add(measure.at(all.get(target).address(), all.get(target).host()));
         }
       }
       Result direct = median(runs.get(0));
-      Result viaSkiff = median(runs.get(3));
-      row(label, connections, "direct", direct, "", "");
-      row(label, connections, "nginx", median(runs.get(1)), direct, viaSkiff);
-      row(label, connections, "nginx, Heroku", median(runs.get(2)), direct, viaSkiff);
-      row(label, connections, "skiff", viaSkiff, direct, null);
+      Result viaSkiff = median(runs.get(all.size() - 1));
+      row(label, connections, all.get(0).name(), direct, "", "");
+      for (int i = 1; i < all.size(); i++) {
+        Result r = median(runs.get(i));
+        row(label, connections, all.get(i).name(), r, direct, i == all.size() - 1 ? null : viaSkiff);
+      }
     }
   }
 
